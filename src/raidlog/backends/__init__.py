@@ -1,0 +1,1 @@
+"""Storage backends: the contract (``base``) and the built-in stores."""

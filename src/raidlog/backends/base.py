@@ -1,0 +1,213 @@
+"""The storage contract every backend implements.
+
+A backend stores items, the governance structure, metadata and an append-only event
+log. Every change reaches it as one call of :meth:`Backend.atomic`: the register's
+work function runs against a :class:`Transaction` that sees the store under the write
+lock, and everything it puts commits together or not at all. The backend enforces
+the version check itself (``put`` with the version the caller read), so no backend
+ever does last-write-wins.
+
+The essential surface is small; what can be built on it (query evaluation, link
+look-ups, counting) has a default here that a backend overrides for speed.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+from raidlog.convert import Codec
+from raidlog.model.events import ChainHead, Event
+from raidlog.model.governance import Body, Node
+from raidlog.model.items import Item
+from raidlog.model.values import Relation
+from raidlog.query import Query, evaluate, matches
+
+__all__ = ["Backend", "Capabilities", "Entity", "Transaction"]
+
+T = TypeVar("T")
+Entity = Node | Body
+
+
+@attrs.frozen(kw_only=True)
+class Capabilities:
+    """What a backend can do. Declare them truthfully: the conformance suite skips the
+    tests of what a backend declares it lacks, and nothing else.
+
+    - ``persistent``: the register survives close and reopen.
+    - ``concurrent_threads``: one backend object may be used from several threads.
+    - ``concurrent_processes``: several processes may open and write the same location.
+    - ``full_text_search``: text queries run natively (FTS); otherwise evaluated in Python.
+    - ``query_pushdown``: :meth:`Backend.query` is compiled to the store's own language.
+    """
+
+    persistent: bool = False
+    concurrent_threads: bool = True
+    concurrent_processes: bool = False
+    full_text_search: bool = False
+    query_pushdown: bool = False
+
+
+class Transaction(abc.ABC):
+    """The store as one write sees it, under the backend's write lock."""
+
+    @abc.abstractmethod
+    def get(self, ref: str) -> Item | None:
+        """The item as stored, including what this transaction already put."""
+
+    @abc.abstractmethod
+    def head(self) -> ChainHead:
+        """The last event's sequence number and hash, including this transaction's."""
+
+    @abc.abstractmethod
+    def allocate(self, prefix: str) -> int:
+        """Reserve and return the next free number for refs with this prefix
+        (``R`` gives 1, 2, 3... for ``R-0001``...). Must be safe against every other
+        writer the backend allows."""
+
+    @abc.abstractmethod
+    def reserve(self, prefix: str, number: int) -> None:
+        """Make sure :meth:`allocate` never hands out ``number`` or less for ``prefix``
+        (used when an item arrives with its ref already set)."""
+
+    @abc.abstractmethod
+    def put(self, writes: Sequence[tuple[Item, int]]) -> None:
+        """Store new item versions. Each pair is the new version and the version the
+        writer read (0 for an item that must not exist yet). Raise
+        :class:`~raidlog.errors.ConflictError` when a stored version differs, and
+        :class:`~raidlog.errors.DuplicateRefError` when a new item's ref is taken."""
+
+    @abc.abstractmethod
+    def append(self, events: Sequence[Event]) -> None:
+        """Append sealed events (their ``seq`` continue :meth:`head`)."""
+
+    @abc.abstractmethod
+    def get_entity(self, entity: type[Entity], name: str) -> Entity | None:
+        """A node or body of the governance structure, by name."""
+
+    @abc.abstractmethod
+    def put_entity(self, entity: Entity, expected_version: int) -> None:
+        """Store a node or body; same version rule as :meth:`put`."""
+
+    @abc.abstractmethod
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a metadata value (profile, schema version...)."""
+
+
+class Backend(abc.ABC):
+    """A store for one register. Subclasses are returned by the ``register_backends``
+    hook and chosen by the location's scheme or suffix."""
+
+    #: Unique name of the backend (``memory``, ``sqlite``, ``excel``...).
+    name: ClassVar[str]
+    #: Location schemes this backend handles (``sqlite`` for ``sqlite:///raid.db``).
+    schemes: ClassVar[tuple[str, ...]] = ()
+    #: File suffixes this backend handles (``.db``).
+    suffixes: ClassVar[tuple[str, ...]] = ()
+    capabilities: ClassVar[Capabilities] = Capabilities()
+
+    def __init__(self, location: str, codec: Codec) -> None:
+        self.location = location
+        self.codec = codec
+
+    @classmethod
+    def handles(cls, location: str) -> bool:
+        """Whether this backend opens ``location`` (by scheme, then by suffix)."""
+        scheme, sep, _ = location.partition(":")
+        if sep and scheme.lower() in cls.schemes:
+            return True
+        return location.lower().endswith(cls.suffixes) if cls.suffixes else False
+
+    @classmethod
+    @abc.abstractmethod
+    def open(cls, location: str, *, codec: Codec, options: Mapping[str, Any]) -> Backend:
+        """Open ``location``, creating an empty register when it does not exist.
+        Must read nothing but metadata: the cost of opening does not grow with size."""
+
+    # writes ----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def atomic(self, work: Callable[[Transaction], T]) -> T:
+        """Run ``work`` in one write transaction and commit what it put, or nothing if it
+        raises. A backend may run ``work`` again from the start on a transient failure
+        (busy, serialization failure): ``work`` must do all its reading through the
+        transaction."""
+
+    # reads -----------------------------------------------------------------------------
+    @abc.abstractmethod
+    def get(self, ref: str) -> Item | None:
+        """The stored item with this ref, or ``None``."""
+
+    @abc.abstractmethod
+    def items(self, kinds: Iterable[str] | None = None) -> Iterator[Item]:
+        """Every stored item (of these kinds), in ref order."""
+
+    @abc.abstractmethod
+    def events(self, *, ref: str | None = None, after: int = 0) -> Iterator[Event]:
+        """Stored events in sequence order (of one ref; after a sequence number)."""
+
+    @abc.abstractmethod
+    def entities(self) -> list[Entity]:
+        """Every node and body of the governance structure."""
+
+    @abc.abstractmethod
+    def get_meta(self, key: str) -> str | None:
+        """A metadata value, or ``None``."""
+
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release the store (idempotent)."""
+
+    # built on the above; override for speed ---------------------------------------------
+    def query(self, query: Query) -> list[Item]:
+        """Answer ``query``. The default evaluates it over :meth:`items`."""
+        return evaluate(query, self.items(query.kinds))
+
+    def count(self, query: Query) -> int:
+        """How many items match the filters of ``query`` (order and limit ignored)."""
+        return sum(1 for item in self.items(query.kinds) if matches(query, item))
+
+    def links_to(self, ref: str) -> list[tuple[str, Relation]]:
+        """Links pointing at ``ref``: (source ref, relation) pairs."""
+        return [
+            (item.ref, link.relation)
+            for item in self.items()
+            for link in item.links
+            if link.target == ref and item.ref is not None
+        ]
+
+    def head(self) -> ChainHead:
+        """The last stored event's sequence number and hash."""
+        head = ChainHead()
+        for event in self.events():
+            head = ChainHead(event.seq, event.hash)
+        return head
+
+    def import_verbatim(
+        self, items: Sequence[Item], events: Sequence[Event], entities: Sequence[Entity] = ()
+    ) -> None:
+        """Load items, structure and sealed events as they are (used to copy a register
+        between stores with its history). The store must hold no events yet."""
+
+        def work(txn: Transaction) -> None:
+            if txn.head().seq != 0:
+                raise ValueError("import_verbatim needs a register with no events")
+            txn.put([(item, 0) for item in items])
+            for item in items:
+                assert item.ref is not None
+                prefix, _, number = item.ref.rpartition("-")
+                if number.isdigit():
+                    txn.reserve(prefix, int(number))
+            for entity in entities:
+                txn.put_entity(entity, 0)
+            txn.append(events)
+
+        self.atomic(work)
+
+    def __enter__(self) -> Backend:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

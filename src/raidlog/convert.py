@@ -1,0 +1,156 @@
+"""cattrs converters at the edges: items, events and structure to JSON-ready dicts and back.
+
+The model knows nothing of serialization; every medium (JSON files, SQL rows, the event
+log) goes through one :class:`Codec`. A round trip is exact: ``codec.item_from_dict(
+codec.item_to_dict(item)) == item``. Every serialized document carries
+:data:`SCHEMA_VERSION` under the key ``"schema"`` so a later release can read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from typing import Any, TypeAlias, cast
+
+import attrs
+import cattrs
+
+from raidlog.errors import ValidationError
+from raidlog.model.events import Change, Event
+from raidlog.model.governance import Body, Node
+from raidlog.model.items import BUILTIN_KINDS, Item
+from raidlog.model.values import ExtraValue, Rag, Relation
+
+__all__ = [
+    "METADATA_FIELDS",
+    "SCHEMA_VERSION",
+    "Codec",
+    "JsonDict",
+    "make_converter",
+]
+
+#: Version of the serialized form of items and events.
+SCHEMA_VERSION = 1
+
+JsonDict: TypeAlias = dict[str, Any]
+
+#: Fields the register maintains itself; they are not "content" and produce no Change.
+METADATA_FIELDS = frozenset(
+    {"ref", "version", "created_at", "created_by", "updated_at", "updated_by"}
+)
+
+
+def make_converter() -> cattrs.Converter:
+    """A converter that turns model objects into JSON-ready values and back."""
+    conv = cattrs.Converter(detailed_validation=False)
+    conv.register_unstructure_hook(datetime, lambda v: v.isoformat())
+    conv.register_structure_hook(datetime, lambda v, _: _parse_datetime(v))
+    conv.register_unstructure_hook(date, lambda v: v.isoformat())
+    conv.register_structure_hook(date, lambda v, _: _parse_date(v))
+    conv.register_unstructure_hook(Rag, lambda v: v.value)
+    conv.register_unstructure_hook(Relation, lambda v: v.value)
+    # Values that are already JSON (extra, change old/new) pass through untouched.
+    passthrough = {dict[str, ExtraValue], ExtraValue}
+    conv.register_structure_hook_func(lambda t: t in passthrough, lambda v, _: v)
+    conv.register_structure_hook_func(
+        lambda t: str(t) == "JsonValue" or t == "JsonValue", lambda v, _: v
+    )
+    return conv
+
+
+def _parse_datetime(value: object) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValidationError(f"expected an ISO date-time, got {value!r}")
+    return datetime.fromisoformat(value)
+
+
+def _parse_date(value: object) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise ValidationError(f"expected an ISO date, got {value!r}")
+    return date.fromisoformat(value)
+
+
+class Codec:
+    """Converts the items of a register (any registered kind), events and structure."""
+
+    def __init__(self, kinds: Iterable[type[Item]] = BUILTIN_KINDS) -> None:
+        self.kinds: dict[str, type[Item]] = {k.kind: k for k in kinds}
+        self.converter = make_converter()
+
+    def kind_class(self, kind: str) -> type[Item]:
+        """The class of ``kind``; raises ``ValidationError`` for an unknown kind."""
+        try:
+            return self.kinds[kind]
+        except KeyError:
+            known = ", ".join(sorted(self.kinds))
+            raise ValidationError(f"unknown kind {kind!r}; known kinds: {known}") from None
+
+    # items ---------------------------------------------------------------------------
+    def item_to_dict(self, item: Item) -> JsonDict:
+        """Every field of ``item`` as JSON-ready values, plus ``kind``."""
+        data = cast(JsonDict, self.converter.unstructure(item))
+        data["kind"] = item.kind
+        return data
+
+    def item_from_dict(self, data: Mapping[str, Any]) -> Item:
+        """Rebuild an item from :meth:`item_to_dict` output (extra keys are an error)."""
+        values = dict(data)
+        values.pop("schema", None)
+        cls = self.kind_class(str(values.pop("kind", "")))
+        known = {f.name for f in attrs.fields(cls)}
+        unknown = set(values) - known
+        if unknown:
+            raise ValidationError(f"unknown fields for a {cls.kind}: {', '.join(sorted(unknown))}")
+        try:
+            return self.converter.structure(values, cls)
+        except (cattrs.BaseValidationError, TypeError, KeyError) as exc:
+            raise ValidationError(f"cannot read a {cls.kind} from {values!r}: {exc}") from exc
+
+    def content(self, item: Item) -> JsonDict:
+        """The fields an event records changes of: everything but register metadata."""
+        data = self.item_to_dict(item)
+        for name in METADATA_FIELDS:
+            data.pop(name, None)
+        del data["kind"]
+        return data
+
+    def document(self, item: Item) -> JsonDict:
+        """A self-describing JSON document of ``item`` (with ``schema``)."""
+        return {"schema": SCHEMA_VERSION, **self.item_to_dict(item)}
+
+    # events --------------------------------------------------------------------------
+    def event_to_dict(self, event: Event) -> JsonDict:
+        """An event as JSON-ready values."""
+        data = cast(JsonDict, self.converter.unstructure(event))
+        data["changes"] = [[c.field, c.old, c.new] for c in event.changes]
+        return data
+
+    def event_from_dict(self, data: Mapping[str, Any]) -> Event:
+        """Rebuild an event from :meth:`event_to_dict` output."""
+        values = dict(data)
+        values.pop("schema", None)
+        changes = tuple(
+            Change(field=str(f), old=old, new=new) for f, old, new in values.pop("changes", [])
+        )
+        try:
+            event = self.converter.structure(values, Event)
+        except (cattrs.BaseValidationError, TypeError, KeyError) as exc:
+            raise ValidationError(f"cannot read an event from {values!r}: {exc}") from exc
+        return attrs.evolve(event, changes=changes)
+
+    # structure -----------------------------------------------------------------------
+    def entity_to_dict(self, entity: Node | Body) -> JsonDict:
+        """A node or body as JSON-ready values, with ``entity`` naming which."""
+        data = cast(JsonDict, self.converter.unstructure(entity))
+        data["entity"] = "node" if isinstance(entity, Node) else "body"
+        return data
+
+    def entity_from_dict(self, data: Mapping[str, Any]) -> Node | Body:
+        """Rebuild a node or body from :meth:`entity_to_dict` output."""
+        values = dict(data)
+        cls: type[Node] | type[Body] = Node if values.pop("entity") == "node" else Body
+        return self.converter.structure(values, cls)

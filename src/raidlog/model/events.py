@@ -1,0 +1,137 @@
+"""Events: the append-only, hash-chained record of every change.
+
+An event says who (``actor``), when (``at``, UTC), what (``changes``: field, old, new),
+why (``reason``) and through which channel (``api``, ``cli``, ``import``; ``source``
+names the file, its hash, sheet and row for imports). Each event carries the hash
+of the one before it, so editing, deleting or reordering any stored event breaks
+the chain at that point.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import TypeAlias
+
+import attrs
+
+__all__ = [
+    "GENESIS_HASH",
+    "ChainHead",
+    "Change",
+    "Event",
+    "EventDraft",
+    "JsonValue",
+    "event_hash",
+    "seal",
+]
+
+JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
+
+#: The ``prev_hash`` of the first event of every register.
+GENESIS_HASH = "0" * 64
+
+
+@attrs.frozen(kw_only=True)
+class Change:
+    """One field's move from ``old`` to ``new`` (JSON-ready values)."""
+
+    field: str
+    old: JsonValue
+    new: JsonValue
+
+
+@attrs.frozen(kw_only=True)
+class EventDraft:
+    """An event before it takes its place in the chain (no sequence number or hash yet)."""
+
+    ref: str
+    kind: str
+    action: str
+    version: int
+    actor: str
+    at: datetime
+    channel: str
+    changes: tuple[Change, ...] = ()
+    reason: str | None = None
+    source: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """A sealed event: its place in the log (``seq``, from 1) and its chain hashes."""
+
+    seq: int
+    ref: str
+    kind: str
+    action: str
+    version: int
+    actor: str
+    at: datetime
+    channel: str
+    changes: tuple[Change, ...] = ()
+    reason: str | None = None
+    source: str | None = None
+    prev_hash: str
+    hash: str
+
+
+@attrs.frozen
+class ChainHead:
+    """Where the log ends: the last sequence number and its hash (0 and genesis when empty)."""
+
+    seq: int = 0
+    hash: str = GENESIS_HASH
+
+
+def _canonical(draft: EventDraft | Event, seq: int, prev_hash: str) -> bytes:
+    payload = {
+        "seq": seq,
+        "ref": draft.ref,
+        "kind": draft.kind,
+        "action": draft.action,
+        "version": draft.version,
+        "actor": draft.actor,
+        "at": draft.at.isoformat(),
+        "channel": draft.channel,
+        "changes": [[c.field, c.old, c.new] for c in draft.changes],
+        "reason": draft.reason,
+        "source": draft.source,
+        "prev_hash": prev_hash,
+    }
+    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def event_hash(event: Event) -> str:
+    """Recompute the hash an event should carry from its content and ``prev_hash``."""
+    return hashlib.sha256(_canonical(event, event.seq, event.prev_hash)).hexdigest()
+
+
+def seal(drafts: list[EventDraft], head: ChainHead) -> list[Event]:
+    """Chain ``drafts`` after ``head``. Backends call this inside their write transaction,
+    under the same lock that makes the head current."""
+    sealed: list[Event] = []
+    seq, prev = head.seq, head.hash
+    for draft in drafts:
+        seq += 1
+        digest = hashlib.sha256(_canonical(draft, seq, prev)).hexdigest()
+        sealed.append(
+            Event(
+                seq=seq,
+                ref=draft.ref,
+                kind=draft.kind,
+                action=draft.action,
+                version=draft.version,
+                actor=draft.actor,
+                at=draft.at,
+                channel=draft.channel,
+                changes=draft.changes,
+                reason=draft.reason,
+                source=draft.source,
+                prev_hash=prev,
+                hash=digest,
+            )
+        )
+        prev = digest
+    return sealed

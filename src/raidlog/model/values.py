@@ -1,0 +1,143 @@
+"""Value types, limits and the text rules every item field follows.
+
+Pure functions: no I/O, no knowledge of storage or profiles.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, date, datetime
+from typing import TypeAlias
+
+from raidlog.errors import ValidationError
+
+__all__ = [
+    "DESCRIPTION_MAX",
+    "TITLE_MAX",
+    "ExtraValue",
+    "Rag",
+    "Relation",
+    "canonical_text",
+    "clean_extra",
+    "clean_names",
+    "optional_text",
+    "utc",
+]
+
+#: Longest title accepted. Long enough for any real title, short enough for a table cell.
+TITLE_MAX = 300
+#: Longest free text accepted in one field: Excel keeps 32,767 characters in a cell, and an
+#: export must never truncate silently, so the model refuses longer text up front.
+DESCRIPTION_MAX = 32_000
+
+#: What ``extra`` may hold: values as a user typed them, JSON-ready.
+ExtraValue: TypeAlias = str | int | float | bool | None
+
+# C0 controls except TAB and LF, DEL, and C1 controls. CR is canonicalised to LF first.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+class Rag(enum.StrEnum):
+    """Red, amber, green status as boards read it."""
+
+    RED = "red"
+    AMBER = "amber"
+    GREEN = "green"
+
+
+class Relation(enum.StrEnum):
+    """Typed links between items. Stored on the source item; queryable from both ends."""
+
+    MITIGATES = "mitigates"
+    RESOLVES = "resolves"
+    MATERIALISED_AS = "materialised_as"
+    SUPERSEDES = "supersedes"
+    DEPENDS_ON = "depends_on"
+    RELATES_TO = "relates_to"
+
+
+def canonical_text(value: str, *, field: str, limit: int = DESCRIPTION_MAX) -> str:
+    """Return ``value`` with newlines made canonical, or raise for what cannot be kept.
+
+    ``\\r\\n`` and a lone ``\\r`` become ``\\n`` (a spreadsheet round trip turns them into
+    ``\\n`` anyway, and export then import must be exact). Other control characters are
+    refused: they break XML-based formats such as xlsx.
+    """
+    if not isinstance(value, str):
+        raise ValidationError(f"{field} must be text, not {type(value).__name__}", field=field)
+    text = value.replace("\r\n", "\n").replace("\r", "\n")
+    bad = _CONTROL.search(text)
+    if bad is not None:
+        raise ValidationError(
+            f"{field} contains the control character U+{ord(bad.group()):04X} at position "
+            f"{bad.start()}; remove it (importers clean such characters and note it)",
+            field=field,
+        )
+    if len(text) > limit:
+        raise ValidationError(
+            f"{field} is {len(text)} characters long; the limit is {limit}", field=field
+        )
+    return text
+
+
+def optional_text(value: str | None, *, field: str, limit: int = TITLE_MAX) -> str | None:
+    """Like :func:`canonical_text` for optional short fields; blank text becomes ``None``."""
+    if value is None:
+        return None
+    text = canonical_text(value, field=field, limit=limit).strip()
+    return text or None
+
+
+def clean_names(values: Iterable[str], *, field: str) -> tuple[str, ...]:
+    """Return a tuple of stripped, non-empty, unique names in their first order."""
+    if isinstance(values, str):
+        raise ValidationError(f"{field} must be a list of names, not one string", field=field)
+    seen: dict[str, None] = {}
+    for value in values:
+        text = optional_text(value, field=field)
+        if text is not None:
+            seen.setdefault(text, None)
+    return tuple(seen)
+
+
+def clean_extra(values: Mapping[str, ExtraValue]) -> dict[str, ExtraValue]:
+    """Validate the ``extra`` mapping: text keys, JSON-ready values, canonical text."""
+    cleaned: dict[str, ExtraValue] = {}
+    for key, value in values.items():
+        name = canonical_text(key, field="extra key", limit=TITLE_MAX)
+        if isinstance(value, str):
+            cleaned[name] = canonical_text(value, field=f"extra[{name!r}]")
+        elif isinstance(value, float) and not math.isfinite(value):
+            raise ValidationError(f"extra[{name!r}] is not a finite number", field="extra")
+        elif value is None or isinstance(value, bool | int | float):
+            cleaned[name] = value
+        else:
+            raise ValidationError(
+                f"extra[{name!r}] holds a {type(value).__name__}; extra keeps text, numbers, "
+                "booleans and empty values only",
+                field="extra",
+            )
+    return cleaned
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """Return ``value`` as an aware UTC datetime; naive datetimes are taken as UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def as_date(value: date | None, *, field: str) -> date | None:
+    """Refuse datetimes where a calendar date is meant (a time would be silently dropped)."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        raise ValidationError(f"{field} must be a date, not a datetime", field=field)
+    if not isinstance(value, date):
+        raise ValidationError(f"{field} must be a date, not {type(value).__name__}", field=field)
+    return value

@@ -1,0 +1,993 @@
+"""The Register: the one public facade over a store.
+
+Every change goes through :meth:`Register._commit`, which runs inside the backend's
+write transaction: it reads the current versions, applies the profile's rules
+(lifecycles, scoring, immutability), and writes the new item versions and their
+hash-chained events together. Nothing is ever written without its event.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime
+from typing import Any, TypeVar
+
+import attrs
+import pluggy
+
+from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
+from raidlog.backends.memory import MemoryBackend
+from raidlog.convert import METADATA_FIELDS, Codec, JsonDict
+from raidlog.errors import (
+    ConflictError,
+    ImmutableItemError,
+    InvalidTransitionError,
+    ItemNotFoundError,
+    ProfileError,
+    ReadOnlyError,
+    ValidationError,
+)
+from raidlog.model.events import Change, Event, EventDraft, event_hash, seal
+from raidlog.model.governance import Body, Node, Structure
+from raidlog.model.items import Decision, Issue, Item, Link, Risk
+from raidlog.model.profile import Profile
+from raidlog.model.values import Relation
+from raidlog.plugins import find_backend, get_plugin_manager, kind_classes
+from raidlog.profiles import load_profile, profile_data
+from raidlog.query import Query
+
+__all__ = ["Problem", "Register", "VerifyReport", "open"]
+
+T = TypeVar("T")
+ItemT = TypeVar("ItemT", bound=Item)
+
+_READ_ONLY_FIELDS = METADATA_FIELDS | {"kind", "rag_manual"}
+_PREFIXED = ("inherent_", "", "residual_", "target_")
+CHANNELS = ("api", "cli", "import", "external", "copy")
+
+
+@attrs.frozen(kw_only=True)
+class Problem:
+    """Something :meth:`Register.verify` found wrong: at event ``seq`` and/or item ``ref``."""
+
+    reason: str
+    seq: int | None = None
+    ref: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class VerifyReport:
+    """The result of :meth:`Register.verify`."""
+
+    ok: bool
+    events_checked: int
+    items_checked: int
+    head_hash: str
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def first_broken(self) -> Problem | None:
+        """The first problem found, in log order (``None`` when ``ok``)."""
+        return self.problems[0] if self.problems else None
+
+
+class _Write:
+    """What one atomic change stages: new versions and their event drafts."""
+
+    def __init__(self, register: Register, txn: Transaction, reason: str | None) -> None:
+        self.register = register
+        self.txn = txn
+        self.reason = reason
+        self.now = register._now()
+        self.writes: list[tuple[Item, int]] = []
+        self.drafts: list[EventDraft] = []
+        self.staged: dict[str, Item] = {}
+        self.entities: list[tuple[Entity, int]] = []
+
+    def current(self, ref: str) -> Item:
+        item = self.staged.get(ref) or self.txn.get(ref)
+        if item is None:
+            raise ItemNotFoundError(ref)
+        return item
+
+    def draft(
+        self,
+        ref: str,
+        kind: str,
+        action: str,
+        version: int,
+        changes: Iterable[Change],
+        reason: str | None = None,
+    ) -> None:
+        reg = self.register
+        self.drafts.append(
+            EventDraft(
+                ref=ref,
+                kind=kind,
+                action=action,
+                version=version,
+                actor=reg.actor,
+                at=self.now,
+                channel=reg.channel,
+                changes=tuple(changes),
+                reason=reason if reason is not None else self.reason,
+                source=reg._source,
+            )
+        )
+
+    def insert(self, item: Item) -> Item:
+        reg = self.register
+        if item.ref is None:
+            number = self.txn.allocate(item.ref_prefix)
+            ref = f"{item.ref_prefix}-{number:04d}"
+        else:
+            ref = item.ref
+            prefix, _, number_text = ref.rpartition("-")
+            if prefix == item.ref_prefix and number_text.isdigit():
+                self.txn.reserve(prefix, int(number_text))
+        lifecycle = reg.profile.lifecycle(item.kind)
+        status = item.status or lifecycle.initial
+        if status not in lifecycle.statuses:
+            raise ValidationError(
+                f"status {status!r} is not a {item.kind} status in profile "
+                f"{reg.profile.name!r}: {', '.join(lifecycle.statuses)}",
+                field="status",
+            )
+        stored = reg._derive(
+            attrs.evolve(
+                item,
+                ref=ref,
+                status=status,
+                version=1,
+                created_at=self.now,
+                created_by=reg.actor,
+                updated_at=self.now,
+                updated_by=reg.actor,
+            )
+        )
+        self._check_links(stored)
+        defaults = reg.codec.content(type(item)(title=stored.title))
+        changes = [
+            Change(field=k, old=None, new=v)
+            for k, v in reg.codec.content(stored).items()
+            if k == "title" or v != defaults.get(k)
+        ]
+        self.writes.append((stored, 0))
+        self.staged[ref] = stored
+        self.draft(ref, stored.kind, "add", 1, changes)
+        return stored
+
+    def replace(self, old: Item, new: Item, action: str, reason: str | None = None) -> Item:
+        reg = self.register
+        new = reg._derive(new)
+        self._check_links(new)
+        before, after = reg.codec.content(old), reg.codec.content(new)
+        changes = [
+            Change(field=k, old=before.get(k), new=v)
+            for k, v in after.items()
+            if before.get(k) != v
+        ]
+        if not changes:
+            return old
+        stored = attrs.evolve(
+            new, version=old.version + 1, updated_at=self.now, updated_by=reg.actor
+        )
+        base = next((v for i, v in self.writes if i.ref == old.ref), None)
+        self.writes = [(i, v) for i, v in self.writes if i.ref != old.ref]
+        self.writes.append((stored, base if base is not None else old.version))
+        assert stored.ref is not None
+        self.staged[stored.ref] = stored
+        self.draft(stored.ref, stored.kind, action, stored.version, changes, reason)
+        return stored
+
+    def _check_links(self, item: Item) -> None:
+        for link in item.links:
+            if link.target == item.ref:
+                raise ValidationError(f"{item.ref} cannot link to itself", field="links")
+            if link.target not in self.staged and self.txn.get(link.target) is None:
+                raise ItemNotFoundError(link.target)
+
+    def put_entity(self, old: Entity | None, new: Entity, reason: str | None) -> Entity:
+        conv = self.register.codec
+        before = {} if old is None else conv.entity_to_dict(old)
+        after = conv.entity_to_dict(attrs.evolve(new, version=0))
+        before.pop("version", None)
+        changes = [
+            Change(field=k, old=before.get(k), new=v)
+            for k, v in after.items()
+            if k != "version" and before.get(k) != v
+        ]
+        if old is not None and not changes:
+            return old
+        version = 1 if old is None else old.version + 1
+        stored = attrs.evolve(new, version=version)
+        self.entities.append((stored, 0 if old is None else old.version))
+        kind = "node" if isinstance(new, Node) else "body"
+        self.draft(
+            f"{kind}:{new.name}", kind, "add" if old is None else "update", version, changes, reason
+        )
+        return stored
+
+    def finish(self) -> None:
+        if self.writes:
+            self.txn.put(self.writes)
+        for entity, expected in self.entities:
+            self.txn.put_entity(entity, expected)
+        if self.drafts:
+            self.txn.append(seal(self.drafts, self.txn.head()))
+
+
+class Register:
+    """A RAID register over one store. Open one with :func:`raidlog.open`.
+
+    Thread-safe when the backend declares ``concurrent_threads``. Use it as a context
+    manager, or call :meth:`close`.
+    """
+
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        actor: str,
+        profile: Profile,
+        codec: Codec,
+        plugin_manager: pluggy.PluginManager | None = None,
+        channel: str = "api",
+        clock: Callable[[], datetime] | None = None,
+        read_only: bool = False,
+    ) -> None:
+        if not actor or not actor.strip():
+            raise ValidationError(
+                "an actor is needed: say who is making the changes", field="actor"
+            )
+        if channel not in CHANNELS:
+            raise ValidationError(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
+        self.backend = backend
+        self.actor = actor.strip()
+        self.profile = profile
+        self.codec = codec
+        self.plugin_manager = plugin_manager
+        self.channel = channel
+        self.read_only = read_only
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._source: str | None = None
+
+    # life cycle ------------------------------------------------------------------------
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Release the store."""
+        self.backend.close()
+
+    def __repr__(self) -> str:
+        return f"<Register {self.location!r} backend={self.backend.name} actor={self.actor!r}>"
+
+    @property
+    def location(self) -> str:
+        """Where the register is stored."""
+        return self.backend.location
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the backend can do."""
+        return self.backend.capabilities
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+
+    def today(self) -> date:
+        """Today's date in UTC (what "overdue" and "review due" compare with)."""
+        return self._now().date()
+
+    # reads -----------------------------------------------------------------------------
+    def get(self, ref: str) -> Item:
+        """The item with ``ref``. Raises :class:`~raidlog.errors.ItemNotFoundError`."""
+        item = self.backend.get(ref)
+        if item is None:
+            raise ItemNotFoundError(ref)
+        return item
+
+    def items(self, kind: str | Iterable[str] | None = None) -> Iterator[Item]:
+        """Every item (of a kind), in ref order."""
+        kinds = [kind] if isinstance(kind, str) else kind
+        return self.backend.items(kinds)
+
+    def __len__(self) -> int:
+        return self.backend.count(Query())
+
+    def structure(self) -> Structure:
+        """The governance structure: nodes and bodies."""
+        entities = self.backend.entities()
+        return Structure.of(
+            [e for e in entities if isinstance(e, Node)],
+            [e for e in entities if isinstance(e, Body)],
+        )
+
+    def closed_statuses(self) -> tuple[tuple[str, str], ...]:
+        """(kind, status) pairs in which an item no longer counts as open."""
+        return tuple(
+            (kind, status)
+            for kind, lifecycle in self.profile.lifecycles.items()
+            for status in sorted(lifecycle.closed)
+        )
+
+    def build_query(
+        self,
+        *,
+        kind: str | Iterable[str] | None = None,
+        ref: str | Iterable[str] | None = None,
+        status: str | Iterable[str] | None = None,
+        body: str | None = None,
+        node: str | None = None,
+        owner: str | None = None,
+        rag: str | Iterable[str] | None = None,
+        priority: str | Iterable[str] | None = None,
+        open: bool | None = None,  # the natural name of the filter
+        overdue: bool | None = None,
+        review_due: bool | None = None,
+        min_score: int | None = None,
+        text: str | None = None,
+        tags: str | Iterable[str] | None = None,
+        objective: str | None = None,
+        order_by: str | Iterable[str] = "ref",
+        limit: int | None = None,
+        offset: int = 0,
+        today: date | None = None,
+    ) -> Query:
+        """Resolve keyword filters into a backend-neutral :class:`~raidlog.query.Query`.
+
+        ``node`` includes its descendants; ``body`` includes items escalated to it;
+        ``overdue`` means due before today and not closed; ``review_due`` means next
+        review today or earlier and not closed; ``open`` leaves closed items out.
+        """
+        day = today or self.today()
+        for name, flag in (("open", open), ("overdue", overdue), ("review_due", review_due)):
+            if flag is False:
+                raise ValidationError(f"{name}=False is not a filter; leave it unset", field=name)
+        exclude = self.closed_statuses() if (open or overdue or review_due) else ()
+        return Query(
+            kinds=kind,
+            refs=ref,
+            statuses=status,
+            exclude=exclude,
+            body=body,
+            nodes=None if node is None else tuple(sorted(self.structure().descendants(node))),
+            owner=owner,
+            rags=rag,
+            priorities=priority,
+            due_before=day if overdue else None,
+            review_on_or_before=day if review_due else None,
+            min_score=min_score,
+            text=text,
+            tags=tags,
+            objective=objective,
+            order_by=order_by,
+            limit=limit,
+            offset=offset,
+        )
+
+    def query(self, query: Query | None = None, /, **filters: Any) -> list[Item]:
+        """Items matching the filters of :meth:`build_query` (or a ready ``Query``)."""
+        resolved = query if query is not None else self.build_query(**filters)
+        return self.backend.query(resolved)
+
+    def count(self, query: Query | None = None, /, **filters: Any) -> int:
+        """How many items match (order and limit ignored)."""
+        resolved = query if query is not None else self.build_query(**filters)
+        return self.backend.count(resolved)
+
+    def links(self, item: Item | str) -> list[tuple[str, Relation, str]]:
+        """Every link touching an item, both directions: (source, relation, target)."""
+        ref = _ref(item)
+        own = [(ref, link.relation, link.target) for link in self.get(ref).links]
+        incoming = [(source, relation, ref) for source, relation in self.backend.links_to(ref)]
+        return own + incoming
+
+    def history(self, item: Item | str) -> list[Event]:
+        """Every event of an item, oldest first."""
+        return list(self.backend.events(ref=_ref(item)))
+
+    def events(self, *, after: int = 0) -> Iterator[Event]:
+        """The whole event log in order (after a sequence number)."""
+        return self.backend.events(after=after)
+
+    # writes ------------------------------------------------------------------------------
+    def _commit(self, work: Callable[[_Write], T], reason: str | None = None) -> T:
+        if self.read_only:
+            raise ReadOnlyError(
+                f"{self.location} is open read-only; open the register to change it"
+            )
+
+        def run(txn: Transaction) -> T:
+            write = _Write(self, txn, reason)
+            result = work(write)
+            write.finish()
+            return result
+
+        return self.backend.atomic(run)
+
+    def add(self, item: ItemT, *, reason: str | None = None) -> ItemT:
+        """Store a new item; returns it with its ``ref``, ``version`` 1 and derived fields.
+
+        Raises :class:`~raidlog.errors.ValidationError` when the item breaks the
+        profile, :class:`~raidlog.errors.DuplicateRefError` when its preset ref is taken.
+        """
+        return self._commit(lambda w: w.insert(item), reason)  # type: ignore[return-value]  # insert keeps the class
+
+    def add_many(self, items: Iterable[Item], *, reason: str | None = None) -> list[Item]:
+        """Store several new items in one atomic write (all or none)."""
+        batch = list(items)
+        return self._commit(lambda w: [w.insert(i) for i in batch], reason)
+
+    def update(self, item: ItemT, /, *, reason: str | None = None, **changes: Any) -> ItemT:
+        """Change fields of ``item`` (as it was read), in one atomic write.
+
+        Differences between ``item`` and the stored version it was read from are applied
+        too, so ``update(attrs.evolve(item, title="New"))`` works. A status change is
+        checked like :meth:`transition`. Raises :class:`~raidlog.errors.ConflictError`
+        (carrying the current item) when the stored version moved since ``item`` was
+        read, and :class:`~raidlog.errors.ImmutableItemError` for a closed item or an
+        accepted decision.
+        """
+        bad = set(changes) & _READ_ONLY_FIELDS
+        if bad:
+            raise ValidationError(
+                f"{', '.join(sorted(bad))} cannot be changed by update", field=sorted(bad)[0]
+            )
+
+        def work(w: _Write) -> Item:
+            current = self._read_for_write(w, item)
+            wanted = self._differences(current, item)
+            wanted.update(changes)
+            if "rag" in wanted:
+                wanted["rag_manual"] = wanted["rag"] is not None
+            new_status = wanted.pop("status", current.status)
+            if new_status != current.status:
+                self._check_transition(current, str(new_status), reason)
+            lifecycle = self.profile.lifecycle(current.kind)
+            if current.status in lifecycle.frozen and wanted:
+                raise ImmutableItemError(self._frozen_message(current))
+            try:
+                new = attrs.evolve(current, **wanted)
+            except TypeError as exc:
+                raise ValidationError(f"{current.ref}: {exc}") from None
+            if new_status != current.status:
+                new = self._moved(new, str(new_status))
+            return w.replace(current, new, "update")
+
+        return self._commit(work, reason)  # type: ignore[return-value]  # same class as item
+
+    def transition(self, item: ItemT, status: str, *, reason: str | None = None) -> ItemT:
+        """Move ``item`` to ``status`` as the profile's lifecycle allows.
+
+        Raises :class:`~raidlog.errors.InvalidTransitionError` for a move the lifecycle
+        does not allow, :class:`~raidlog.errors.ValidationError` when the move needs a
+        reason (reopening) and none is given.
+        """
+
+        def work(w: _Write) -> Item:
+            current = self._read_for_write(w, item)
+            self._check_transition(current, status, reason)
+            return w.replace(current, self._moved(current, status), "transition")
+
+        return self._commit(work, reason)  # type: ignore[return-value]  # same class as item
+
+    def link(
+        self,
+        source: Item | str,
+        relation: Relation | str,
+        target: Item | str,
+        *,
+        reason: str | None = None,
+    ) -> Item:
+        """Link ``source`` to ``target`` (items or refs); the link is held by the source.
+
+        Both directions are queryable through :meth:`links`. Linking again is a no-op.
+        """
+        rel = Relation(relation)
+
+        def work(w: _Write) -> Item:
+            current = w.current(_ref(source))
+            if isinstance(source, Item) and source.version and source.version != current.version:
+                raise ConflictError(current.ref or "", source.version, current)
+            w.current(_ref(target))
+            if current.status in self.profile.lifecycle(current.kind).frozen:
+                raise ImmutableItemError(self._frozen_message(current))
+            new = attrs.evolve(
+                current, links=(*current.links, Link(relation=rel, target=_ref(target)))
+            )
+            return w.replace(current, new, "link")
+
+        return self._commit(work, reason)
+
+    def escalate(self, item: Item | str, to_body: str, *, reason: str) -> Item:
+        """Surface ``item`` to the governance body ``to_body`` (recorded with ``reason``).
+
+        When the register's structure names bodies, ``to_body`` must be one of them.
+        """
+        if not reason or not reason.strip():
+            raise ValidationError("an escalation needs a reason", field="reason")
+        bodies = self.structure().bodies
+        if bodies and to_body not in bodies:
+            raise ValidationError(
+                f"no body named {to_body!r}; known bodies: {', '.join(sorted(bodies))}",
+                field="escalated_to",
+            )
+
+        def work(w: _Write) -> Item:
+            current = self._read_for_write(w, item)
+            if current.status in self.profile.lifecycle(current.kind).closed:
+                raise ValidationError(
+                    f"{current.ref} is {current.status}; reopen it before escalating it"
+                )
+            if to_body in current.escalated_to:
+                return current
+            new = attrs.evolve(current, escalated_to=(*current.escalated_to, to_body))
+            return w.replace(current, new, "escalate")
+
+        return self._commit(work, reason)
+
+    def deescalate(self, item: Item | str, from_body: str, *, reason: str) -> Item:
+        """Stop surfacing ``item`` to ``from_body`` (recorded with ``reason``)."""
+        if not reason or not reason.strip():
+            raise ValidationError("a de-escalation needs a reason", field="reason")
+
+        def work(w: _Write) -> Item:
+            current = self._read_for_write(w, item)
+            if from_body not in current.escalated_to:
+                return current
+            kept = tuple(b for b in current.escalated_to if b != from_body)
+            return w.replace(current, attrs.evolve(current, escalated_to=kept), "deescalate")
+
+        return self._commit(work, reason)
+
+    def materialise(
+        self, risk: Risk | str, *, reason: str | None = None, **issue_fields: Any
+    ) -> Issue:
+        """The risk happened: add an issue carrying the risk's fields, link the risk
+        ``materialised_as`` the issue, and move the risk to ``materialised``, in one
+        atomic write. ``issue_fields`` override what the issue takes from the risk."""
+
+        def work(w: _Write) -> Issue:
+            current = self._read_for_write(w, risk)
+            if not isinstance(current, Risk):
+                raise ValidationError(f"{current.ref} is a {current.kind}; only risks materialise")
+            self._check_transition(current, "materialised", reason, internal=True)
+            fields: dict[str, Any] = {
+                "title": current.title,
+                "description": current.description or current.event,
+                "owner": current.owner,
+                "node": current.node,
+                "body": current.body,
+                "escalated_to": current.escalated_to,
+                "objectives": current.objectives,
+                "tags": current.tags,
+                "priority": current.priority,
+                "raised_on": self.today(),
+                "raised_by": self.actor,
+                "links": (Link(relation=Relation.RELATES_TO, target=current.ref or ""),),
+            }
+            fields.update(issue_fields)
+            issue = w.insert(Issue(**fields))
+            assert isinstance(issue, Issue)
+            assert issue.ref is not None
+            moved = attrs.evolve(
+                self._moved(current, "materialised"),
+                links=(*current.links, Link(relation=Relation.MATERIALISED_AS, target=issue.ref)),
+            )
+            w.replace(current, moved, "materialise")
+            return issue
+
+        return self._commit(work, reason)
+
+    def supersede(
+        self, decision: Decision | str, new_decision: Decision, *, reason: str | None = None
+    ) -> Decision:
+        """Replace an accepted decision: add ``new_decision`` (accepted unless it says
+        otherwise) linked ``supersedes`` the old one, and move the old one to
+        ``superseded`` with ``superseded_by`` set, in one atomic write. This is the only
+        way an accepted decision changes."""
+
+        def work(w: _Write) -> Decision:
+            old = self._read_for_write(w, decision)
+            if not isinstance(old, Decision):
+                raise ValidationError(f"{old.ref} is a {old.kind}; only decisions are superseded")
+            self._check_transition(old, "superseded", reason, internal=True)
+            assert old.ref is not None
+            new = attrs.evolve(
+                new_decision,
+                status=new_decision.status or "accepted",
+                links=(*new_decision.links, Link(relation=Relation.SUPERSEDES, target=old.ref)),
+            )
+            added = w.insert(new)
+            moved = self._moved(old, "superseded")
+            assert isinstance(moved, Decision)
+            replaced = attrs.evolve(moved, superseded_by=added.ref)
+            w.replace(old, replaced, "supersede")
+            return added  # type: ignore[return-value]  # insert keeps the class
+
+        return self._commit(work, reason)
+
+    def put_node(self, node: Node, *, reason: str | None = None) -> Node:
+        """Add or change an accountability node (by name); recorded as an event."""
+        return self._put_entity(node, reason)  # type: ignore[return-value]  # same class
+
+    def put_body(self, body: Body, *, reason: str | None = None) -> Body:
+        """Add or change a governance body (by name); recorded as an event."""
+        return self._put_entity(body, reason)  # type: ignore[return-value]  # same class
+
+    def _put_entity(self, entity: Entity, reason: str | None) -> Entity:
+        def work(w: _Write) -> Entity:
+            old = w.txn.get_entity(type(entity), entity.name)
+            if entity.version and old is not None and old.version != entity.version:
+                raise ConflictError(
+                    f"{type(entity).__name__.lower()}:{entity.name}", entity.version, None
+                )
+            if isinstance(entity, Node) and entity.parent is not None:
+                self._check_no_cycle(w, entity)
+            return w.put_entity(old, entity, reason)
+
+        return self._commit(work, reason)
+
+    def _check_no_cycle(self, w: _Write, node: Node) -> None:
+        seen = {node.name}
+        parent = node.parent
+        while parent is not None:
+            if parent in seen:
+                raise ValidationError(
+                    f"making {parent!r} the parent of {node.name!r} would make a cycle",
+                    field="parent",
+                )
+            seen.add(parent)
+            found = w.txn.get_entity(Node, parent)
+            parent = found.parent if isinstance(found, Node) else None
+
+    # rules ------------------------------------------------------------------------------
+    def _read_for_write(self, w: _Write, item: Item | str) -> Item:
+        current = w.current(_ref(item))
+        if isinstance(item, Item) and item.version != current.version:
+            raise ConflictError(current.ref or "", item.version, current)
+        return current
+
+    def _differences(self, current: Item, item: Item) -> dict[str, Any]:
+        if type(item) is not type(current):
+            raise ValidationError(f"{current.ref} is a {current.kind}, not a {item.kind}")
+        return {
+            f.name: getattr(item, f.name)
+            for f in attrs.fields(type(item))
+            if f.name not in _READ_ONLY_FIELDS and getattr(item, f.name) != getattr(current, f.name)
+        }
+
+    def _frozen_message(self, item: Item) -> str:
+        if isinstance(item, Decision) and item.status == "accepted":
+            return f"{item.ref} is an accepted decision: supersede it with a new decision instead"
+        return f"{item.ref} is {item.status}: reopen it with a transition before changing it"
+
+    def _check_transition(
+        self, item: Item, status: str, reason: str | None, *, internal: bool = False
+    ) -> None:
+        lifecycle = self.profile.lifecycle(item.kind)
+        old = item.status or lifecycle.initial
+        if status not in lifecycle.allowed(old):
+            raise InvalidTransitionError(
+                item.ref or "", item.kind, old, status, lifecycle.allowed(old)
+            )
+        if not internal and (item.kind, status) in (
+            ("risk", "materialised"),
+            ("decision", "superseded"),
+        ):
+            how = "materialise" if status == "materialised" else "supersede"
+            raise InvalidTransitionError(
+                item.ref or "",
+                item.kind,
+                old,
+                status,
+                lifecycle.allowed(old),
+                hint=f"use Register.{how}() for this move, which records the new item too",
+            )
+        if (old, status) in lifecycle.reason_required and not (reason and reason.strip()):
+            raise ValidationError(
+                f"{item.ref}: moving from {old!r} to {status!r} needs a reason", field="reason"
+            )
+
+    def _moved(self, item: Item, status: str) -> Item:
+        lifecycle = self.profile.lifecycle(item.kind)
+        changes: dict[str, Any] = {"status": status}
+        if status in lifecycle.closed and item.closed_on is None:
+            changes["closed_on"] = max(self.today(), item.raised_on or self.today())
+        elif status not in lifecycle.closed and item.closed_on is not None:
+            changes["closed_on"] = None
+        if item.kind == "action" and status == "done":
+            changes["progress"] = 100
+            if getattr(item, "completed_on", None) is None:
+                changes["completed_on"] = changes.get("closed_on", item.closed_on)
+        return attrs.evolve(item, **changes)
+
+    def _derive(self, item: Item) -> Item:
+        """Apply the profile: vocabularies, scores from the matrix, RAG from the bands."""
+        changes: dict[str, Any] = {}
+        for field, vocabulary in (
+            ("priority", "priority"),
+            ("issue_type", "issue_type"),
+            ("response_category", "response_category"),
+        ):
+            value = getattr(item, field, None)
+            if value is not None:
+                changes[field] = self._in_vocabulary(field, value, vocabulary)
+        if isinstance(item, Risk):
+            matrix = self.profile.matrix
+            for prefix in _PREFIXED:
+                p, i = getattr(item, prefix + "probability"), getattr(item, prefix + "impact")
+                if (p is None) != (i is None):
+                    missing = prefix + ("impact" if i is None else "probability")
+                    if getattr(item, prefix + "score") is None:
+                        continue
+                    raise ValidationError(
+                        f"{item.ref}: {missing} is needed with a score set", field=missing
+                    )
+                if p is not None and i is not None:
+                    try:
+                        changes[prefix + "score"] = matrix.score(p, i)
+                    except ValueError as exc:
+                        raise ValidationError(
+                            f"{item.ref or item.title!r}: {prefix}{exc}",
+                            field=prefix + "probability",
+                        ) from None
+        if not item.rag_manual:
+            score = changes.get("score", getattr(item, "score", None))
+            if isinstance(item, Risk) and score is not None:
+                changes["rag"] = self.profile.band(score).rag
+            elif item.priority is not None:
+                changes["rag"] = self.profile.rag_by_priority.get(
+                    changes.get("priority", item.priority)
+                )
+            else:
+                changes["rag"] = None
+        changed = {k: v for k, v in changes.items() if getattr(item, k) != v}
+        return attrs.evolve(item, **changed) if changed else item
+
+    def _in_vocabulary(self, field: str, value: str, vocabulary: str) -> str:
+        words = self.profile.vocabulary(vocabulary)
+        if not words:
+            return value
+        for word in words:
+            if word.casefold() == value.casefold():
+                return word
+        raise ValidationError(
+            f"{field} {value!r} is not in profile {self.profile.name!r}: {', '.join(words)}",
+            field=field,
+        )
+
+    # history ---------------------------------------------------------------------------
+    def replay(self, events: Iterable[Event]) -> tuple[dict[str, Item], Structure]:
+        """Rebuild items and structure from events alone."""
+        states: dict[str, JsonDict] = {}
+        meta: dict[str, Event] = {}
+        created: dict[str, Event] = {}
+        entities: dict[str, JsonDict] = {}
+        for event in events:
+            if event.kind in ("node", "body"):
+                state = entities.setdefault(event.ref, {"entity": event.kind})
+                for change in event.changes:
+                    state[change.field] = change.new
+                state["version"] = event.version
+                continue
+            if event.action == "add":
+                states[event.ref] = {"kind": event.kind}
+                created[event.ref] = event
+            state = states.setdefault(event.ref, {"kind": event.kind})
+            for change in event.changes:
+                state[change.field] = change.new
+            meta[event.ref] = event
+        items: dict[str, Item] = {}
+        for ref, state in states.items():
+            last, first = meta[ref], created.get(ref, meta[ref])
+            state.update(
+                ref=ref,
+                version=last.version,
+                created_at=first.at.isoformat(),
+                created_by=first.actor,
+                updated_at=last.at.isoformat(),
+                updated_by=last.actor,
+            )
+            items[ref] = self.codec.item_from_dict(state)
+        structure = [self.codec.entity_from_dict(s) for s in entities.values()]
+        return items, Structure.of(
+            [e for e in structure if isinstance(e, Node)],
+            [e for e in structure if isinstance(e, Body)],
+        )
+
+    def as_of(self, when: datetime) -> Register:
+        """A read-only register as this one stood at ``when`` (rebuilt from the events)."""
+        moment = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+        kept = [e for e in self.backend.events() if e.at <= moment]
+        items, structure = self.replay(kept)
+        snapshot = MemoryBackend(f"{self.location}@{moment.isoformat()}", self.codec)
+        snapshot.import_verbatim(
+            list(items.values()), kept, [*structure.nodes.values(), *structure.bodies.values()]
+        )
+        return Register(
+            snapshot,
+            actor=self.actor,
+            profile=self.profile,
+            codec=self.codec,
+            plugin_manager=self.plugin_manager,
+            clock=lambda: moment,
+            read_only=True,
+        )
+
+    def verify(self) -> VerifyReport:
+        """Check the event chain link by link, then that replaying it gives exactly the
+        stored items and structure. The first problem is the first broken event."""
+        problems: list[Problem] = []
+        events: list[Event] = []
+        expected_seq, prev = 1, None
+        for event in self.backend.events():
+            events.append(event)
+            prev_hash = prev.hash if prev is not None else "0" * 64
+            if event.seq != expected_seq:
+                problems.append(
+                    Problem(
+                        seq=event.seq,
+                        ref=event.ref,
+                        reason=f"expected event {expected_seq}, found {event.seq}: "
+                        "events are missing or out of order",
+                    )
+                )
+            elif event.prev_hash != prev_hash:
+                problems.append(
+                    Problem(
+                        seq=event.seq,
+                        ref=event.ref,
+                        reason="prev_hash does not match the event before: an event "
+                        "before it was changed, removed or inserted",
+                    )
+                )
+            elif event_hash(event) != event.hash:
+                problems.append(
+                    Problem(
+                        seq=event.seq,
+                        ref=event.ref,
+                        reason="hash does not match the content: this event was edited",
+                    )
+                )
+            if problems:
+                break
+            expected_seq, prev = event.seq + 1, event
+        stored = {item.ref: item for item in self.backend.items() if item.ref is not None}
+        if not problems:
+            try:
+                replayed, structure = self.replay(events)
+            except (ValidationError, KeyError, TypeError, ValueError) as exc:
+                problems.append(Problem(reason=f"the event log cannot be replayed: {exc}"))
+                replayed, structure = {}, Structure()
+            else:
+                for ref in sorted(set(stored) | set(replayed)):
+                    if ref not in replayed:
+                        problems.append(
+                            Problem(
+                                ref=ref,
+                                reason="stored item has no events (written outside raidlog)",
+                            )
+                        )
+                    elif ref not in stored:
+                        problems.append(
+                            Problem(
+                                ref=ref,
+                                reason="item in the event log is missing from the store "
+                                "(deleted outside raidlog)",
+                            )
+                        )
+                    elif replayed[ref] != stored[ref]:
+                        diff = self._diff_fields(replayed[ref], stored[ref])
+                        problems.append(
+                            Problem(
+                                ref=ref,
+                                reason=f"stored item differs from its history in "
+                                f"{', '.join(diff)} (changed outside raidlog)",
+                            )
+                        )
+                current = self.structure()
+                if dict(current.nodes) != dict(structure.nodes) or dict(current.bodies) != dict(
+                    structure.bodies
+                ):
+                    problems.append(
+                        Problem(
+                            reason="governance structure differs from its history "
+                            "(changed outside raidlog)"
+                        )
+                    )
+        head = events[-1].hash if events else "0" * 64
+        return VerifyReport(
+            ok=not problems,
+            events_checked=len(events),
+            items_checked=len(stored),
+            head_hash=head,
+            problems=tuple(problems),
+        )
+
+    def _diff_fields(self, a: Item, b: Item) -> list[str]:
+        da, db = self.codec.item_to_dict(a), self.codec.item_to_dict(b)
+        return sorted(k for k in set(da) | set(db) if da.get(k) != db.get(k))
+
+    # moving between stores -----------------------------------------------------------------
+    def copy_to(self, target: Register) -> None:
+        """Copy every item, the structure and the full event history into ``target``, which
+        must be empty. ``target.verify()`` passes afterwards."""
+        if target.backend.head().seq or next(iter(target.backend.items()), None) is not None:
+            raise ValidationError(f"{target.location} is not empty; copy into a new register")
+        target.backend.import_verbatim(
+            list(self.backend.items()), list(self.backend.events()), self.backend.entities()
+        )
+        target._store_profile(self.profile)
+
+    def _store_profile(self, profile: Profile) -> None:
+        payload = json.dumps(profile.source, sort_keys=True)
+        self.backend.atomic(lambda txn: txn.set_meta("profile", payload))
+
+
+def _ref(item: Item | str) -> str:
+    if isinstance(item, str):
+        return item
+    if item.ref is None:
+        raise ValidationError(f"{item.title!r} has no ref: add it to the register first")
+    return item.ref
+
+
+def open(  # raidlog.open mirrors the builtin on purpose, like sqlite3's connect
+    location: str,
+    *,
+    actor: str,
+    profile: str | None = None,
+    plugins: Sequence[object] = (),
+    channel: str = "api",
+    options: Mapping[str, Any] | None = None,
+    clock: Callable[[], datetime] | None = None,
+) -> Register:
+    """Open (or create) the register at ``location``.
+
+    ``location`` chooses the backend by scheme or suffix: ``memory:``, ``raid.db``,
+    ``sqlite:///path``, ``raid.xlsx``, ``postgresql://...``, or whatever installed
+    plugins handle. ``actor`` is who makes the changes (recorded in every event).
+    ``profile`` (a shipped profile's name or a ``.toml`` path) is used when the
+    register is new, default ``"default"``; an existing register keeps the profile it
+    was created with, and naming a different one raises
+    :class:`~raidlog.errors.ProfileError`. ``plugins`` are extra plugin objects to
+    register (installed ones load by themselves); ``options`` go to the backend.
+    """
+    pm = get_plugin_manager(plugins)
+    codec = Codec(kind_classes(pm))
+    backend_cls = find_backend(pm, location)
+    backend = backend_cls.open(location, codec=codec, options=options or {})
+    try:
+        stored = backend.get_meta("profile")
+        if stored is None:
+            chosen = load_profile(profile or "default")
+        else:
+            chosen = Profile.from_mapping(json.loads(stored))
+            if profile is not None and profile_data(profile).get("name") != chosen.name:
+                raise ProfileError(
+                    f"{location} uses profile {chosen.name!r}, not {profile!r}; open it without "
+                    "a profile, or create a new register for another profile"
+                )
+        register = Register(
+            backend,
+            actor=actor,
+            profile=chosen,
+            codec=codec,
+            plugin_manager=pm,
+            channel=channel,
+            clock=clock,
+        )
+        if stored is None:
+            register._store_profile(chosen)
+    except BaseException:
+        backend.close()
+        raise
+    return register
