@@ -114,7 +114,7 @@ def backends(as_json: bool) -> None:
     pm = get_plugin_manager()
     classes = backend_classes(pm)
     Codec()  # importing the converter early surfaces a broken install here, not mid-command
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "name": name,
             "schemes": [f"{s}:" for s in cls.schemes],
@@ -129,7 +129,7 @@ def backends(as_json: bool) -> None:
         return
     click.echo("Backends:")
     for row in rows:
-        handles = ", ".join(row["schemes"] + row["suffixes"])
+        handles = ", ".join([*row["schemes"], *row["suffixes"]])
         click.echo(f"  {row['name']:<10} {handles}")
     click.echo("Plugins:")
     for name, version in sorted(plugins.items()):
