@@ -18,7 +18,7 @@ import pluggy
 
 from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
 from raidlog.backends.memory import MemoryBackend
-from raidlog.convert import METADATA_FIELDS, Codec, JsonDict
+from raidlog.convert import ENTITY_CLASSES, METADATA_FIELDS, Codec, JsonDict, entity_kind
 from raidlog.errors import (
     ConflictError,
     ImmutableItemError,
@@ -29,7 +29,7 @@ from raidlog.errors import (
     ValidationError,
 )
 from raidlog.model.events import Change, Event, EventDraft, event_hash, seal
-from raidlog.model.governance import Body, Node, Structure
+from raidlog.model.governance import Body, Node, Objective, Structure
 from raidlog.model.items import Decision, Issue, Item, Link, Risk
 from raidlog.model.profile import Profile
 from raidlog.model.values import Relation
@@ -203,7 +203,7 @@ class _Write:
         version = 1 if old is None else old.version + 1
         stored = attrs.evolve(new, version=version)
         self.entities.append((stored, 0 if old is None else old.version))
-        kind = "node" if isinstance(new, Node) else "body"
+        kind = entity_kind(type(new))
         self.draft(
             f"{kind}:{new.name}", kind, "add" if old is None else "update", version, changes, reason
         )
@@ -303,11 +303,7 @@ class Register:
 
     def structure(self) -> Structure:
         """The governance structure: nodes and bodies."""
-        entities = self.backend.entities()
-        return Structure.of(
-            [e for e in entities if isinstance(e, Node)],
-            [e for e in entities if isinstance(e, Body)],
-        )
+        return Structure.of(self.backend.entities())
 
     def closed_statuses(self) -> tuple[tuple[str, str], ...]:
         """(kind, status) pairs in which an item no longer counts as open."""
@@ -622,12 +618,16 @@ class Register:
         """Add or change a governance body (by name); recorded as an event."""
         return self._put_entity(body, reason)  # type: ignore[return-value]  # same class
 
+    def put_objective(self, objective: Objective, *, reason: str | None = None) -> Objective:
+        """Add or change an objective (by name); recorded as an event."""
+        return self._put_entity(objective, reason)  # type: ignore[return-value]  # same class
+
     def _put_entity(self, entity: Entity, reason: str | None) -> Entity:
         def work(w: _Write) -> Entity:
             old = w.txn.get_entity(type(entity), entity.name)
             if entity.version and old is not None and old.version != entity.version:
                 raise ConflictError(
-                    f"{type(entity).__name__.lower()}:{entity.name}", entity.version, None
+                    f"{entity_kind(type(entity))}:{entity.name}", entity.version, None
                 )
             if isinstance(entity, Node) and entity.parent is not None:
                 self._check_no_cycle(w, entity)
@@ -772,7 +772,7 @@ class Register:
         created: dict[str, Event] = {}
         entities: dict[str, JsonDict] = {}
         for event in events:
-            if event.kind in ("node", "body"):
+            if event.kind in ENTITY_CLASSES:
                 state = entities.setdefault(event.ref, {"entity": event.kind})
                 for change in event.changes:
                     state[change.field] = change.new
@@ -797,11 +797,7 @@ class Register:
                 updated_by=last.actor,
             )
             items[ref] = self.codec.item_from_dict(state)
-        structure = [self.codec.entity_from_dict(s) for s in entities.values()]
-        return items, Structure.of(
-            [e for e in structure if isinstance(e, Node)],
-            [e for e in structure if isinstance(e, Body)],
-        )
+        return items, Structure.of(self.codec.entity_from_dict(s) for s in entities.values())
 
     def as_of(self, when: datetime) -> Register:
         """A read-only register as this one stood at ``when`` (rebuilt from the events)."""
@@ -809,9 +805,7 @@ class Register:
         kept = [e for e in self.backend.events() if e.at <= moment]
         items, structure = self.replay(kept)
         snapshot = MemoryBackend(f"{self.location}@{moment.isoformat()}", self.codec)
-        snapshot.import_verbatim(
-            list(items.values()), kept, [*structure.nodes.values(), *structure.bodies.values()]
-        )
+        snapshot.import_verbatim(list(items.values()), kept, structure.records())
         return Register(
             snapshot,
             actor=self.actor,
@@ -894,9 +888,7 @@ class Register:
                             )
                         )
                 current = self.structure()
-                if dict(current.nodes) != dict(structure.nodes) or dict(current.bodies) != dict(
-                    structure.bodies
-                ):
+                if sorted(map(repr, current.records())) != sorted(map(repr, structure.records())):
                     problems.append(
                         Problem(
                             reason="governance structure differs from its history "

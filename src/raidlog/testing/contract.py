@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 import raidlog
 from raidlog.backends.base import Backend
-from raidlog.model.governance import Body, Node
+from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Action, Decision, Issue, Item, Link, Risk
 from raidlog.model.values import Relation
 from raidlog.plugins import find_backend, get_plugin_manager
@@ -349,8 +349,14 @@ class BackendContract:
         )
         reg.put_body(Body(name="ExCo", node="corporate", score_tolerance=15))
         reg.put_body(Body(name="Programme board", node="programme", score_tolerance=10))
+        reg.put_objective(
+            Objective(
+                name="O-1", title="Go live by Q3", node="programme", key_results=("CRM live",)
+            )
+        )
         risk = reg.add(
             Risk(
+                objectives=("O-1",),
                 title="Supplier late",
                 probability=3,
                 impact=4,
