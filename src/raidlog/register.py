@@ -923,6 +923,16 @@ class Register:
         payload = json.dumps(profile.source, sort_keys=True)
         self.backend.atomic(lambda txn: txn.set_meta("profile", payload))
 
+    # exports ---------------------------------------------------------------------------------
+    def to_dataframe(self, query: Query | None = None, /, **filters: Any) -> Any:
+        """The items (all, or those matching :meth:`query`'s filters) as a pandas
+        DataFrame indexed by ref; needs ``pip install 'raidlog[pandas]'``."""
+        # Imported here: exports sit above the register, and pandas is optional.
+        from raidlog.export.frames import to_dataframe
+
+        chosen = self.query(query, **filters) if query is not None or filters else self.items()
+        return to_dataframe(chosen)
+
 
 def _ref(item: Item | str) -> str:
     if isinstance(item, str):
