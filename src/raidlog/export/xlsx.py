@@ -27,7 +27,7 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from raidlog.errors import ConflictError, ItemNotFoundError, ValidationError
+from raidlog.errors import ConflictError, RaidLogError, ValidationError
 from raidlog.export.rows import Cell, columns_for, flatten, parse_cell
 from raidlog.model.items import Item
 from raidlog.register import Register
@@ -57,6 +57,8 @@ _RAG_FILL = {
     "green": PatternFill("solid", fgColor="BFE3C1"),
 }
 _BOLD = Font(bold=True)
+# A cell whose whole text is a link becomes clickable, but only for these schemes.
+_LINK_STARTS = ("https://", "mailto:")
 _VIEW_COLUMNS = ("ref", "kind", "rag", "title", "status", "owner", "body", "due", "next_review")
 # Columns the register keeps itself: shown in the Register sheet, ignored on re-import.
 _READ_ONLY = frozenset(
@@ -99,6 +101,9 @@ def safe_hyperlink(target: str) -> str | None:
 class _Sheet:
     """A write-only sheet that never turns user text into a formula."""
 
+    # Cells are built with WriteOnlyCell only where a plain value would be misread or
+    # needs a style: plain values are several times faster to write.
+
     def __init__(self, ws: WriteOnlyWorksheet) -> None:
         self.ws = ws
         self.rows = 0
@@ -137,6 +142,12 @@ def _plain_row(sheet: _Sheet, values: Sequence[Cell]) -> list[Any]:
     for value in values:
         if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
             row.append(sheet.cell(value))
+        elif isinstance(value, str) and value[:8].lower().startswith(_LINK_STARTS):
+            cell = sheet.cell(value)
+            link = safe_hyperlink(value)
+            if link is not None and not any(c.isspace() for c in link):
+                cell.hyperlink = link
+            row.append(cell)
         else:
             row.append(_excel_value(value))
     return row
@@ -295,8 +306,10 @@ def _read_rows(path: Path) -> Iterator[tuple[int, list[Any]]]:
 def apply_xlsx(path: str | Path, register: Register, *, reason: str | None = None) -> ApplyResult:
     """Read the Register sheet of a board pack a person edited and apply it: rows whose
     ``ref`` exists update that item (one event per changed item, only the changed
-    columns), rows without a ref add new items (``kind`` and ``title`` needed). Running
-    it again changes nothing: nothing is ever duplicated.
+    columns), rows without a ref add new items (``kind`` and ``title`` needed) unless an
+    item of that kind already has that title (then the row updates it). Running it again
+    changes nothing: nothing is ever duplicated. Score columns are derived and not read
+    back; a RAG cell edited on a row at the stored version sets a manual RAG.
 
     A row whose ``version`` is older than the stored item raises
     :class:`~raidlog.errors.ConflictError` (someone changed it since the export). Errors
@@ -316,6 +329,7 @@ def apply_xlsx(path: str | Path, register: Register, *, reason: str | None = Non
     updated: list[str] = []
     added: list[str] = []
     unchanged = 0
+    titles: dict[tuple[str, str], list[str]] = {}
     for number, values in rows:
         cells = dict(zip(header, values, strict=False))
         if all(v is None or v == "" for v in cells.values()):
@@ -323,28 +337,60 @@ def apply_xlsx(path: str | Path, register: Register, *, reason: str | None = Non
         where_row = f"{where}, sheet {REGISTER_SHEET}, row {number}"
         try:
             ref = cells.get("ref")
+            if ref in (None, ""):
+                ref = _match_new_row(register, cells, titles)
+                # A new row met again: only what it says counts, empty cells keep values.
+                cells = {k: v for k, v in cells.items() if v not in (None, "")}
             if ref not in (None, ""):
                 current = register.get(str(ref))
-                changes = _changes(current, cells)
-                version = cells.get("version")
+                version = parse_cell(type(current), "version", cells.get("version"))
+                stale = bool(version) and version != current.version
+                changes = _changes(current, cells, rag_edited=not stale)
                 if not changes:
                     unchanged += 1
                     continue
-                read = current
-                if version not in (None, "") and int(version) != current.version:
-                    read = attrs.evolve(current, version=int(version))
+                read = attrs.evolve(current, version=version) if stale else current
                 register.update(read, reason=why, **changes)
                 updated.append(current.ref or "")
             else:
                 cls = register.codec.kind_class(str(cells.get("kind") or "").strip())
                 fields = _fields(cls, cells)
                 item = cls(**fields)
-                added.append(register.add(item, reason=why).ref or "")
+                stored = register.add(item, reason=why)
+                titles.setdefault(_title_key(stored.kind, stored.title), []).append(
+                    stored.ref or ""
+                )
+                added.append(stored.ref or "")
         except ConflictError:
             raise
-        except (ValidationError, ItemNotFoundError, TypeError) as exc:
+        except (RaidLogError, TypeError) as exc:
             raise ValidationError(f"{where_row}: {exc}") from None
     return ApplyResult(tuple(updated), tuple(added), unchanged)
+
+
+def _title_key(kind: str, title: str) -> tuple[str, str]:
+    return kind, " ".join(title.split()).casefold()
+
+
+def _match_new_row(
+    register: Register, cells: dict[str, Any], titles: dict[tuple[str, str], list[str]]
+) -> str | None:
+    """The ref of the item a row without a ref already became: the item of the same kind
+    with the same title. A re-run of the same file must not add its new rows twice."""
+    kind, title = str(cells.get("kind") or "").strip(), str(cells.get("title") or "")
+    if not kind or not title.strip():
+        return None
+    if not titles:
+        for item in register.items():
+            titles.setdefault(_title_key(item.kind, item.title), []).append(item.ref or "")
+        titles.setdefault(("", ""), [])  # marks the index as built, even for an empty register
+    found = titles.get(_title_key(kind, title), [])
+    if len(found) > 1:
+        raise ValidationError(
+            f"the new row's title matches {', '.join(found)}: put the ref in the row to say "
+            "which item it is, or change the title"
+        )
+    return found[0] if found else None
 
 
 def _fields(cls: type[Item], cells: dict[str, Any]) -> dict[str, Any]:
@@ -356,8 +402,8 @@ def _fields(cls: type[Item], cells: dict[str, Any]) -> dict[str, Any]:
             if value not in (None, ""):
                 extra[column[6:]] = value
         elif column in names and column not in _READ_ONLY and column != "ref":
-            if column == "rag":
-                continue  # derived on add
+            if column == "rag" or column.endswith("score"):
+                continue  # derived by the register
             parsed = parse_cell(cls, column, value)
             fields[column] = parsed
     if extra:
@@ -365,7 +411,10 @@ def _fields(cls: type[Item], cells: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _changes(current: Item, cells: dict[str, Any]) -> dict[str, Any]:
+def _changes(current: Item, cells: dict[str, Any], *, rag_edited: bool) -> dict[str, Any]:
+    """The fields whose cells differ from ``current``. Scores are derived and never read
+    back; a RAG cell counts only when the row is at the stored version (otherwise the
+    difference is the register's own re-derivation since the export, not an edit)."""
     cls = type(current)
     changes: dict[str, Any] = {}
     names = {f.name for f in attrs.fields(cls)}
@@ -380,9 +429,10 @@ def _changes(current: Item, cells: dict[str, Any]) -> dict[str, Any]:
             continue
         if column not in names or column in _READ_ONLY or column in ("ref", "links"):
             continue
+        if column.endswith("score"):
+            continue
         parsed = parse_cell(cls, column, value)
-        # RAG is derived unless someone set it by hand: an unchanged cell keeps it derived.
-        if column == "rag" and (parsed or None) == current.rag:
+        if column == "rag" and (not rag_edited or (parsed or None) == current.rag):
             continue
         if parsed != getattr(current, column):
             changes[column] = parsed
