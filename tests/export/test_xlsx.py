@@ -82,7 +82,7 @@ def test_heat_maps_are_side_by_side_with_counts(pack: Path) -> None:
 
 def test_overdue_escalations_and_decisions(pack: Path) -> None:
     assert [r["ref"] for r in _sheet_rows(pack, "Overdue actions")] == ["A-0001"]
-    assert [r["ref"] for r in _sheet_rows(pack, "Escalations")] == []
+    assert [r["ref"] for r in _sheet_rows(pack, "Escalations")] == ["R-0001"]
     assert [r["ref"] for r in _sheet_rows(pack, "Decisions")] == ["D-0001"]
 
 

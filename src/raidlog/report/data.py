@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 import attrs
 
+from raidlog.errors import ValidationError
 from raidlog.model.items import Action, Decision, Item, Risk
 from raidlog.model.profile import Matrix
 from raidlog.model.values import Rag
@@ -126,6 +127,12 @@ def gather(
     heat maps place its open risks at the inherent and residual levels.
     """
     moment = now or datetime.now(UTC)
+    structure = register.structure()
+    if body is not None and structure.bodies and body not in structure.bodies:
+        raise ValidationError(
+            f"no body named {body!r}; known bodies: {', '.join(sorted(structure.bodies))}",
+            field="body",
+        )
     today = register.today()
     view = sorted(register.query(body=body, open=True), key=_rag_key)
     risks = [i for i in view if isinstance(i, Risk)]
@@ -140,16 +147,13 @@ def gather(
     )[:top]
     overdue = [i for i in view if isinstance(i, Action) and i.due is not None and i.due < today]
     overdue.sort(key=lambda i: (i.due or today, i.ref or ""))
-    if body is None:
-        escalated = [i for i in view if i.escalated_to]
-    else:
-        escalated = [i for i in view if body in i.escalated_to]
+    # Both directions a board discusses: what was escalated to it, and what it sent up.
+    escalated = [i for i in view if i.escalated_to]
     decisions = sorted(
         (i for i in register.query(body=body, kind="decision") if isinstance(i, Decision)),
         key=lambda d: (d.decided_on or d.raised_on or date.min, d.ref or ""),
         reverse=True,
     )[:recent_decisions]
-    structure = register.structure()
     by_objective: dict[str, list[Item]] = {}
     for item in view:
         for name in item.objectives:

@@ -114,7 +114,7 @@ def _rag_bar(counts: dict[str, int]) -> str:
         x += w
     legend = " ".join(f"{_rag(n if n != 'none' else None)} {counts.get(n, 0)}" for n in counts)
     svg = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="24" role="img" '
+        f'<svg width="{width}" height="24" role="img" '
         f'aria-label="items by RAG">{"".join(parts)}</svg>'
         if total
         else ""
