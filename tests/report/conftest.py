@@ -11,7 +11,7 @@ import raidlog
 from raidlog import Register
 from raidlog.testing import FakeClock
 
-from ..export.conftest import build
+from ..export.conftest import build  # noqa: TID252  # one sample register for exports and reports
 
 
 @pytest.fixture

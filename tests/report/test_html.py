@@ -85,6 +85,6 @@ def test_an_unknown_body_is_refused(board: Register) -> None:
 
 def test_write_report_writes_utf8(board: Register, tmp_path: Path) -> None:
     out = tmp_path / "r.html"
-    board.add(raidlog.Issue(title="Café délai – 東京", body="Board"))
+    board.add(raidlog.Issue(title="Café délai \u2013 東京", body="Board"))
     write_report(board, out, body="Board")
-    assert "Café délai – 東京" in out.read_text(encoding="utf-8")
+    assert "Café délai \u2013 東京" in out.read_text(encoding="utf-8")
