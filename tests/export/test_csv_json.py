@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 import raidlog
 from raidlog import Register, ValidationError
 from raidlog.export import (
+    columns_for,
     load_json,
     neutralise,
     read_json,
@@ -163,3 +164,15 @@ def test_json_round_trip_of_generated_items(batch: list[raidlog.Item], tmp_path:
             load_json(out, target)
             assert list(target.items()) == list(source.items())
             assert target.verify().ok
+
+
+@settings(max_examples=60, deadline=None)
+@given(batch=st.lists(item_strategy(), min_size=1, max_size=8), raw=st.booleans())
+def test_fast_csv_rows_equal_the_general_path(batch: list[raidlog.Item], raw: bool) -> None:
+    from raidlog.export.rows import flatten
+    from raidlog.export.tabular import _RowMaker, _text
+
+    columns = columns_for(batch)
+    maker = _RowMaker(columns, raw)
+    for item in batch:
+        assert maker.row(item) == [_text(v, raw) for v in flatten(item, columns)]
