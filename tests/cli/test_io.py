@@ -22,6 +22,9 @@ def _csv(path: Path, encoding: str) -> list[dict[str, str]]:
 
 @pytest.fixture
 def filled(cli: Cli, reg: str) -> str:
+    cli("node", reg, "Apollo", "--body", "Board")
+    cli("body", reg, "Board", "--node", "Apollo")
+    cli("body", reg, "PMO")
     cli(
         "add",
         reg,

@@ -204,6 +204,15 @@ class TestPeopleInTheLoop:
             apply_xlsx(pack, board)
         assert board.get("R-0002").owner == "Someone"
 
+    def test_edits_merge_with_other_changes_made_since_the_export(
+        self, board: Register, pack: Path
+    ) -> None:
+        board.update(board.get("R-0002"), description="Added by someone else")
+        self._edit(pack, {"R-0002": {"owner": "Gus"}}, [])
+        assert apply_xlsx(pack, board).updated == ("R-0002",)
+        risk = board.get("R-0002")
+        assert (risk.owner, risk.description) == ("Gus", "Added by someone else")
+
     def test_a_bad_cell_names_file_sheet_row_and_column(self, board: Register, pack: Path) -> None:
         self._edit(pack, {"R-0002": {"probability": "very"}}, [])
         with pytest.raises(ValidationError, match=r"sheet Register, row 7: column probability"):

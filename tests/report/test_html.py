@@ -70,8 +70,8 @@ def test_heat_map_cells_carry_their_counts(board: Register, page: str) -> None:
 
 def test_objectives_at_risk_and_overdue_actions(board: Register) -> None:
     data = gather(board, body="Board")
-    assert [o.objective for o in data.objectives] == ["O-1"]
-    assert data.objectives[0].title == "Launch by Q3"
+    assert [o.objective.name for o in data.objectives] == ["O-1"]
+    assert data.objectives[0].objective.title == "Launch by Q3"
     assert data.objectives[0].exposure == 250_000.0
     assert [a.ref for a in data.overdue_actions] == ["A-0001"]
     assert [d.ref for d in data.decisions] == ["D-0001"]

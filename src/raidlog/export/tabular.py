@@ -113,12 +113,12 @@ class _RowMaker:
             elif kind is datetime:
                 # Bulk changes share their timestamps; formatting an aware datetime is
                 # the dearest cell of a row, so remember the last few thousand.
-                text = stamps.get(value)
-                if text is None:
+                stamp = stamps.get(value)
+                if stamp is None:
                     if len(stamps) > 4096:
                         stamps.clear()
-                    text = stamps[value] = value.isoformat()
-                out[n] = text
+                    stamp = stamps[value] = value.isoformat()
+                out[n] = stamp
             elif kind in _CONVERT:
                 out[n] = _CONVERT[kind](value)
             else:

@@ -31,7 +31,7 @@ from raidlog.errors import ConflictError, RaidLogError, ValidationError
 from raidlog.export.rows import Cell, columns_for, flatten, parse_cell
 from raidlog.model.items import Item
 from raidlog.register import Register
-from raidlog.report.data import BoardData, HeatMap, gather
+from raidlog.report.data import BoardData, HeatGrid, gather
 
 __all__ = [
     "EXCEL_MAX_COLUMNS",
@@ -163,18 +163,26 @@ def _check_limits(rows: int, columns: int, what: str) -> None:
         raise ValidationError(f"{what}: {columns} columns exceed Excel's {EXCEL_MAX_COLUMNS}")
 
 
-def _item_table(sheet: _Sheet, items: Sequence[Item], columns: Sequence[str]) -> None:
-    sheet.header(columns)
+def _item_table(
+    sheet: _Sheet,
+    items: Sequence[Item],
+    columns: Sequence[str],
+    notes: Callable[[Item], str] | None = None,
+    note_title: str = "why",
+) -> None:
+    sheet.header([*columns, note_title] if notes else columns)
     rag_at = columns.index("rag") if "rag" in columns else -1
     for item in items:
         values = flatten(item, columns)
         row = _plain_row(sheet, values)
         if rag_at >= 0 and values[rag_at]:
             row[rag_at] = sheet.cell(values[rag_at], fill=str(values[rag_at]))
+        if notes is not None:
+            row.append(sheet.cell(notes(item)))
         sheet.append(row)
 
 
-def _heat_block(sheet: _Sheet, maps: Sequence[HeatMap]) -> None:
+def _heat_block(sheet: _Sheet, maps: Sequence[HeatGrid]) -> None:
     title: list[Any] = []
     for h in maps:
         title.append(sheet.cell(f"{h.level.capitalize()} ({h.total} open risks)", bold=True))
@@ -237,6 +245,7 @@ def write_board_pack(
         ("Items in register", board.total_items),
         ("Open items in view", len(board.view)),
         ("Red / amber / green", "{red} / {amber} / {green}".format(**board.rag_counts)),
+        ("Open risks' cost exposure", board.rollup.exposure),
         ("Overdue actions", len(board.overdue_actions)),
         ("Escalations", len(board.escalations)),
         (
@@ -247,7 +256,13 @@ def write_board_pack(
         ),
     ):
         cover.append([cover.cell(label, bold=True), cover.cell(value)])
-    _item_table(sheet("View"), board.view, _VIEW_COLUMNS)
+    _item_table(
+        sheet("View"),
+        board.view,
+        _VIEW_COLUMNS,
+        lambda item: "; ".join(board.reasons.get(item.ref or "", ())),
+        "why in view",
+    )
     heat = sheet("Heat map")
     _heat_block(heat, board.heat_maps)
     _item_table(
@@ -255,11 +270,29 @@ def write_board_pack(
         board.overdue_actions,
         ("ref", "rag", "title", "owner", "assignee", "due", "status", "progress"),
     )
+    escalations = sheet("Escalations")
     _item_table(
-        sheet("Escalations"),
+        escalations,
         board.escalations,
         ("ref", "kind", "rag", "title", "owner", "body", "escalated_to"),
     )
+    if board.escalations_due:
+        escalations.append([])
+        escalations.append(
+            [escalations.cell("Due for escalation (breaching a tolerance)", bold=True)]
+        )
+        escalations.header(("ref", "rag", "title", "to body", "why"))
+        for due in board.escalations_due:
+            rag = due.item.rag.value if due.item.rag else None
+            escalations.append(
+                [
+                    escalations.cell(due.item.ref),
+                    escalations.cell(rag, fill=rag),
+                    escalations.cell(due.item.title),
+                    escalations.cell(due.body),
+                    escalations.cell("; ".join(due.reasons)),
+                ]
+            )
     _item_table(
         sheet("Decisions"),
         board.decisions,
@@ -309,12 +342,13 @@ def apply_xlsx(path: str | Path, register: Register, *, reason: str | None = Non
     columns), rows without a ref add new items (``kind`` and ``title`` needed) unless an
     item of that kind already has that title (then the row updates it). Running it again
     changes nothing: nothing is ever duplicated. Score columns are derived and not read
-    back; a RAG cell edited on a row at the stored version sets a manual RAG.
+    back; an edited RAG cell sets a manual RAG.
 
-    A row whose ``version`` is older than the stored item raises
-    :class:`~raidlog.errors.ConflictError` (someone changed it since the export). Errors
-    name the file, sheet, row and column. Rows before the failing one stay applied;
-    re-running after the fix is safe.
+    A row whose ``version`` is older than the stored item is compared with the item as
+    it was at that version: the person's edits are applied on top of what changed since,
+    and an edit to a field that someone else also changed since the export raises
+    :class:`~raidlog.errors.ConflictError`. Errors name the file, sheet, row and column.
+    Rows before the failing one stay applied; re-running after the fix is safe.
     """
     where = Path(path)
     why = reason or f"edited in {where.name}"
@@ -344,13 +378,11 @@ def apply_xlsx(path: str | Path, register: Register, *, reason: str | None = Non
             if ref not in (None, ""):
                 current = register.get(str(ref))
                 version = parse_cell(type(current), "version", cells.get("version"))
-                stale = bool(version) and version != current.version
-                changes = _changes(current, cells, rag_edited=not stale)
+                changes = _merge(register, current, cells, version)
                 if not changes:
                     unchanged += 1
                     continue
-                read = attrs.evolve(current, version=version) if stale else current
-                register.update(read, reason=why, **changes)
+                register.update(current, reason=why, **changes)
                 updated.append(current.ref or "")
             else:
                 cls = register.codec.kind_class(str(cells.get("kind") or "").strip())
@@ -411,10 +443,44 @@ def _fields(cls: type[Item], cells: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def _changes(current: Item, cells: dict[str, Any], *, rag_edited: bool) -> dict[str, Any]:
-    """The fields whose cells differ from ``current``. Scores are derived and never read
-    back; a RAG cell counts only when the row is at the stored version (otherwise the
-    difference is the register's own re-derivation since the export, not an edit)."""
+def _at_version(register: Register, item: Item, version: int) -> Item:
+    """``item`` as it was at ``version``, rebuilt from its events."""
+    events = [e for e in register.history(item) if e.version <= version]
+    if not events:
+        raise ValidationError(f"{item.ref} has no version {version}", field="version")
+    items, _ = register.replay(events)
+    return items[item.ref or ""]
+
+
+def _merge(
+    register: Register, current: Item, cells: dict[str, Any], version: int
+) -> dict[str, Any]:
+    """What the person changed in the row, to apply to ``current``.
+
+    The row is compared with the item as it was exported (its ``version``), so changes
+    the register made since (another person's edit, a re-derived review date) are not
+    mistaken for edits. An edit to a field that also changed since the export raises
+    :class:`~raidlog.errors.ConflictError`: nothing of the row is written.
+    """
+    if not version or version == current.version:
+        return _changes(current, cells)
+    base = _at_version(register, current, version)
+    wanted = _changes(base, cells)
+    merged: dict[str, Any] = {}
+    for name, value in wanted.items():
+        now = current.extra if name == "extra" else getattr(current, name)
+        if now == value:
+            continue  # already so (the same file applied before, or the same edit)
+        then = base.extra if name == "extra" else getattr(base, name)
+        if now != then:
+            raise ConflictError(current.ref or "", version, current)
+        merged[name] = value
+    return merged
+
+
+def _changes(current: Item, cells: dict[str, Any]) -> dict[str, Any]:
+    """The fields whose cells differ from ``current``. Score columns are derived and
+    never read back; a RAG cell that differs sets a manual RAG."""
     cls = type(current)
     changes: dict[str, Any] = {}
     names = {f.name for f in attrs.fields(cls)}
@@ -432,7 +498,7 @@ def _changes(current: Item, cells: dict[str, Any], *, rag_edited: bool) -> dict[
         if column.endswith("score"):
             continue
         parsed = parse_cell(cls, column, value)
-        if column == "rag" and (not rag_edited or (parsed or None) == current.rag):
+        if column == "rag" and (parsed or None) == current.rag:
             continue
         if parsed != getattr(current, column):
             changes[column] = parsed

@@ -1,37 +1,37 @@
 """What a board pack shows, gathered once from a register and shared by the HTML report
-and the xlsx board pack: the body's view with RAG, heat maps, top risks, overdue
-actions, escalations, recent decisions and objectives at risk.
+and the xlsx board pack.
+
+The governance questions (a body's view and why each item is in it, heat maps, roll-ups,
+objectives at risk, escalations due) are answered by the register's governance API
+(:mod:`raidlog.governance`); this module only selects and orders for presentation.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 import attrs
 
-from raidlog.errors import ValidationError
+from raidlog.governance import EscalationDue, HeatMap, ObjectiveRisk, Rollup
 from raidlog.model.items import Action, Decision, Item, Risk
-from raidlog.model.profile import Matrix
 from raidlog.model.values import Rag
 from raidlog.register import Register
 
-__all__ = ["LEVELS", "BoardData", "HeatMap", "ObjectiveRisk", "gather", "heat_map"]
+__all__ = ["LEVELS", "BoardData", "HeatGrid", "gather"]
 
 #: Heat-map levels a board pack shows side by side.
 LEVELS = ("inherent", "residual")
-_PREFIX = {"inherent": "inherent_", "current": "", "residual": "residual_"}
+_PREFIX = {"inherent": "inherent_", "current": "", "residual": "residual_", "target": "target_"}
 _RAG_ORDER = {Rag.RED: 0, Rag.AMBER: 1, Rag.GREEN: 2, None: 3}
 
 
 @attrs.frozen
-class HeatMap:
-    """Counts of open risks per probability x impact cell at one assessment level.
-
-    ``counts[p - 1][i - 1]`` is the number of risks with probability ``p`` and impact
-    ``i``; ``scores`` holds the matrix score of each cell, ``rags`` its appetite RAG.
-    """
+class HeatGrid:
+    """A heat map ready to draw: the register's counts (``counts[p - 1][i - 1]``) with
+    each cell's matrix score and appetite RAG, and how many open risks in scope have no
+    assessment at this level."""
 
     level: str
     probability: tuple[str, ...]
@@ -48,17 +48,6 @@ class HeatMap:
 
 
 @attrs.frozen
-class ObjectiveRisk:
-    """An objective with the open items that threaten it."""
-
-    objective: str
-    title: str
-    items: tuple[Item, ...]
-    exposure: float
-    worst_rag: str | None
-
-
-@attrs.frozen
 class BoardData:
     """Everything a board pack shows, for one body (or the whole register)."""
 
@@ -69,48 +58,47 @@ class BoardData:
     generated_at: datetime
     today: date
     view: tuple[Item, ...]
-    heat_maps: tuple[HeatMap, ...]
+    reasons: dict[str, tuple[str, ...]]
+    heat_maps: tuple[HeatGrid, ...]
     top_risks: tuple[Item, ...]
     overdue_actions: tuple[Item, ...]
     escalations: tuple[Item, ...]
+    escalations_due: tuple[EscalationDue, ...]
     decisions: tuple[Item, ...]
     objectives: tuple[ObjectiveRisk, ...]
+    rollup: Rollup
     rag_counts: dict[str, int]
     kind_counts: dict[str, int]
     total_items: int
 
 
-def heat_map(
-    risks: Iterable[Item], matrix: Matrix, rag_of: Callable[[int], str], level: str
-) -> HeatMap:
-    """Count ``risks`` on the ``matrix`` at ``level`` (inherent, current or residual)."""
-    prefix = _PREFIX[level]
-    rows, cols = len(matrix.probability), len(matrix.impact)
-    grid = [[0] * cols for _ in range(rows)]
-    unassessed = 0
-    for risk in risks:
-        p = getattr(risk, prefix + "probability", None)
-        i = getattr(risk, prefix + "impact", None)
-        if p is None or i is None or not (1 <= p <= rows and 1 <= i <= cols):
-            unassessed += 1
-            continue
-        grid[p - 1][i - 1] += 1
+def _grid(register: Register, heat: HeatMap, risks: Sequence[Item]) -> HeatGrid:
+    profile = register.profile
+    matrix = profile.matrix
     scores = tuple(
-        tuple(matrix.score(p, i) for i in range(1, cols + 1)) for p in range(1, rows + 1)
+        tuple(matrix.score(p, i) for i in range(1, len(heat.impact) + 1))
+        for p in range(1, len(heat.probability) + 1)
     )
-    return HeatMap(
-        level=level,
-        probability=matrix.probability,
-        impact=matrix.impact,
-        counts=tuple(tuple(row) for row in grid),
+    prefix = _PREFIX[heat.level]
+    assessed = sum(
+        1
+        for r in risks
+        if getattr(r, prefix + "probability", None) is not None
+        and getattr(r, prefix + "impact", None) is not None
+    )
+    return HeatGrid(
+        level=heat.level,
+        probability=heat.probability,
+        impact=heat.impact,
+        counts=heat.counts,
         scores=scores,
-        rags=tuple(tuple(rag_of(s) for s in row) for row in scores),
-        unassessed=unassessed,
+        rags=tuple(tuple(profile.band(s).rag.value for s in row) for row in scores),
+        unassessed=len(risks) - assessed,
     )
 
 
-def _rag_key(item: Item) -> tuple[int, str]:
-    return (_RAG_ORDER.get(item.rag, 3), item.ref or "")
+def _rag_key(item: Item) -> int:
+    return _RAG_ORDER.get(item.rag, 3)
 
 
 def gather(
@@ -123,25 +111,26 @@ def gather(
 ) -> BoardData:
     """Collect a board pack's content for ``body`` (or the whole register when None).
 
-    The view is the body's open items (its own and those escalated to it), red first;
-    heat maps place its open risks at the inherent and residual levels.
+    For a body, the view is :meth:`Register.view` (owned, escalated to it, breaching its
+    tolerances), red first; for the whole register, every open item. Heat maps place the
+    same scope's open risks at the inherent and residual levels. Raises
+    :class:`~raidlog.errors.ValidationError` for an unknown body.
     """
     moment = now or datetime.now(UTC)
-    structure = register.structure()
-    if body is not None and structure.bodies and body not in structure.bodies:
-        raise ValidationError(
-            f"no body named {body!r}; known bodies: {', '.join(sorted(structure.bodies))}",
-            field="body",
-        )
     today = register.today()
-    view = sorted(register.query(body=body, open=True), key=_rag_key)
+    entries: list[tuple[Item, tuple[str, ...]]]
+    if body is None:
+        entries = [(item, ()) for item in register.query(open=True)]
+    else:
+        entries = [(e.item, e.reasons) for e in register.view(body)]
+    # Red first; within a RAG, the governance order (highest score, then ref) stays.
+    entries.sort(key=lambda entry: _rag_key(entry[0]))
+    view = [item for item, _ in entries]
+    reasons = {item.ref or "": tuple(why) for item, why in entries}
     risks = [i for i in view if isinstance(i, Risk)]
-    profile = register.profile
-
-    def rag_of(score: int) -> str:
-        return profile.band(score).rag.value
-
-    maps = tuple(heat_map(risks, profile.matrix, rag_of, level) for level in LEVELS)
+    maps = tuple(
+        _grid(register, register.heatmap(body=body, level=level), risks) for level in LEVELS
+    )
     top_risks = sorted(
         (r for r in risks if r.score is not None), key=lambda r: (-(r.score or 0), r.ref or "")
     )[:top]
@@ -149,51 +138,30 @@ def gather(
     overdue.sort(key=lambda i: (i.due or today, i.ref or ""))
     # Both directions a board discusses: what was escalated to it, and what it sent up.
     escalated = [i for i in view if i.escalated_to]
+    due = [d for d in register.escalations_due() if body is None or d.body == body]
     decisions = sorted(
         (i for i in register.query(body=body, kind="decision") if isinstance(i, Decision)),
         key=lambda d: (d.decided_on or d.raised_on or date.min, d.ref or ""),
         reverse=True,
     )[:recent_decisions]
-    by_objective: dict[str, list[Item]] = {}
-    for item in view:
-        for name in item.objectives:
-            by_objective.setdefault(name, []).append(item)
-    objectives = []
-    for name, threatened in sorted(by_objective.items()):
-        worst = min(threatened, key=_rag_key).rag
-        exposure = sum(getattr(i, "cost_exposure", None) or 0.0 for i in threatened)
-        known = structure.objectives.get(name)
-        objectives.append(
-            ObjectiveRisk(
-                objective=name,
-                title=known.title if known is not None else name,
-                items=tuple(threatened),
-                exposure=exposure,
-                worst_rag=None if worst is None else worst.value,
-            )
-        )
-    objectives.sort(
-        key=lambda o: (
-            _RAG_ORDER.get(Rag(o.worst_rag) if o.worst_rag else None, 3),
-            -o.exposure,
-            o.objective,
-        )
-    )
     rag_counts = Counter(i.rag.value if i.rag else "none" for i in view)
     return BoardData(
         source=register.location,
         backend=register.backend.name,
-        profile=profile.name,
+        profile=register.profile.name,
         body=body,
         generated_at=moment,
         today=today,
         view=tuple(view),
+        reasons=reasons,
         heat_maps=maps,
         top_risks=tuple(top_risks),
         overdue_actions=tuple(overdue),
         escalations=tuple(escalated),
+        escalations_due=tuple(due),
         decisions=tuple(decisions),
-        objectives=tuple(objectives),
+        objectives=tuple(register.objectives_at_risk(body=body)),
+        rollup=register.rollup(body=body),
         rag_counts={k: rag_counts.get(k, 0) for k in ("red", "amber", "green", "none")},
         kind_counts=dict(sorted(Counter(i.kind for i in view).items())),
         total_items=len(register),

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from raidlog.model.items import Item
 from raidlog.register import Register
-from raidlog.report.data import BoardData, HeatMap, gather
+from raidlog.report.data import BoardData, HeatGrid, gather
 
 __all__ = ["render_html", "write_report"]
 
@@ -70,7 +70,7 @@ def _rag(value: object) -> str:
     return f'<span class="rag {_e(name)}">{_e(name if value else "-")}</span>'
 
 
-def _heat(heat: HeatMap) -> str:
+def _heat(heat: HeatGrid) -> str:
     head = "".join(f"<th scope='col'>{_e(label)}</th>" for label in heat.impact)
     rows = []
     # Highest probability on top, as boards read a heat map.
@@ -149,7 +149,8 @@ def _objectives(data: BoardData) -> str:
     if not data.objectives:
         return '<p class="none-note">No open item names an objective.</p>'
     rows = "".join(
-        f"<tr><td>{_e(o.objective)}</td><td>{_e(o.title)}</td><td>{_rag(o.worst_rag)}</td>"
+        f"<tr><td>{_e(o.objective.name)}</td><td>{_e(o.objective.title)}</td>"
+        f"<td>{_rag(o.worst_rag.value if o.worst_rag else None)}</td>"
         f"<td>{len(o.items)}</td><td>{o.exposure:,.0f}</td>"
         f"<td>{_e(', '.join(i.ref or '' for i in o.items[:12]))}</td></tr>"
         for o in data.objectives
@@ -158,6 +159,38 @@ def _objectives(data: BoardData) -> str:
         "<table><tr><th>objective</th><th>title</th><th>worst RAG</th><th>items</th>"
         f"<th>cost exposure</th><th>refs</th></tr>{rows}</table>"
     )
+
+
+def _due(data: BoardData) -> str:
+    if not data.escalations_due:
+        return ""
+    rows = "".join(
+        f'<tr data-ref="{_e(d.item.ref)}"><td>{_e(d.item.ref)}</td>'
+        f"<td>{_rag(d.item.rag)}</td><td>{_e(d.item.title)}</td><td>{_e(d.body)}</td>"
+        f"<td>{_e('; '.join(d.reasons))}</td></tr>"
+        for d in data.escalations_due
+    )
+    return (
+        "<h3>Due for escalation (breaching a tolerance, not yet escalated)</h3>"
+        "<table><tr><th>ref</th><th>rag</th><th>title</th><th>to body</th><th>why</th></tr>"
+        f"{rows}</table>"
+    )
+
+
+def _view(data: BoardData, items: Sequence[Item]) -> str:
+    if not items:
+        return '<p class="none-note">No open items.</p>'
+    columns = ("ref", "kind", "rag", "title", "status", "owner", "due", "next_review")
+    head = "".join(f"<th>{_e(c.replace('_', ' '))}</th>" for c in columns)
+    rows = []
+    for item in items:
+        cells = [
+            f"<td>{_rag(item.rag)}</td>" if c == "rag" else f"<td>{_e(getattr(item, c, None))}</td>"
+            for c in columns
+        ]
+        why = "; ".join(data.reasons.get(item.ref or "", ()))
+        rows.append(f'<tr data-ref="{_e(item.ref)}">{"".join(cells)}<td>{_e(why)}</td></tr>')
+    return f"<table><tr>{head}<th>why in view</th></tr>{''.join(rows)}</table>"
 
 
 def render_html(data: BoardData, *, view_limit: int = 500) -> str:
@@ -184,7 +217,8 @@ def render_html(data: BoardData, *, view_limit: int = 500) -> str:
         f'<div class="meta">Generated {_e(data.generated_at.isoformat(timespec="seconds"))} '
         f"from <strong>{_e(data.source)}</strong> ({_e(data.backend)}, profile "
         f"{_e(data.profile)}); {data.total_items} item(s) in the register, "
-        f"{len(data.view)} open in this view ({_e(kinds)}).</div></header>",
+        f"{len(data.view)} open in this view ({_e(kinds)}); open risks' cost exposure "
+        f"{data.rollup.exposure:,.0f}.</div></header>",
         _section("Summary by RAG", _rag_bar(data.rag_counts), "summary"),
         _section(
             "Heat maps: inherent and residual",
@@ -215,7 +249,8 @@ def render_html(data: BoardData, *, view_limit: int = 500) -> str:
                 data.escalations,
                 ("ref", "kind", "rag", "title", "owner", "body", "escalated_to"),
                 "Nothing escalated.",
-            ),
+            )
+            + _due(data),
             "escalations",
         ),
         _section("Objectives at risk", _objectives(data), "objectives"),
@@ -230,12 +265,7 @@ def render_html(data: BoardData, *, view_limit: int = 500) -> str:
         ),
         _section(
             f"The view {who}",
-            more
-            + _table(
-                view,
-                ("ref", "kind", "rag", "title", "status", "owner", "due", "next_review"),
-                "No open items.",
-            ),
+            more + _view(data, view),
             "view",
         ),
         f"<footer>raidlog report · {_e(data.source)} · as of {_e(data.today.isoformat())}"
