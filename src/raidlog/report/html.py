@@ -36,6 +36,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid var(--line); padding: 4px 6px; text-align: left;
   vertical-align: top; }
 th { background: #f3f5f7; font-weight: 600; }
+td.nw { white-space: nowrap; }
 table.heat { width: auto; }
 table.heat td.cell { width: 56px; height: 40px; text-align: center; font-weight: 700;
   font-size: 16px; }
@@ -58,6 +59,8 @@ footer { margin-top: 32px; color: var(--muted); font-size: 11px;
 }
 """
 
+# Refs and dates read badly when wrapped.
+_NOWRAP = frozenset({"ref", "due", "next_review", "decided_on", "closed_on", "raised_on"})
 _RAG_COLOURS = {"red": "#c62828", "amber": "#f9a825", "green": "#2e7d32", "none": "#9aa5b1"}
 
 
@@ -135,6 +138,8 @@ def _table(items: Sequence[Item], columns: Sequence[str], empty: str) -> str:
                 cells.append(f"<td>{_rag(value)}</td>")
             elif isinstance(value, tuple):
                 cells.append(f"<td>{_e(', '.join(map(str, value)))}</td>")
+            elif column in _NOWRAP:
+                cells.append(f'<td class="nw">{_e(value)}</td>')
             else:
                 cells.append(f"<td>{_e(value)}</td>")
         rows.append(f'<tr data-ref="{_e(item.ref)}">{"".join(cells)}</tr>')
@@ -185,7 +190,11 @@ def _view(data: BoardData, items: Sequence[Item]) -> str:
     rows = []
     for item in items:
         cells = [
-            f"<td>{_rag(item.rag)}</td>" if c == "rag" else f"<td>{_e(getattr(item, c, None))}</td>"
+            f"<td>{_rag(item.rag)}</td>"
+            if c == "rag"
+            else f'<td class="nw">{_e(getattr(item, c, None))}</td>'
+            if c in _NOWRAP
+            else f"<td>{_e(getattr(item, c, None))}</td>"
             for c in columns
         ]
         why = "; ".join(data.reasons.get(item.ref or "", ()))
