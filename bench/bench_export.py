@@ -210,6 +210,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="5,000 items, one run each")
     parser.add_argument("--size", type=int, default=None, help="number of items")
     parser.add_argument("--runs", type=int, default=None, help="timed runs per scenario")
+    parser.add_argument(
+        "--only",
+        choices=("xlsx", "csv", "report"),
+        action="append",
+        help="run only this scenario (repeatable; default all)",
+    )
     args = parser.parse_args(argv)
     size = args.size or (5_000 if args.quick else 100_000)
     runs = args.runs or (1 if args.quick else 3)

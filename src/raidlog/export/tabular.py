@@ -10,13 +10,13 @@ in plain UTF-8 for machines (never open that file in a spreadsheet program).
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable, Iterable, Sequence
+import enum
+import typing
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
-
-import attrs
 
 from raidlog.export.rows import LIST_SEPARATOR, Cell, columns_for
 from raidlog.model.items import Item, Link
@@ -54,79 +54,113 @@ def _join(values: tuple[Any, ...]) -> str:
     return LIST_SEPARATOR.join(map(str, values))
 
 
-_CONVERT: dict[type, Callable[[Any], str]] = {
-    int: str,
-    float: repr,
-    bool: lambda v: "true" if v else "false",
-    date: date.isoformat,
-    datetime: datetime.isoformat,
-    tuple: _join,
-}
-
-
-_Plan = tuple[Callable[[Item], tuple[Any, ...]], list[int], list[str]]
-
-
-class _RowMaker:
-    """Turns items into CSV rows fast: per kind, one ``attrgetter`` fetches every field
-    the kind has in a single call, and columns the kind lacks stay empty. Gives exactly
-    ``[_text(v, raw) for v in flatten(item, columns)]``."""
+class _Columns:
+    """Turns items into CSV rows fast, a column at a time: each column is fetched with
+    one pass over a chunk of items and converted by a comprehension chosen from the
+    field's declared type, then the columns are zipped into rows. Gives exactly
+    ``[_text(v, raw) for v in flatten(item, columns)]`` for every item."""
 
     def __init__(self, columns: Sequence[str], raw: bool) -> None:
         self.columns = list(columns)
         self.raw = raw
-        self.extras = [(n, c[6:]) for n, c in enumerate(self.columns) if c.startswith("extra.")]
-        self.kinds: dict[type[Item], _Plan] = {}
-        self.stamps: dict[datetime, str] = {}
+        self.types: dict[tuple[type[Item], str], Any] = {}
+        self.hints: dict[type[Item], dict[str, Any]] = {}
+        self.stamps: dict[date, str] = {}
 
-    def _plan(self, cls: type[Item]) -> _Plan:
-        names = {f.name for f in attrs.fields(cls)}
-        # ``kind`` is a class attribute, not a field: the same text on every row of a kind.
-        template = [cls.kind if c == "kind" else "" for c in self.columns]
-        positions = [
-            n for n, c in enumerate(self.columns) if not c.startswith("extra.") and c in names
-        ]
-        fields = [self.columns[n] for n in positions]
-        # attrgetter with two or more names returns a tuple; keep that shape for one.
-        getter = attrgetter(*fields, *fields[:1]) if len(fields) == 1 else attrgetter(*fields)
-        plan = (getter, positions, template)
-        self.kinds[cls] = plan
-        return plan
+    def _type(self, classes: Iterable[type[Item]], name: str) -> Any:
+        """The base type of field ``name`` (``None`` when the classes disagree)."""
+        found: set[Any] = set()
+        for cls in classes:
+            key = (cls, name)
+            if key not in self.types:
+                hint = self._names(cls).get(name)
+                args = [a for a in typing.get_args(hint) if a is not type(None)]
+                base = args[0] if len(args) == 1 else hint
+                self.types[key] = typing.get_origin(base) or base
+            if self.types[key] is not None:
+                found.add(self.types[key])
+        return found.pop() if len(found) == 1 else None
 
-    def row(self, item: Item) -> list[str]:
-        getter, positions, template = self.kinds.get(type(item)) or self._plan(type(item))
-        out = template[:]
+    def _names(self, cls: type[Item]) -> dict[str, Any]:
+        if cls not in self.hints:
+            self.hints[cls] = typing.get_type_hints(cls)
+        return self.hints[cls]
+
+    def _stamp(self, value: date) -> str:
+        # Dates and timestamps repeat (bulk changes share theirs, many items share a
+        # date), and formatting them is the dearest cell of a row: remember a few
+        # thousand.
+        text = self.stamps.get(value)
+        if text is None:
+            if len(self.stamps) > 4096:
+                self.stamps.clear()
+            text = self.stamps[value] = value.isoformat()
+        return text
+
+    def _column(self, name: str, chunk: Sequence[Item], classes: set[type[Item]]) -> list[str]:
         raw = self.raw
-        stamps = self.stamps
-        for n, value in zip(positions, getter(item), strict=False):
-            if value is None:
-                continue
-            kind = type(value)
-            if kind is str:
-                if value and not raw and value[0] in _TRIGGER_SET:
-                    value = "'" + value
-                out[n] = value
-            elif kind is tuple:
-                if value:
-                    text = _join(value)
-                    out[n] = text if raw else neutralise(text)
-            elif kind is datetime:
-                # Bulk changes share their timestamps; formatting an aware datetime is
-                # the dearest cell of a row, so remember the last few thousand.
-                stamp = stamps.get(value)
-                if stamp is None:
-                    if len(stamps) > 4096:
-                        stamps.clear()
-                    stamp = stamps[value] = value.isoformat()
-                out[n] = stamp
-            elif kind in _CONVERT:
-                out[n] = _CONVERT[kind](value)
+        if name == "kind":
+            return [i.kind for i in chunk]
+        if name.startswith("extra."):
+            key = name[6:]
+            extras = [i.extra.get(key) for i in chunk]
+            if raw:
+                return [v if isinstance(v, str) else _text(v, raw) for v in extras]
+            return [
+                ("'" + v if v and v[0] in _TRIGGER_SET else v)
+                if isinstance(v, str)
+                else _text(v, raw)
+                for v in extras
+            ]
+        having = {c for c in classes if name in self._names(c)}
+        if not having:
+            return [""] * len(chunk)  # no item of this chunk has the field
+        values: list[Any]
+        if having == classes:
+            values = list(map(attrgetter(name), chunk))
+        else:
+            values = [getattr(i, name, None) for i in chunk]
+        base = self._type(having, name)
+        if base is str:
+            if raw:
+                return ["" if v is None else v for v in values]
+            return [
+                "" if v is None else ("'" + v if v and v[0] in _TRIGGER_SET else v) for v in values
+            ]
+        if base is int:
+            return ["" if v is None else str(v) for v in values]
+        if base is float:
+            return ["" if v is None else repr(v) for v in values]
+        if base is date or base is datetime:
+            stamps = self.stamps
+            return ["" if v is None else (stamps.get(v) or self._stamp(v)) for v in values]
+        if base is bool:
+            return ["" if v is None else ("true" if v else "false") for v in values]
+        if isinstance(base, type) and issubclass(base, enum.Enum):
+            return ["" if v is None else str(v.value) for v in values]
+        if base is tuple:
+            if name == "links":
+                joined = [_join(v) if v else "" for v in values]
             else:
-                out[n] = _text(str(value) if isinstance(value, str) else value, raw)
-        if self.extras and item.extra:
-            for n, key in self.extras:
-                out[n] = _text(item.extra.get(key), raw)
-        return out
+                joined = [LIST_SEPARATOR.join(v) if v else "" for v in values]
+            if raw:
+                return joined
+            return ["'" + v if v and v[0] in _TRIGGER_SET else v for v in joined]
+        return [_text(_plain(v), raw) for v in values]
+
+    def rows(self, chunk: Sequence[Item]) -> Iterator[tuple[str, ...]]:
+        """The rows of ``chunk``, in its order."""
+        classes = {type(i) for i in chunk}
+        return zip(*(self._column(n, chunk, classes) for n in self.columns), strict=True)
+
+
+def _plain(value: Any) -> Any:
+    """Enums (RAG) as their plain text; tuples joined; everything else as it is."""
+    if isinstance(value, tuple):
+        return _join(value) if value else None
+    if isinstance(value, str) and type(value) is not str:
+        return str(value)
+    return value
 
 
 def write_csv(
@@ -141,7 +175,7 @@ def write_csv(
     number of rows. ``advance(n)`` is called as rows are written (for progress bars)."""
     batch = list(items)
     header = list(columns) if columns is not None else columns_for(batch)
-    maker = _RowMaker(header, raw)
+    maker = _Columns(header, raw)
     count = 0
     with open(path, "w", newline="", encoding="utf-8" if raw else "utf-8-sig") as handle:
         writer = csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
@@ -149,7 +183,7 @@ def write_csv(
         step = 5_000
         for start in range(0, len(batch), step):
             chunk = batch[start : start + step]
-            writer.writerows(map(maker.row, chunk))
+            writer.writerows(maker.rows(chunk))
             count += len(chunk)
             if advance is not None:
                 advance(len(chunk))
