@@ -11,6 +11,7 @@ from __future__ import annotations
 import typing
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
+from itertools import chain
 from typing import Any
 
 import attrs
@@ -61,10 +62,11 @@ def _field_names(cls: type[Item]) -> list[str]:
 def columns_for(items: Iterable[Item], kinds: Iterable[type[Item]] = ()) -> list[str]:
     """Every column needed for ``items`` (and the given kinds), in a stable order."""
     classes: dict[str, type[Item]] = {k.kind: k for k in kinds}
-    extras: dict[str, None] = {}
-    for item in items:
-        classes.setdefault(item.kind, type(item))
-        extras.update(dict.fromkeys(item.extra))
+    batch = items if isinstance(items, Sequence) else list(items)
+    for cls in {type(i) for i in batch}:
+        classes.setdefault(cls.kind, cls)
+    # One C-level pass over every item's extra keys, first-seen order kept.
+    extras = dict.fromkeys(chain.from_iterable(i.extra for i in batch))
     names: dict[str, None] = dict.fromkeys(_LEADING)
     for cls in sorted(classes.values(), key=lambda c: c.kind):
         names.update(dict.fromkeys(_field_names(cls)))

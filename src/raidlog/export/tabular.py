@@ -120,6 +120,8 @@ class _Columns:
             values = list(map(attrgetter(name), chunk))
         else:
             values = [getattr(i, name, None) for i in chunk]
+        if values.count(None) == len(values):
+            return [""] * len(values)  # common: a field nobody in this chunk filled in
         base = self._type(having, name)
         if base is str:
             if raw:
