@@ -14,6 +14,7 @@ import enum
 import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
+from itertools import repeat
 from operator import attrgetter
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,8 @@ __all__ = ["FORMULA_TRIGGERS", "neutralise", "write_csv"]
 #: First characters that make a spreadsheet treat a cell as a formula.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _TRIGGER_SET = frozenset(FORMULA_TRIGGERS)
+_EXTRA = attrgetter("extra")
+_TEXT_TYPES = frozenset({str, type(None)})
 
 
 def neutralise(text: str) -> str:
@@ -81,6 +84,12 @@ class _Columns:
                 found.add(self.types[key])
         return found.pop() if len(found) == 1 else None
 
+    def _texts(self, values: list[Any]) -> list[str]:
+        """A column of text (or None): empty for None, formula-guarded unless raw."""
+        if self.raw:
+            return ["" if v is None else v for v in values]
+        return ["" if v is None else ("'" + v if v and v[0] in _TRIGGER_SET else v) for v in values]
+
     def _names(self, cls: type[Item]) -> dict[str, Any]:
         if cls not in self.hints:
             self.hints[cls] = typing.get_type_hints(cls)
@@ -102,16 +111,10 @@ class _Columns:
         if name == "kind":
             return [i.kind for i in chunk]
         if name.startswith("extra."):
-            key = name[6:]
-            extras = [i.extra.get(key) for i in chunk]
-            if raw:
-                return [v if isinstance(v, str) else _text(v, raw) for v in extras]
-            return [
-                ("'" + v if v and v[0] in _TRIGGER_SET else v)
-                if isinstance(v, str)
-                else _text(v, raw)
-                for v in extras
-            ]
+            extras = list(map(dict.get, map(_EXTRA, chunk), repeat(name[6:])))
+            if set(map(type, extras)) <= _TEXT_TYPES:
+                return self._texts(extras)
+            return [_text(v, raw) for v in extras]
         having = {c for c in classes if name in self._names(c)}
         if not having:
             return [""] * len(chunk)  # no item of this chunk has the field
@@ -124,11 +127,7 @@ class _Columns:
             return [""] * len(values)  # common: a field nobody in this chunk filled in
         base = self._type(having, name)
         if base is str:
-            if raw:
-                return ["" if v is None else v for v in values]
-            return [
-                "" if v is None else ("'" + v if v and v[0] in _TRIGGER_SET else v) for v in values
-            ]
+            return self._texts(values)
         if base is int:
             return ["" if v is None else str(v) for v in values]
         if base is float:
@@ -142,12 +141,8 @@ class _Columns:
             return ["" if v is None else str(v.value) for v in values]
         if base is tuple:
             if name == "links":
-                joined = [_join(v) if v else "" for v in values]
-            else:
-                joined = [LIST_SEPARATOR.join(v) if v else "" for v in values]
-            if raw:
-                return joined
-            return ["'" + v if v and v[0] in _TRIGGER_SET else v for v in joined]
+                return self._texts([_join(v) if v else None for v in values])
+            return self._texts([LIST_SEPARATOR.join(v) if v else None for v in values])
         return [_text(_plain(v), raw) for v in values]
 
     def rows(self, chunk: Sequence[Item]) -> Iterator[tuple[str, ...]]:
