@@ -135,3 +135,19 @@ def test_copy_memory_json_memory_through_the_api(tmp_path: Path) -> None:
             raidlog.export.load_json(out, target)
             assert list(target.items()) == list(source.items())
             assert target.verify().ok
+
+
+def test_a_file_that_cannot_be_written_is_one_line(cli: Cli, filled: str, tmp_path: Path) -> None:
+    out = tmp_path / "missing" / "dir" / "out.csv"
+    result = cli("export", filled, str(out), code=1)
+    assert result.stderr.startswith(f"raidlog: error: {out}: No such file or directory")
+    assert result.stderr.count("\n") == 1
+
+
+def test_long_operations_show_progress_on_stderr_at_a_terminal(
+    cli: Cli, filled: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "out.csv"
+    result = cli("export", filled, str(out), env={"RAIDLOG_ACTOR": "ana", "TTY_COMPATIBLE": "1"})
+    assert "Exporting csv" in result.stderr
+    assert "Exporting" not in result.stdout

@@ -30,14 +30,18 @@ _JSON_SUFFIXES = (".json", ".jsonl")
 
 @contextmanager
 def progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr; yields ``advance(n)``. ``total=None`` shows a spinner."""
+    """A progress bar on stderr when it is a terminal; yields ``advance(n)``.
+    ``total=None`` shows a spinner."""
     console = Console(stderr=True)
     columns = (
         (SpinnerColumn(), TextColumn("{task.description}"))
         if total is None
         else (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     )
-    with Progress(*columns, console=console, transient=True) as bar:
+    # Only for a person at a terminal: a script's captured stderr stays clean.
+    with Progress(
+        *columns, console=console, transient=True, disable=not console.is_terminal
+    ) as bar:
         task = bar.add_task(label, total=total)
 
         def advance(n: int) -> None:

@@ -99,6 +99,12 @@ class RaidlogGroup(click.Group):
                 raise
             code = getattr(exc, "exit_code", EXIT_ERROR)
             fail(str(exc), code)
+        except OSError as exc:
+            # A file a command reads or writes (an export, a report): say which and why.
+            if ctx.meta.get("raidlog.debug"):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            fail(f"{where}{exc.strerror or exc}; check the path and its permissions")
 
 
 @click.group(cls=RaidlogGroup)
