@@ -8,11 +8,14 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import raidlog
 from raidlog import ConflictError, Register, ValidationError
 from raidlog.export import apply_xlsx, safe_hyperlink, sheet_names, write_board_pack
 from raidlog.export.xlsx import REGISTER_SHEET
+from raidlog.testing.strategies import items as item_strategy
 
 
 def _sheet_rows(path: Path, sheet: str) -> list[dict[str, object]]:
@@ -217,3 +220,25 @@ class TestPeopleInTheLoop:
         self._edit(pack, {"R-0002": {"probability": "very"}}, [])
         with pytest.raises(ValidationError, match=r"sheet Register, row 7: column probability"):
             apply_xlsx(pack, board)
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(batch=st.lists(item_strategy(), min_size=1, max_size=6))
+def test_an_unedited_pack_reads_back_as_exactly_the_register(
+    batch: list[raidlog.Item], tmp_path: Path
+) -> None:
+    """Every cell of the Register sheet parses back to the stored value: re-importing
+    an untouched pack finds nothing to change."""
+    out = tmp_path / "gen.xlsx"
+    with raidlog.open("memory:", actor="gen") as reg:
+        for item in batch:
+            reg.add(item)
+        write_board_pack(reg, out)
+        events = len(list(reg.events()))
+        result = apply_xlsx(out, reg)
+        assert result.updated == result.added == ()
+        assert len(list(reg.events())) == events

@@ -8,6 +8,7 @@ export and re-import is exact up to these documented forms.
 
 from __future__ import annotations
 
+import json
 import typing
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -26,8 +27,10 @@ __all__ = [
     "Cell",
     "columns_for",
     "flatten",
+    "join_list",
     "parse_cell",
     "select_items",
+    "split_list",
 ]
 
 #: How list fields are joined in a cell.
@@ -74,11 +77,38 @@ def columns_for(items: Iterable[Item], kinds: Iterable[type[Item]] = ()) -> list
     return [*names, *(f"extra.{name}" for name in extras)]
 
 
+def join_list(values: Sequence[Any]) -> str:
+    """A list as one cell: ``"a; b"`` when that reads back exactly, else a JSON array
+    (an element holding ``;``, starting with ``[``, or with spaces around it). Links are
+    ``relation:target``."""
+    if values and isinstance(values[0], Link):
+        return LIST_SEPARATOR.join(f"{link.relation.value}:{link.target}" for link in values)
+    texts = [str(v) for v in values]
+    joined = LIST_SEPARATOR.join(texts)
+    if (
+        joined.count(";") == len(texts) - 1
+        and not joined.startswith("[")
+        and all(t and t == t.strip() for t in texts)
+    ):
+        return joined
+    return json.dumps(texts, ensure_ascii=False)
+
+
+def split_list(text: str) -> list[str]:
+    """Read back a cell written by :func:`join_list` (or typed by a person as ``a; b``)."""
+    if text.startswith("["):
+        try:
+            parsed = json.loads(text)
+        except json.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, list) and all(isinstance(p, str) for p in parsed):
+            return parsed
+    return [part.strip() for part in text.split(";") if part.strip()]
+
+
 def _cell(value: Any) -> Cell:
     if isinstance(value, tuple):
-        if value and isinstance(value[0], Link):
-            return LIST_SEPARATOR.join(f"{link.relation.value}:{link.target}" for link in value)
-        return LIST_SEPARATOR.join(str(v) for v in value) if value else None
+        return join_list(value) if value else None
     if isinstance(value, str) and type(value) is not str:
         return str(value)  # enums (Rag) as their plain value
     return typing.cast(Cell, value)
@@ -127,7 +157,7 @@ def parse_cell(cls: type[Item], column: str, value: Cell) -> Any:
         raise ValidationError(f"{column} must not be empty", field=column)
     try:
         if origin is tuple:
-            parts = [p.strip() for p in str(value).split(";") if p.strip()]
+            parts = split_list(str(value))
             if column == "links":
                 return tuple(
                     Link(relation=Relation(r), target=t)

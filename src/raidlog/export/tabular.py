@@ -19,8 +19,8 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
-from raidlog.export.rows import LIST_SEPARATOR, Cell, columns_for
-from raidlog.model.items import Item, Link
+from raidlog.export.rows import Cell, columns_for, join_list
+from raidlog.model.items import Item
 
 __all__ = ["FORMULA_TRIGGERS", "neutralise", "write_csv"]
 
@@ -52,9 +52,7 @@ def _text(value: Cell, raw: bool) -> str:
 
 
 def _join(values: tuple[Any, ...]) -> str:
-    if values and isinstance(values[0], Link):
-        return LIST_SEPARATOR.join(f"{link.relation.value}:{link.target}" for link in values)
-    return LIST_SEPARATOR.join(map(str, values))
+    return join_list(values)
 
 
 class _Columns:
@@ -140,9 +138,7 @@ class _Columns:
         if isinstance(base, type) and issubclass(base, enum.Enum):
             return ["" if v is None else str(v.value) for v in values]
         if base is tuple:
-            if name == "links":
-                return self._texts([_join(v) if v else None for v in values])
-            return self._texts([LIST_SEPARATOR.join(v) if v else None for v in values])
+            return self._texts([join_list(v) if v else None for v in values])
         return [_text(_plain(v), raw) for v in values]
 
     def rows(self, chunk: Sequence[Item]) -> Iterator[tuple[str, ...]]:

@@ -14,6 +14,7 @@ are checked against Excel's limits before anything is written.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -478,6 +479,18 @@ def _merge(
     return merged
 
 
+def _same(stored: Any, cell: Any) -> bool:
+    """Whether a cell holds the stored value. Excel keeps 15 significant digits, so
+    floats that agree to that precision are the same number; True is not 1."""
+    if stored is None or cell is None:
+        return stored is cell
+    if isinstance(stored, bool) or isinstance(cell, bool):
+        return type(stored) is type(cell) and stored == cell
+    if isinstance(stored, float) and isinstance(cell, int | float):
+        return stored == cell or math.isclose(stored, cell, rel_tol=1e-14, abs_tol=0.0)
+    return bool(stored == cell)
+
+
 def _changes(current: Item, cells: dict[str, Any]) -> dict[str, Any]:
     """The fields whose cells differ from ``current``. Score columns are derived and
     never read back; a RAG cell that differs sets a manual RAG."""
@@ -489,8 +502,11 @@ def _changes(current: Item, cells: dict[str, Any]) -> dict[str, Any]:
         if column.startswith("extra."):
             key = column[6:]
             if value in (None, ""):
-                extra.pop(key, None)
-            else:
+                # An empty cell: a value the person cleared becomes None (the key stays,
+                # as typed fields do); None and "" were already empty.
+                if extra.get(key) not in (None, ""):
+                    extra[key] = None
+            elif not _same(extra.get(key), value):
                 extra[key] = value
             continue
         if column not in names or column in _READ_ONLY or column in ("ref", "links"):
@@ -500,7 +516,7 @@ def _changes(current: Item, cells: dict[str, Any]) -> dict[str, Any]:
         parsed = parse_cell(cls, column, value)
         if column == "rag" and (parsed or None) == current.rag:
             continue
-        if parsed != getattr(current, column):
+        if not _same(getattr(current, column), parsed):
             changes[column] = parsed
     if extra != current.extra:
         changes["extra"] = extra
