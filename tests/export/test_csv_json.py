@@ -175,3 +175,13 @@ def test_fast_csv_rows_equal_the_general_path(batch: list[raidlog.Item], raw: bo
     columns = columns_for(batch)
     rows = [list(row) for row in _Columns(columns, raw).rows(batch)]
     assert rows == [[_text(v, raw) for v in flatten(item, columns)] for item in batch]
+
+
+@settings(max_examples=60, deadline=None)
+@given(batch=st.lists(item_strategy(), min_size=1, max_size=8))
+def test_the_fast_flattener_equals_flatten(batch: list[raidlog.Item]) -> None:
+    from raidlog.export.rows import Flattener, flatten
+
+    columns = columns_for(batch)
+    flat = Flattener(columns)
+    assert [flat(i) for i in batch] == [flatten(i, columns) for i in batch]

@@ -88,3 +88,10 @@ def test_write_report_writes_utf8(board: Register, tmp_path: Path) -> None:
     board.add(raidlog.Issue(title="Café délai \u2013 東京", body="Board"))
     write_report(board, out, body="Board")
     assert "Café délai \u2013 東京" in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("body", [None, "Board", "ExCo"])
+def test_heat_maps_agree_with_the_governance_api(board: Register, body: str | None) -> None:
+    data = gather(board, body=body)
+    for grid in data.heat_maps:
+        assert grid.counts == board.heatmap(body=body, level=grid.level).counts

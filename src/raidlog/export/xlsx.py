@@ -29,7 +29,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from raidlog.errors import ConflictError, RaidLogError, ValidationError
-from raidlog.export.rows import Cell, columns_for, flatten, parse_cell
+from raidlog.export.rows import Cell, Flattener, columns_for, parse_cell
 from raidlog.model.items import Item
 from raidlog.register import Register
 from raidlog.report.data import BoardData, HeatGrid, gather
@@ -138,19 +138,30 @@ def _excel_value(value: Cell) -> Cell:
 
 def _plain_row(sheet: _Sheet, values: Sequence[Cell]) -> list[Any]:
     """Cells for a data row: plain values where openpyxl cannot misread them (fast),
-    a forced string cell where it would make a formula or an error value."""
+    a forced string cell where it would make a formula or an error value, a cell with a
+    hyperlink for a safe link."""
     row: list[Any] = []
+    append = row.append
     for value in values:
-        if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
-            row.append(sheet.cell(value))
-        elif isinstance(value, str) and value[:8].lower().startswith(_LINK_STARTS):
-            cell = sheet.cell(value)
-            link = safe_hyperlink(value)
-            if link is not None and not any(c.isspace() for c in link):
-                cell.hyperlink = link
-            row.append(cell)
+        kind = type(value)
+        if kind is str:
+            assert isinstance(value, str)
+            first = value[:1]
+            if first == "=" or (first == "#" and value in ERROR_CODES):
+                append(sheet.cell(value))
+                continue
+            if first in "hHmM" and value[:8].lower().startswith(_LINK_STARTS):
+                cell = sheet.cell(value)
+                link = safe_hyperlink(value)
+                if link is not None and not any(c.isspace() for c in link):
+                    cell.hyperlink = link
+                append(cell)
+                continue
+            append(value)
+        elif kind is datetime:
+            append(_excel_value(value))
         else:
-            row.append(_excel_value(value))
+            append(value)
     return row
 
 
@@ -173,8 +184,9 @@ def _item_table(
 ) -> None:
     sheet.header([*columns, note_title] if notes else columns)
     rag_at = columns.index("rag") if "rag" in columns else -1
+    flat = Flattener(columns)
     for item in items:
-        values = flatten(item, columns)
+        values = flat(item)
         row = _plain_row(sheet, values)
         if rag_at >= 0 and values[rag_at]:
             row[rag_at] = sheet.cell(values[rag_at], fill=str(values[rag_at]))
@@ -302,8 +314,9 @@ def write_board_pack(
     reg = sheet(REGISTER_SHEET)
     reg.header(columns)
     count = 0
+    flat = Flattener(columns)
     for item in chosen:
-        reg.append(_plain_row(reg, flatten(item, columns)))
+        reg.append(_plain_row(reg, flat(item)))
         count += 1
         if advance is not None and count % 1000 == 0:
             advance(1000)

@@ -1,9 +1,10 @@
 """What a board pack shows, gathered once from a register and shared by the HTML report
 and the xlsx board pack.
 
-The governance questions (a body's view and why each item is in it, heat maps, roll-ups,
-objectives at risk, escalations due) are answered by the register's governance API
-(:mod:`raidlog.governance`); this module only selects and orders for presentation.
+The governance questions (a body's view and why each item is in it, roll-ups, objectives
+at risk, escalations due) are answered by the register's governance API
+(:mod:`raidlog.governance`); this module selects and orders for presentation, and counts
+the heat maps from the view it already holds.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import UTC, date, datetime
 
 import attrs
 
-from raidlog.governance import EscalationDue, HeatMap, ObjectiveRisk, Rollup
+from raidlog.governance import EscalationDue, ObjectiveRisk, Rollup
 from raidlog.model.items import Action, Decision, Item, Risk
 from raidlog.model.values import Rag
 from raidlog.register import Register
@@ -72,28 +73,34 @@ class BoardData:
     total_items: int
 
 
-def _grid(register: Register, heat: HeatMap, risks: Sequence[Item]) -> HeatGrid:
+def _grid(register: Register, level: str, risks: Sequence[Item]) -> HeatGrid:
+    """The heat map of ``risks`` (the view's open risks) at ``level``: the same counts
+    as :meth:`Register.heatmap` over that body's view (a test holds them equal), counted
+    from the view already in hand rather than computing the view again."""
     profile = register.profile
     matrix = profile.matrix
+    rows, cols = len(matrix.probability), len(matrix.impact)
+    counts = [[0] * cols for _ in range(rows)]
+    prefix = _PREFIX[level]
+    unassessed = 0
+    for risk in risks:
+        p = getattr(risk, prefix + "probability", None)
+        i = getattr(risk, prefix + "impact", None)
+        if p is None or i is None or not (1 <= p <= rows and 1 <= i <= cols):
+            unassessed += 1
+            continue
+        counts[p - 1][i - 1] += 1
     scores = tuple(
-        tuple(matrix.score(p, i) for i in range(1, len(heat.impact) + 1))
-        for p in range(1, len(heat.probability) + 1)
-    )
-    prefix = _PREFIX[heat.level]
-    assessed = sum(
-        1
-        for r in risks
-        if getattr(r, prefix + "probability", None) is not None
-        and getattr(r, prefix + "impact", None) is not None
+        tuple(matrix.score(p, i) for i in range(1, cols + 1)) for p in range(1, rows + 1)
     )
     return HeatGrid(
-        level=heat.level,
-        probability=heat.probability,
-        impact=heat.impact,
-        counts=heat.counts,
+        level=level,
+        probability=matrix.probability,
+        impact=matrix.impact,
+        counts=tuple(tuple(row) for row in counts),
         scores=scores,
         rags=tuple(tuple(profile.band(s).rag.value for s in row) for row in scores),
-        unassessed=len(risks) - assessed,
+        unassessed=unassessed,
     )
 
 
@@ -128,9 +135,7 @@ def gather(
     view = [item for item, _ in entries]
     reasons = {item.ref or "": tuple(why) for item, why in entries}
     risks = [i for i in view if isinstance(i, Risk)]
-    maps = tuple(
-        _grid(register, register.heatmap(body=body, level=level), risks) for level in LEVELS
-    )
+    maps = tuple(_grid(register, level, risks) for level in LEVELS)
     top_risks = sorted(
         (r for r in risks if r.score is not None), key=lambda r: (-(r.score or 0), r.ref or "")
     )[:top]
