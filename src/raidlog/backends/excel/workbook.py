@@ -340,9 +340,17 @@ def _check_cells(sheet: str, header: Sequence[str], rows: Sequence[Sequence[Any]
         )
     for number, row in enumerate(rows, 2):
         for position, value in enumerate(row):
-            if isinstance(value, str) and text_length(value) > MAX_CELL_TEXT:
-                title = header[min(position, len(header) - 1)]
-                ref = row[0]
+            if not isinstance(value, str):
+                continue
+            title = header[min(position, len(header) - 1)]
+            ref = row[0]
+            if "\ufffe" in value or "\uffff" in value:
+                raise ValidationError(
+                    f"{ref}: the {title!r} cell (sheet {sheet}, row {number}) holds U+FFFE or "
+                    "U+FFFF, which an xlsx file cannot contain; remove it: nothing was written",
+                    field=title,
+                )
+            if text_length(value) > MAX_CELL_TEXT:
                 raise ValidationError(
                     f"{ref}: the {title!r} cell (sheet {sheet}, row {number}) would hold "
                     f"{text_length(value)} characters; an Excel cell keeps at most "
