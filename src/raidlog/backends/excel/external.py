@@ -119,6 +119,7 @@ class _Reconciler:
         self.expected, self.expected_entities = replay_items(snapshot.events, codec)
         self.items: dict[str, Item] = {}
         self.pending: list[tuple[str, int, Item]] = []
+        self.rows_with_ref: set[str] = set()
 
     # problems ----------------------------------------------------------------------------
     def problem(self, sheet: str, row: int | None, column: str | None, reason: str) -> None:
@@ -141,9 +142,8 @@ class _Reconciler:
                 if any(i.kind == cls.kind for i in self.expected.values()):
                     edited.add(name)
             self.sheet(sheet, cls, name in edited)
-        typed = {item.ref for _, _, item in self.pending}
         for ref, item in self.expected.items():
-            if ref not in self.items and ref not in typed:
+            if ref not in self.rows_with_ref:
                 self.problem(
                     sheet_name(type(item)),
                     None,
@@ -163,11 +163,13 @@ class _Reconciler:
             return
         seen: dict[str, int] = {}
         for number, data, cell_problems in decode_rows(sheet, cls, columns):
+            ref = data.get("ref")
+            if ref is not None:
+                self.rows_with_ref.add(ref)
             for column, reason in cell_problems:
                 self.problem(sheet.name, number, column, reason)
             if cell_problems:
                 continue
-            ref = data.get("ref")
             if ref is not None:
                 if ref in seen:
                     reason = f"{ref} is also on row {seen[ref]}: refs are unique"
@@ -194,17 +196,16 @@ class _Reconciler:
         data: dict[str, Any],
         old: Item | None,
     ) -> None:
-        for field in METADATA_FIELDS:
-            data.pop(field, None)
-        data = {k: v for k, v in data.items() if v is not None or k in ("ref",)}
+        ref = data.get("ref")
+        data = {k: v for k, v in data.items() if v is not None and k not in METADATA_FIELDS}
+        if ref is not None:
+            data["ref"] = ref
         if old is not None:
             keep = self.codec.item_to_dict(old)
             data.update({k: keep[k] for k in METADATA_FIELDS if k in keep})
             data["rag_manual"] = old.rag_manual
         else:
             data["rag_manual"] = False
-        if data.get("ref") is None:
-            data.pop("ref", None)
         try:
             item = self.codec.item_from_dict(data)
             item = self.derive(item, old)
