@@ -18,15 +18,14 @@ from typing import Any, Final
 
 import attrs
 
-from raidlog.convert import METADATA_FIELDS, Codec, JsonDict
+from raidlog.convert import ENTITY_CLASSES, METADATA_FIELDS, Codec, JsonDict
 from raidlog.errors import BackendError, ValidationError
 from raidlog.model.events import Change, Event, EventDraft
-from raidlog.model.governance import Body, Node
 from raidlog.model.items import Item, Risk
 from raidlog.model.profile import Profile
 
 from .layout import Column, columns_for, sheet_name
-from .workbook import GOVERNANCE_SHEET, RawSheet, Snapshot, decode_rows
+from .workbook import GOVERNANCE_SHEET, Entity, RawSheet, Snapshot, decode_rows
 
 __all__ = ["EXTERNAL_ACTOR", "HandEdit", "HandEditError", "reconcile", "replay_items"]
 
@@ -77,7 +76,7 @@ def replay_items(events: Iterable[Event], codec: Codec) -> tuple[dict[str, Item]
     last: dict[str, Event] = {}
     entities: dict[str, JsonDict] = {}
     for event in events:
-        if event.kind in ("node", "body"):
+        if event.kind in ENTITY_CLASSES:
             state = entities.setdefault(event.ref, {"entity": event.kind})
             state.update({c.field: c.new for c in event.changes})
             state["version"] = event.version
@@ -417,7 +416,7 @@ class Reconciled:
     """The register after taking the hand edits, and the events that record them."""
 
     items: dict[str, Item]
-    entities: list[Node | Body]
+    entities: list[Entity]
     counters: dict[str, int]
     drafts: list[EventDraft]
 

@@ -180,10 +180,13 @@ EVENT_COLUMNS: Final = (
 GOVERNANCE_COLUMNS: Final = (
     Column("entity", "Entity", "opt_text", 10),
     Column("name", "Name", "opt_text", 28),
+    Column("title", "Title", "opt_text", 36),
     Column("level", "Level", "opt_text"),
     Column("parent", "Parent", "opt_text", 24),
     Column("node", "Node", "opt_text", 24),
     Column("body", "Body", "opt_text", 24),
+    Column("owner", "Owner", "opt_text", 20),
+    Column("key_results", "Key results", "names", 36),
     Column("score_tolerance", "Score tolerance", "opt_int"),
     Column("cost_tolerance", "Cost tolerance", "float"),
     Column("slip_tolerance_days", "Slip tolerance days", "opt_int"),

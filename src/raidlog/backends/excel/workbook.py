@@ -18,10 +18,10 @@ import attrs
 import openpyxl  # type: ignore[import-untyped]  # openpyxl ships no type hints
 import python_calamine
 
-from raidlog.convert import Codec
+from raidlog.convert import ENTITY_CLASSES, Codec, entity_kind
 from raidlog.errors import SchemaVersionError, ValidationError
 from raidlog.model.events import Event
-from raidlog.model.governance import Body, Node
+from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Item
 from raidlog.model.profile import Profile
 
@@ -69,6 +69,7 @@ _SCHEMA_KEY, _COUNTERS_KEY, _HASHES_KEY = "raidlog.schema", "raidlog.counters", 
 # A piece of a long text in one cell: at most 12/7 longer once "_xHHHH_" runs are
 # escaped, so still under Excel's 32,767 characters.
 _CHUNK: Final = 16_000
+Entity = Node | Body | Objective
 
 
 @attrs.define
@@ -87,7 +88,7 @@ class Snapshot:
 
     items: dict[str, Item]
     events: list[Event]
-    entities: dict[tuple[type[Node] | type[Body], str], Node | Body]
+    entities: dict[tuple[type[Entity], str], Entity]
     counters: dict[str, int]
     meta: dict[str, str]
     #: Digest of each data sheet as raidlog last wrote it (from _meta).
@@ -234,7 +235,7 @@ def read_workbook(path: Path, codec: Codec, *, trust: bool = True) -> Snapshot:
     found = {n: s.digest for n, s in raw.items() if n in data_sheets or n == GOVERNANCE_SHEET}
     edited = any(written.get(n) != d for n, d in found.items())
     items: dict[str, Item] = {}
-    entities: dict[tuple[type[Node] | type[Body], str], Node | Body] = {}
+    entities: dict[tuple[type[Entity], str], Entity] = {}
     if trust or not edited:
         for name, cls in data_sheets.items():
             if name not in raw:
@@ -262,18 +263,21 @@ def read_workbook(path: Path, codec: Codec, *, trust: bool = True) -> Snapshot:
     )
 
 
-def _entities(sheet: RawSheet, codec: Codec) -> list[Node | Body]:
+def _entities(sheet: RawSheet, codec: Codec) -> list[Entity]:
     found = []
+    positions = _position(sheet, GOVERNANCE_COLUMNS)
     for number, row in sheet.rows:
         data: dict[str, Any] = {}
-        positions = _position(sheet, GOVERNANCE_COLUMNS)
         for column, at in positions:
             raw = row[at] if at is not None and at < len(row) else None
             data[column.field] = decode_cell(raw, column.encoding)
         kind = data.pop("entity")
-        if kind not in ("node", "body"):
-            raise ValidationError(f"sheet {sheet.name} row {number}: Entity must be node or body")
-        keep = {f.name for f in attrs.fields(Node if kind == "node" else Body)}
+        if kind not in ENTITY_CLASSES:
+            raise ValidationError(
+                f"sheet {sheet.name} row {number}: Entity must be one of "
+                f"{', '.join(ENTITY_CLASSES)}, not {kind!r}"
+            )
+        keep = {f.name for f in attrs.fields(ENTITY_CLASSES[kind])}
         found.append(
             codec.entity_from_dict(
                 {"entity": kind, **{k: v for k, v in data.items() if k in keep and v is not None}}
@@ -363,7 +367,7 @@ def render(
     codec: Codec,
     items: Mapping[str, Item],
     events: Sequence[Event],
-    entities: Iterable[Node | Body],
+    entities: Iterable[Entity],
     counters: Mapping[str, int],
     meta: Mapping[str, str],
 ) -> Rendering:
@@ -405,9 +409,10 @@ def render(
     link_columns = tuple(Column(t.lower(), t, "opt_text", 30) for t in LINK_COLUMNS)
     sheets.append(_Sheet(LINKS_SHEET, list(LINK_COLUMNS), links, link_columns, "Links"))
     governance = []
-    for entity in sorted(entities, key=lambda e: (isinstance(e, Body), e.name)):
+    order = list(ENTITY_CLASSES)
+    for entity in sorted(entities, key=lambda e: (order.index(entity_kind(type(e))), e.name)):
         data = codec.entity_to_dict(entity)
-        governance.append([data.get(c.field) for c in GOVERNANCE_COLUMNS])
+        governance.append([encode_value(data.get(c.field), c.encoding) for c in GOVERNANCE_COLUMNS])
     sheets.append(
         _Sheet(
             GOVERNANCE_SHEET,
