@@ -86,7 +86,8 @@ _WIDTHS = {"text": 40, "names": 24, "links": 26, "extra": 30, "datetime": 30, "d
 # The first columns a reader needs; the rest follow in the model's field order.
 _LEAD = ("ref", "title", "status", "priority", "rag", "owner", "due")
 _TAIL = ("version", "created_at", "created_by", "updated_at", "updated_by")
-_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
+# An underscore that starts Excel's "_xHHHH_" escape (runs may share an underscore).
+_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 _FIRST_DATE = date(1900, 3, 1)
 
 
@@ -246,7 +247,7 @@ def cell_for(sheet: Any, value: Any) -> Any:
     """
     if isinstance(value, str):
         if "_x" in value:
-            value = _ESCAPE.sub(r"_x005F_x\1_", value)
+            value = _ESCAPE.sub("_x005F_", value)
         if value.startswith("=") or value in ERROR_CODES:
             cell = WriteOnlyCell(sheet, value=value)
             cell.data_type = "s"
@@ -263,7 +264,7 @@ def text_length(value: Any) -> int:
     """How many characters a cell holds once written (escapes included)."""
     if not isinstance(value, str):
         return 0
-    return len(value) + 5 * len(_ESCAPE.findall(value)) if "_x" in value else len(value)
+    return len(value) + 6 * len(_ESCAPE.findall(value)) if "_x" in value else len(value)
 
 
 # decoding ------------------------------------------------------------------------------

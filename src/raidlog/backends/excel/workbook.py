@@ -66,7 +66,7 @@ EVENTS_SHEET: Final = "_events"
 META_SHEET: Final = "_meta"
 # Internal _meta keys; get_meta/set_meta see the others.
 _SCHEMA_KEY, _COUNTERS_KEY, _HASHES_KEY = "raidlog.schema", "raidlog.counters", "raidlog.hashes"
-# A piece of a long text in one cell: at most 12/7 longer once "_xHHHH_" runs are
+# A piece of a long text in one cell: at most twice as long once "_xHHHH_" runs are
 # escaped, so still under Excel's 32,767 characters.
 _CHUNK: Final = 16_000
 Entity = Node | Body | Objective
