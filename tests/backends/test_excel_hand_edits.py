@@ -152,3 +152,21 @@ def test_a_status_moved_by_hand_follows_the_lifecycle(path: Path) -> None:
         assert (action.status, action.progress) == ("done", 100)
         assert action.closed_on is not None
         assert register.verify().ok
+
+
+def test_a_governance_edit_is_refused(path: Path) -> None:
+    with raidlog.open(str(path), actor="alice") as register:
+        register.put_node(raidlog.Node(name="Programme X", level="programme"))
+    edit(path, set_cell("Governance", 2, "Level", "portfolio"))
+    with pytest.raises(HandEditError, match="governance structure was edited by hand"):
+        raidlog.open(str(path), actor="carol")
+
+
+def test_reformatting_cells_is_not_an_edit(path: Path) -> None:
+    def widen(book: Any) -> None:
+        book["Risks"].column_dimensions["B"].width = 80
+
+    edit(path, widen)
+    with raidlog.open(str(path), actor="carol") as register:
+        assert len(register.history("R-0001")) == 1
+        assert register.verify().ok

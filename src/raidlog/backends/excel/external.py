@@ -25,7 +25,14 @@ from raidlog.model.items import Item, Risk
 from raidlog.model.profile import Profile
 
 from .layout import Column, columns_for, sheet_name
-from .workbook import GOVERNANCE_SHEET, Entity, RawSheet, Snapshot, decode_rows
+from .workbook import (
+    GOVERNANCE_SHEET,
+    Entity,
+    RawSheet,
+    Snapshot,
+    decode_rows,
+    read_entities,
+)
 
 __all__ = ["EXTERNAL_ACTOR", "HandEdit", "HandEditError", "reconcile", "replay_items"]
 
@@ -285,20 +292,24 @@ class _Reconciler:
         self.draft(stored, "add", changes, f"{self.source}: sheet {sheet}, row {number}")
 
     def governance(self, edited: bool) -> None:
-        expected = {(e["entity"], e["name"]): e for e in self.expected_entities}
-        if not edited:
-            self.entities = [self.codec.entity_from_dict(e) for e in expected.values()]
-            return
-        self.entities = [self.codec.entity_from_dict(e) for e in expected.values()]
+        self.entities = [self.codec.entity_from_dict(e) for e in self.expected_entities]
         sheet = self.snapshot.sheets.get(GOVERNANCE_SHEET)
-        rows = sheet.rows if sheet is not None else []
-        if len(rows) != len(expected):
+        if not edited or sheet is None:
+            return
+        try:
+            found = read_entities(sheet, self.codec)
+        except (ValidationError, ValueError, TypeError) as exc:
+            found = None
+            detail = str(exc)
+        if found is None or sorted(map(repr, found)) != sorted(map(repr, self.entities)):
             self.problem(
                 GOVERNANCE_SHEET,
                 None,
                 None,
-                "rows were added or removed; change the governance structure through raidlog "
-                "(Register.put_node / put_body) and undo the edit",
+                "the governance structure was edited by hand"
+                + (f" ({detail})" if found is None else "")
+                + "; change it through raidlog (Register.put_node / put_body / "
+                "put_objective) and undo the edit",
             )
 
     # rules (the same as the register's) ---------------------------------------------------

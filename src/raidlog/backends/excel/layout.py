@@ -449,6 +449,8 @@ def row_key(values: Sequence[Any]) -> str:
 
 # formatting ------------------------------------------------------------------------------
 _HEADER_FONT = Font(bold=True)
+# Shown by programs that ignore Excel table styles (LibreOffice), so the header stands out.
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _RAG_FILLS = {
     "red": PatternFill("solid", bgColor="FFC7CE"),
     "amber": PatternFill("solid", bgColor="FFEB9C"),
@@ -463,6 +465,7 @@ def header_cells(sheet: Any, titles: Sequence[str]) -> list[Any]:
         cell = WriteOnlyCell(sheet, value=title)
         cell.data_type = "s"
         cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
         cells.append(cell)
     return cells
 
@@ -510,6 +513,8 @@ def style_sheet(
     autofilter, and add dropdowns and conditional formats. Call before appending rows
     (a write-only sheet writes its settings first)."""
     sheet.freeze_panes = "C2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.print_title_rows = "1:1"
     for index, column in enumerate(columns, 1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     last = get_column_letter(len(columns))

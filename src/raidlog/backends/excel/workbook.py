@@ -249,7 +249,7 @@ def read_workbook(path: Path, codec: Codec, *, trust: bool = True) -> Snapshot:
                 assert item.ref is not None
                 items[item.ref] = item
         if GOVERNANCE_SHEET in raw:
-            for entity in _entities(raw[GOVERNANCE_SHEET], codec):
+            for entity in read_entities(raw[GOVERNANCE_SHEET], codec):
                 entities[(type(entity), entity.name)] = entity
     return Snapshot(
         items=items,
@@ -263,7 +263,8 @@ def read_workbook(path: Path, codec: Codec, *, trust: bool = True) -> Snapshot:
     )
 
 
-def _entities(sheet: RawSheet, codec: Codec) -> list[Entity]:
+def read_entities(sheet: RawSheet, codec: Codec) -> list[Entity]:
+    """The governance records of the Governance sheet."""
     found = []
     positions = _position(sheet, GOVERNANCE_COLUMNS)
     for number, row in sheet.rows:
