@@ -31,7 +31,18 @@ import raidlog
 from raidlog.backends.excel import backend as excel_backend
 from raidlog.model.items import Action, Item, Risk
 
-WORDS = "supplier delay budget vendor data migration audit contract licence staff".split()
+WORDS = [
+    "supplier",
+    "delay",
+    "budget",
+    "vendor",
+    "data",
+    "migration",
+    "audit",
+    "contract",
+    "licence",
+    "staff",
+]
 
 
 def make_items(count: int) -> list[Item]:
@@ -178,8 +189,10 @@ def main() -> None:
         path = Path(folder) / "raid.xlsx"
         start = time.perf_counter()
         build(path, count)
-        print(f"built a {count:,}-item register in {time.perf_counter() - start:.1f} s "
-              f"({path.stat().st_size / 1e6:.1f} MB)")
+        print(
+            f"built a {count:,}-item register in {time.perf_counter() - start:.1f} s "
+            f"({path.stat().st_size / 1e6:.1f} MB)"
+        )
         results = {name: [child(name, path, updates) for _ in range(runs)] for name in SCENARIOS}
         batch = [child("batch", path, updates) for _ in range(max(1, runs // 2))]
     rows = [
@@ -191,8 +204,10 @@ def main() -> None:
     for label, mine, baseline_label, baseline in rows:
         ours, theirs = median(results[mine], "seconds"), median(results[baseline], "seconds")
         peak = median(results[mine], "peak_mib")
-        print(f"{label:<20}{ours:>9.2f}s{theirs:>9.2f}s{ours / theirs:>8.2f}{peak:>10.0f}  "
-              f"{baseline_label} (peak {median(results[baseline], 'peak_mib'):.0f} MiB)")
+        print(
+            f"{label:<20}{ours:>9.2f}s{theirs:>9.2f}s{ours / theirs:>8.2f}{peak:>10.0f}  "
+            f"{baseline_label} (peak {median(results[baseline], 'peak_mib'):.0f} MiB)"
+        )
     single = median(results["update"], "seconds")
     took = median(batch, "seconds")
     print(
