@@ -12,6 +12,7 @@ runs the transaction against that state, and saves atomically.
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import threading
@@ -265,6 +266,16 @@ class ExcelBackend(Backend):
         self._refuse_if_unsafe()
 
     def _save(self, state: _State) -> None:
+        # Writing builds hundreds of thousands of short-lived cells and none cycles.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._write(state)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _write(self, state: _State) -> None:
         rendering = render(
             self.codec,
             state.items,

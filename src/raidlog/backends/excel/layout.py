@@ -441,7 +441,7 @@ def normalise(value: Any) -> Any:
 
 def row_key(values: Sequence[Any]) -> str:
     """A canonical text of one row for the content hash (trailing empty cells ignored)."""
-    normal = [normalise(v) for v in values]
+    normal = [v if type(v) is str and v else normalise(v) for v in values]
     while normal and normal[-1] is None:
         normal.pop()
     return json.dumps(normal, ensure_ascii=False, separators=(",", ":"))

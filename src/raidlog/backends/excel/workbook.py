@@ -8,6 +8,7 @@ whether the sheets still hold exactly what raidlog wrote.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -216,6 +217,18 @@ def read_workbook(path: Path, codec: Codec, *, trust: bool = True) -> Snapshot:
     """Read a register workbook. Items are decoded from their sheets when those hold
     what raidlog wrote (or when ``trust`` is set); otherwise they are left to
     :mod:`raidlog.backends.excel.external` to check, and ``items`` is empty."""
+    # Decoding builds many small objects and none of them cycles: the collector would
+    # spend most of the time scanning them (see DESIGN.md), so it waits until the end.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _read_workbook(path, codec, trust=trust)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _read_workbook(path: Path, codec: Codec, *, trust: bool) -> Snapshot:
     raw = read_raw(path)
     if META_SHEET not in raw or EVENTS_SHEET not in raw:
         raise SchemaVersionError(
