@@ -29,6 +29,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import run_state_machine_as_test
 
 import raidlog
 from raidlog.backends.base import Backend
@@ -38,6 +39,7 @@ from raidlog.model.values import Relation
 from raidlog.plugins import find_backend, get_plugin_manager
 from raidlog.query import Query, evaluate
 from raidlog.register import Register
+from raidlog.testing.stateful import StepClock, machine_for
 from raidlog.testing.strategies import items, queries
 
 __all__ = ["BackendContract", "FakeClock"]
@@ -105,6 +107,8 @@ class BackendContract:
     processes: ClassVar[int] = 4
     #: Threads in the multi-thread tests.
     threads: ClassVar[int] = 4
+    #: Random sequences the stateful test runs (each up to 15 steps).
+    stateful_examples: ClassVar[int] = 20
 
     def make_location(self, directory: Path) -> str:
         """Return the location of a new, empty register (a new one at each call)."""
@@ -472,11 +476,34 @@ class BackendContract:
             ("R-0001", raidlog.Relation.MATERIALISED_AS, "I-0001"),
         ]
 
+    # random sequences ----------------------------------------------------------------------
+    def test_random_changes_agree_with_the_memory_reference(self) -> None:
+        def open_subject(clock: StepClock) -> Register:
+            return raidlog.open(
+                self.new_location(),
+                actor="machine",
+                clock=clock,
+                plugins=self.plugins,
+                options=self.open_options,
+            )
+
+        run_state_machine_as_test(
+            machine_for(open_subject),
+            settings=settings(
+                max_examples=self.stateful_examples,
+                stateful_step_count=15,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+
     # governance ------------------------------------------------------------------------------
     def test_governance_answers_equal_the_memory_reference(self) -> None:
         reg = self.open(clock=FakeClock())
         self._exercise(reg)
-        reg.add(Risk(title="Data loss", node="programme", probability=4, impact=4, cost_exposure=5e5))
+        reg.add(
+            Risk(title="Data loss", node="programme", probability=4, impact=4, cost_exposure=5e5)
+        )
         reg.add(Action(title="Late", node="programme", due=date(2026, 1, 2), objectives=("O-1",)))
         reference = self.open("memory:", clock=FakeClock())
         reg.copy_to(reference)
