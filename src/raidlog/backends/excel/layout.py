@@ -28,14 +28,14 @@ from datetime import UTC, date, datetime
 from typing import Any, Final
 
 import attrs
-from openpyxl.cell import WriteOnlyCell  # type: ignore[import-untyped]  # openpyxl ships no type hints
-from openpyxl.cell.cell import ERROR_CODES  # type: ignore[import-untyped]  # openpyxl ships no type hints
-from openpyxl.formatting.rule import CellIsRule, ColorScaleRule  # type: ignore[import-untyped]  # openpyxl ships no type hints
-from openpyxl.styles import Font, PatternFill  # type: ignore[import-untyped]  # openpyxl ships no type hints
-from openpyxl.utils import get_column_letter  # type: ignore[import-untyped]  # openpyxl ships no type hints
-from openpyxl.worksheet.datavalidation import DataValidation  # type: ignore[import-untyped]  # openpyxl ships no type hints
-from openpyxl.worksheet.filters import AutoFilter  # type: ignore[import-untyped]  # openpyxl ships no type hints
-from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo  # type: ignore[import-untyped]  # openpyxl ships no type hints
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.formatting.rule import CellIsRule, ColorScaleRule
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.filters import AutoFilter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from raidlog.model.items import Item, Link
 from raidlog.model.profile import Profile
@@ -538,14 +538,14 @@ def style_sheet(
     if "rag" in positions:
         area = f"{positions['rag']}2:{positions['rag']}{MAX_ROWS}"
         for word, fill in _RAG_FILLS.items():
-            sheet.conditional_formatting.add(
-                area, CellIsRule(operator="equal", formula=[f'"{word}"'], fill=fill)
-            )
+            # types-openpyxl leaves the rule factories unannotated.
+            rule = CellIsRule(operator="equal", formula=[f'"{word}"'], fill=fill)  # type: ignore[no-untyped-call]
+            sheet.conditional_formatting.add(area, rule)
     if "score" in positions and max_score:
         area = f"{positions['score']}2:{positions['score']}{MAX_ROWS}"
         sheet.conditional_formatting.add(
             area,
-            ColorScaleRule(
+            ColorScaleRule(  # type: ignore[no-untyped-call]  # unannotated in types-openpyxl
                 start_type="num",
                 start_value=0,
                 start_color="63BE7B",

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 import attrs
-import openpyxl  # type: ignore[import-untyped]  # openpyxl ships no type hints
+import openpyxl
 import python_calamine
 
 from raidlog.convert import ENTITY_CLASSES, Codec, entity_kind
