@@ -538,8 +538,9 @@ def style_sheet(
     if "rag" in positions:
         area = f"{positions['rag']}2:{positions['rag']}{MAX_ROWS}"
         for word, fill in _RAG_FILLS.items():
-            # types-openpyxl leaves the rule factories unannotated.
-            rule = CellIsRule(operator="equal", formula=[f'"{word}"'], fill=fill)  # type: ignore[no-untyped-call]
+            rule = CellIsRule(  # type: ignore[no-untyped-call]  # unannotated in types-openpyxl
+                operator="equal", formula=[f'"{word}"'], fill=fill
+            )
             sheet.conditional_formatting.add(area, rule)
     if "score" in positions and max_score:
         area = f"{positions['score']}2:{positions['score']}{MAX_ROWS}"
