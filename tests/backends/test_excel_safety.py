@@ -141,6 +141,7 @@ def test_killing_writers_never_leaves_a_broken_workbook(path: Path) -> None:
     shuffle = random.Random(4)
     kills = 0
     seen = 30
+    mid_save = 0  # kills that caught a writer between creating and moving its temp file
     while kills < 20:
         writer = run_writer(path, f"w{kills}", -1)
         assert writer.stdout is not None
@@ -149,12 +150,14 @@ def test_killing_writers_never_leaves_a_broken_workbook(path: Path) -> None:
         writer.send_signal(signal.SIGKILL)
         writer.communicate()
         kills += 1
+        mid_save += bool(list(path.parent.glob("*.tmp")))
         with raidlog.open(str(path), actor="checker") as register:
             report = register.verify()
             assert report.ok, report.problems
             count = len(register)
             assert count > seen
             seen = count
+    assert mid_save > 0, "no kill landed during a save: the loop proved nothing"
     # A killed writer may leave its temporary file; the next save clears it.
     with raidlog.open(str(path), actor="checker") as register:
         register.add(Action(title="after the kills"))
