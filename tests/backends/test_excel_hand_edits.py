@@ -170,3 +170,14 @@ def test_reformatting_cells_is_not_an_edit(path: Path) -> None:
     with raidlog.open(str(path), actor="carol") as register:
         assert len(register.history("R-0001")) == 1
         assert register.verify().ok
+
+
+def test_a_deleted_column_is_refused_rather_than_read_as_empty(path: Path) -> None:
+    def drop_owner(book: Any) -> None:
+        sheet = book["Risks"]
+        sheet.delete_cols(column(sheet, "Owner"))
+
+    edit(path, drop_owner)
+    with pytest.raises(HandEditError, match="column is missing") as caught:
+        raidlog.open(str(path), actor="carol")
+    assert [(p.sheet, p.column) for p in caught.value.problems] == [("Risks", "Owner")]

@@ -163,10 +163,21 @@ class _Reconciler:
 
     def sheet(self, sheet: RawSheet, cls: type[Item], edited: bool) -> None:
         columns = columns_for(cls)
-        missing = [c.title for c in columns if c.title not in sheet.header and c.field != "ref"]
-        if edited and sheet.rows and "Ref" not in sheet.header:
-            self.problem(sheet.name, 1, "Ref", "the Ref column is missing: restore its title")
-            return
+        if edited and sheet.rows:
+            # A missing column would read as empty and clear that field of every item.
+            missing = [
+                c.title
+                for c in columns
+                if c.title not in sheet.header and c.field not in METADATA_FIELDS - {"ref"}
+            ]
+            for title in missing:
+                self.problem(
+                    sheet.name, 1, title, "the column is missing: restore it (or its title)"
+                )
+            if missing:
+                # Rows are not read, so none of this kind counts as deleted.
+                self.rows_with_ref.update(r for r, i in self.expected.items() if i.kind == cls.kind)
+                return
         seen: dict[str, int] = {}
         for number, data, cell_problems in decode_rows(sheet, cls, columns):
             ref = data.get("ref")
@@ -189,8 +200,6 @@ class _Reconciler:
             if old is not None and old.kind != cls.kind:
                 self.problem(sheet.name, number, "Ref", f"{ref} is a {old.kind}, not a {cls.kind}")
                 continue
-            if old is None and missing:
-                data.update({c.field: None for c in columns if c.title in missing})
             self.row(sheet.name, number, cls, columns, data, old)
 
     def row(
