@@ -5,7 +5,9 @@ from __future__ import annotations
 import zipfile
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
+import attrs
 import openpyxl
 import pytest
 import python_calamine
@@ -302,3 +304,43 @@ def test_the_register_survives_reopening(path: Path) -> None:
         assert register.structure().nodes["Programme X"].level == "programme"
         assert register.verify().ok
     assert calamine_rows(path, "Links")[1] == ["A-0001", "mitigates", "R-0001", "a"]
+
+
+@attrs.frozen(kw_only=True)
+class Opportunity(Item):
+    kind: ClassVar[str] = "opportunity"
+    ref_prefix: ClassVar[str] = "OP"
+    label: ClassVar[str] = "Opportunity"
+
+    benefit: str = ""
+
+
+class KindsPlugin:
+    @raidlog.hookimpl
+    def register_kinds(self) -> list[type[Item]]:
+        return [Opportunity]
+
+
+def test_a_plugin_kind_gets_its_own_sheet_and_needs_its_plugin_to_write(
+    path: Path, tmp_path: Path
+) -> None:
+    profile = tmp_path / "opportunities.toml"
+    profile.write_text(
+        'name = "opportunities"\nextends = "default"\n'
+        '[lifecycle.opportunity]\ninitial = "open"\nclosed = ["taken"]\n'
+        '[lifecycle.opportunity.transitions]\nopen = ["taken"]\ntaken = []\n'
+    )
+    plugins = [KindsPlugin()]
+    with raidlog.open(str(path), actor="a", profile=str(profile), plugins=plugins) as register:
+        register.add(Opportunity(title="Reuse the platform", benefit="=lower cost"))
+    assert row_of(path, "Opportunities", "OP-0001")["Benefit"] == "=lower cost"
+    with raidlog.open(str(path), actor="b", plugins=plugins) as register:
+        assert register.get("OP-0001").title == "Reuse the platform"
+        assert register.verify().ok
+    before = path.read_bytes()
+    with (
+        raidlog.open(str(path), actor="c") as register,
+        pytest.raises(UnsafeWorkbookError, match="opportunity"),
+    ):
+        register.add(Action(title="would drop the Opportunities sheet"))
+    assert path.read_bytes() == before

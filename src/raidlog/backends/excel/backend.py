@@ -24,7 +24,7 @@ from typing import Any, ClassVar, TypeVar
 import attrs
 
 from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
-from raidlog.convert import Codec
+from raidlog.convert import ENTITY_CLASSES, Codec
 from raidlog.errors import BackendError, ConflictError, DuplicateRefError
 from raidlog.hookspecs import hookimpl
 from raidlog.model.events import ChainHead, Event, seal
@@ -206,6 +206,15 @@ class ExcelBackend(Backend):
             )
         digest = file_digest(self.path)
         snapshot = read_workbook(self.path, self.codec, trust=False)
+        unknown = sorted(
+            {e.kind for e in snapshot.events} - set(self.codec.kinds) - set(ENTITY_CLASSES)
+        )
+        if unknown and self._unsafe is None:
+            # Their sheets would not be written back: the items would be lost.
+            self._unsafe = (
+                f"it holds items of kinds no installed plugin provides ({', '.join(unknown)}); "
+                "install the plugin that adds them"
+            )
         if snapshot.edited_sheets():
             if not record:
                 raise WorkbookChangedError(

@@ -88,6 +88,8 @@ def replay_items(events: Iterable[Event], codec: Codec) -> tuple[dict[str, Item]
             state.update({c.field: c.new for c in event.changes})
             state["version"] = event.version
             continue
+        if event.kind not in codec.kinds:
+            continue  # a plugin's kind that is not installed: not readable here
         if event.action == "add":
             states[event.ref] = {"kind": event.kind}
             first[event.ref] = event

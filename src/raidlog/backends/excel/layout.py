@@ -105,9 +105,17 @@ class Column:
     width: float = 14
 
 
+def _plural(label: str) -> str:
+    if label.endswith("y") and label[-2:-1] not in tuple("aeiou"):
+        return label[:-1] + "ies"
+    if label.endswith(("s", "x", "ch", "sh")):
+        return label + "es"
+    return label + "s"
+
+
 def sheet_name(cls: type[Item]) -> str:
     """The sheet of a kind (``Risks``...); plugin kinds use their label."""
-    name = _SHEETS.get(cls.kind, f"{cls.label or cls.kind.title()}s")
+    name = _SHEETS.get(cls.kind) or _plural(cls.label or cls.kind.replace("_", " ").title())
     if len(name) > MAX_SHEET_NAME:
         raise ValueError(
             f"the sheet name {name!r} of kind {cls.kind!r} is longer than Excel's "
