@@ -38,6 +38,7 @@ from .safety import (
     atomic_write,
     file_digest,
     locked,
+    preflight,
     unsafe_parts,
 )
 from .workbook import Snapshot, check_written, read_workbook, render
@@ -198,6 +199,7 @@ class ExcelBackend(Backend):
         if signature is None:
             self._state, self._digest, self._signature = _State({}, [], {}, {}, {}), None, None
             return
+        preflight(self.path)
         parts = unsafe_parts(self.path)
         if parts and self._unsafe is None:
             self._unsafe = (

@@ -14,8 +14,10 @@ import contextlib
 import fcntl
 import hashlib
 import os
+import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import IO, Final
@@ -29,6 +31,7 @@ __all__ = [
     "file_digest",
     "lock_path",
     "locked",
+    "preflight",
     "unsafe_parts",
 ]
 
@@ -121,6 +124,72 @@ def unsafe_parts(path: Path) -> list[str]:
             if name.startswith(prefix):
                 found.setdefault(what, None)
     return list(found)
+
+
+_OLE_MAGIC: Final = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+#: Bounds on what a register workbook may inflate to before any parser sees it.
+MAX_INFLATED: Final = 1 << 30
+MAX_RATIO: Final = 200
+MAX_CELLS: Final = 50_000_000
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def preflight(path: Path) -> None:
+    """Refuse, before any parser reads it, a file that is not a workbook or would make
+    the reader exhaust memory (a zip bomb, a cell at XFD1048576: python-calamine
+    allocates the whole range and aborts the interpreter). Raises
+    :class:`~raidlog.errors.BackendError` saying what was found."""
+    with path.open("rb") as handle:
+        magic = handle.read(8)
+    if magic == _OLE_MAGIC:
+        raise BackendError(
+            f"{path} is an encrypted (password-protected) or legacy .xls workbook, not a "
+            "raidlog register: remove the password, or import it with `raidlog migrate`"
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+            inflated = sum(m.file_size for m in members)
+            if inflated > MAX_INFLATED:
+                raise BackendError(
+                    f"{path} would inflate to {inflated:,} bytes; refusing to read it"
+                )
+            for member in members:
+                ratio = member.file_size // max(member.compress_size, 1)
+                if member.file_size > (1 << 20) and ratio > MAX_RATIO:
+                    raise BackendError(
+                        f"{path}: {member.filename} is compressed {ratio} to 1 (a zip bomb?); "
+                        "refusing to read it"
+                    )
+            for member in members:
+                if member.filename.startswith("xl/worksheets/") and member.filename.endswith(
+                    ".xml"
+                ):
+                    _check_extent(path, member.filename, archive.read(member))
+    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+        raise BackendError(
+            f"{path} is damaged or not an xlsx workbook ({exc}); restore it from a backup"
+        ) from exc
+
+
+def _check_extent(path: Path, member: str, xml: bytes) -> None:
+    rows = cols = 0
+    for match in _CELL_REF.finditer(xml):
+        cols = max(cols, _column_number(match.group(1)))
+        rows = max(rows, int(match.group(2)))
+    if rows * cols > MAX_CELLS:
+        raise BackendError(
+            f"{path}: {member} has a cell as far as row {rows:,}, column {cols:,} "
+            f"({rows * cols:,} cells to allocate); clear the far cells in Excel "
+            "(select the empty rows and columns, Delete) and save again"
+        )
 
 
 def _fsync_folder(folder: Path) -> None:

@@ -20,7 +20,7 @@ import openpyxl
 import python_calamine
 
 from raidlog.convert import ENTITY_CLASSES, Codec, entity_kind
-from raidlog.errors import SchemaVersionError, ValidationError
+from raidlog.errors import BackendError, SchemaVersionError, ValidationError
 from raidlog.model.events import Event
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Item
@@ -147,12 +147,19 @@ def _raw_sheet(book: python_calamine.CalamineWorkbook, name: str) -> RawSheet:
 
 
 def read_raw(path: Path) -> dict[str, RawSheet]:
-    """Every sheet of the workbook, as read by python-calamine."""
-    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    """Every sheet of the workbook, as read by python-calamine. Raises
+    :class:`~raidlog.errors.BackendError` for a file it cannot read."""
     try:
-        return {name: _raw_sheet(book, name) for name in book.sheet_names}
-    finally:
-        book.close()
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        try:
+            return {name: _raw_sheet(book, name) for name in book.sheet_names}
+        finally:
+            book.close()
+    except python_calamine.CalamineError as exc:
+        raise BackendError(
+            f"{path} cannot be read as a workbook ({type(exc).__name__}: {exc}); restore it "
+            "from a backup"
+        ) from exc
 
 
 def _position(sheet: RawSheet, columns: Sequence[Column]) -> list[tuple[Column, int | None]]:
