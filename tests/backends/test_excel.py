@@ -344,3 +344,13 @@ def test_a_plugin_kind_gets_its_own_sheet_and_needs_its_plugin_to_write(
     ):
         register.add(Action(title="would drop the Opportunities sheet"))
     assert path.read_bytes() == before
+
+
+def test_a_workbook_deleted_while_open_is_not_recreated_half_empty(path: Path) -> None:
+    with open_register(path) as register:
+        register.add(Action(title="a"))
+        path.unlink()
+        with pytest.raises(WorkbookChangedError, match="deleted or moved"):
+            register.add(Action(title="b"))
+        assert not path.exists()
+        assert [i.title for i in register.items()] == ["a"]

@@ -272,6 +272,9 @@ class ExcelBackend(Backend):
         if file_digest(self.path) == self._digest:
             self._signature = signature
             return
+        if signature is None:
+            # Writing now would start a new register holding only this change.
+            raise WorkbookChangedError(self.location, "it was deleted or moved")
         # Another raidlog process saved since: read its state. A person's edit is refused.
         self._load(record=False)
         self._refuse_if_unsafe()
@@ -357,6 +360,7 @@ class ExcelBackend(Backend):
             signature = self._signature_now()
             if (
                 not self._batch_depth
+                and signature is not None
                 and signature != self._signature
                 and signature != self._refused
                 and file_digest(self.path) != self._digest
