@@ -11,10 +11,10 @@ Windows) and fsyncs the folder so the move itself survives a power cut.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import os
 import re
+import sys
 import tempfile
 import zipfile
 import zlib
@@ -86,18 +86,44 @@ def lock_path(path: Path) -> Path:
     return path.with_name(f".{path.name}.lock")
 
 
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock(fd: int) -> None:
+        while True:
+            try:
+                # LK_LOCK itself retries for about ten seconds before it gives up.
+                msvcrt.locking(fd, msvcrt.LK_LOCK, 1)
+                return
+            except OSError:
+                continue
+
+    def _unlock(fd: int) -> None:
+        os.lseek(fd, 0, os.SEEK_SET)
+        msvcrt.locking(fd, msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+    def _unlock(fd: int) -> None:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+
+
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
-    """Hold the inter-process lock of ``path`` (an exclusive ``flock`` on its sidecar
-    lock file). The operating system releases it when the process dies, so a killed
-    writer never leaves the register locked."""
+    """Hold the inter-process lock of ``path``: an exclusive lock on its sidecar lock
+    file (``flock``; ``msvcrt.locking`` on Windows). The operating system releases it
+    when the process dies, so a killed writer never leaves the register locked."""
     fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        _lock(fd)
         try:
             yield
         finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
+            _unlock(fd)
     finally:
         os.close(fd)
 
@@ -193,6 +219,8 @@ def _check_extent(path: Path, member: str, xml: bytes) -> None:
 
 
 def _fsync_folder(folder: Path) -> None:
+    if sys.platform == "win32":
+        return  # Windows cannot open a folder to sync it; NTFS journals the rename.
     fd = os.open(folder, os.O_RDONLY)
     try:
         os.fsync(fd)
