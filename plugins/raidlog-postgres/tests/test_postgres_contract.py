@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
-from urllib.parse import parse_qs, urlsplit
 
-from postgres_server import drop_schema, location_in, new_schema_name, require_server
+import pytest
 
 from raidlog.testing import BackendContract
 
@@ -14,9 +14,10 @@ from raidlog.testing import BackendContract
 class TestPostgresContract(BackendContract):
     processes: ClassVar[int] = 8
 
-    def make_location(self, directory: Path) -> str:
-        return location_in(require_server(), new_schema_name())
+    @pytest.fixture(autouse=True)
+    def _server(self, new_location: Callable[[], str]) -> None:
+        # Each location is a fresh schema; the fixture drops them after the test.
+        self._new_schema = new_location
 
-    def drop_location(self, location: str) -> None:
-        schema = parse_qs(urlsplit(location).query)["schema"][0]
-        drop_schema(require_server(), schema)
+    def make_location(self, directory: Path) -> str:
+        return self._new_schema()
