@@ -61,9 +61,10 @@ _CREATE: tuple[str, ...] = (
         escalated_to text[] NOT NULL,
         objectives text[] NOT NULL,
         tags text[] NOT NULL,
-        words text[] NOT NULL,
+        words text NOT NULL,
         doc json NOT NULL,
-        search tsvector GENERATED ALWAYS AS (array_to_tsvector(words)) STORED
+        search tsvector GENERATED ALWAYS AS (array_to_tsvector(string_to_array(words, ' ')))
+            STORED
     )""",
     """CREATE TABLE {s}.links (
         source text COLLATE "C" NOT NULL REFERENCES {s}.items (ref),
