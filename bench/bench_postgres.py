@@ -24,6 +24,7 @@ Each run works in its own schemas and drops them. Peak RSS is the Python process
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import multiprocessing
@@ -44,6 +45,7 @@ from psycopg import sql
 from raidlog_postgres.backend import PostgresBackend
 
 import raidlog
+from raidlog.backends.base import Transaction
 from raidlog.model.items import BUILTIN_KINDS, Item, Risk
 from raidlog.model.values import Rag
 from raidlog.query import Query
@@ -63,11 +65,13 @@ def _vocabulary(rng: random.Random) -> list[str]:
     return [*words, "supplier", "delay", "budget", "vendor", "migration", "café"]
 
 
-def generate(count: int, *, seed: int, stored: bool, profile: raidlog.Profile) -> list[Item]:
-    """``count`` items of every kind with realistic text; ``stored`` gives refs and versions."""
+def generate(
+    count: int, *, seed: int, stored: bool, profile: raidlog.Profile, first: int = 0
+) -> list[Item]:
+    """``count`` items of every kind with realistic text; ``stored`` gives refs (numbered
+    from ``first``) and versions, as the backend's bulk path receives them."""
     rng = random.Random(seed)
-    vocab = _vocabulary(rng)
-    numbers: dict[str, int] = {}
+    vocab = _vocabulary(random.Random(0))
     made: list[Item] = []
     gc.disable()
     try:
@@ -92,7 +96,7 @@ def generate(count: int, *, seed: int, stored: bool, profile: raidlog.Profile) -
             if cls is Risk:
                 fields.update(probability=rng.randint(1, 5), impact=rng.randint(1, 5))
             if stored:
-                number = numbers[cls.ref_prefix] = numbers.get(cls.ref_prefix, 0) + 1
+                number = first + n + 1
                 at = datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=n)
                 statuses = profile.lifecycle(cls.kind).statuses
                 fields.update(
@@ -136,17 +140,19 @@ def peak_rss_mib() -> float:
     return max(own, children) / 1024
 
 
-def raw_copy(schema: str, table: str, like: str, rows: list[tuple[Any, ...]], cols: Any) -> float:
+def raw_copy(
+    schema: str, table: str, like: sql.Identifier, rows: list[tuple[Any, ...]], cols: Any
+) -> float:
     """Seconds to COPY ``rows`` into a new table shaped like ``like`` (indexes included)."""
     target = sql.Identifier(schema, table)
     with psycopg.connect(URL, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         conn.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL)").format(target, like))
         start = time.perf_counter()
-        with conn.transaction(), conn.cursor() as cur:
-            with cur.copy(sql.SQL("COPY {} ({}) FROM STDIN").format(target, cols)) as copy:
-                for row in rows:
-                    copy.write_row(row)
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(target, cols)
+        with conn.transaction(), conn.cursor() as cur, cur.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
         return time.perf_counter() - start
 
 
@@ -158,7 +164,7 @@ def scenario_add_many(size: int, runs: int) -> dict[str, Any]:
         try:
             with raidlog.open(location(schemas[0]), actor="bench") as reg:
                 items = generate(size, seed=run, stored=False, profile=reg.profile)
-                add.append(timed(lambda: reg.add_many(items)))
+                add.append(timed(functools.partial(reg.add_many, items)))
                 stored, events = list(reg.items()), list(reg.events())
                 backend = reg.backend
                 assert isinstance(backend, PostgresBackend)
@@ -170,7 +176,8 @@ def scenario_add_many(size: int, runs: int) -> dict[str, Any]:
                     raw_copy(schemas[2], "items", items_table, item_rows, backend._sql.item_columns)
                 )
             with raidlog.open(location(schemas[1]), actor="bench") as copy_reg:
-                bulk.append(timed(lambda: copy_reg.backend.import_verbatim(stored, events)))
+                load = functools.partial(copy_reg.backend.import_verbatim, stored, events)
+                bulk.append(timed(load))
             raw_items = raw_copy(
                 schemas[2], "items2", items_table, item_rows, backend._sql.item_columns
             )
@@ -200,26 +207,24 @@ def _build(reg: raidlog.Register, size: int) -> float:
     batch = 50_000
     for first in range(0, size, batch):
         # One generator run per batch keeps memory flat; seeds differ, refs continue.
-        chunk = generate(min(batch, size - first), seed=first, stored=True, profile=reg.profile)
-        chunk = [_renumber(item, first + n) for n, item in enumerate(chunk)]
-        backend.atomic(lambda txn, chunk=chunk: txn.put([(item, 0) for item in chunk]))
+        chunk = generate(
+            min(batch, size - first), seed=first, stored=True, profile=reg.profile, first=first
+        )
+        backend.atomic(functools.partial(_put_all, chunk))
         del chunk
     with psycopg.connect(URL, autocommit=True) as conn:
         conn.execute(sql.SQL("VACUUM ANALYZE {}").format(sql.Identifier(backend.schema, "items")))
     return time.perf_counter() - start
 
 
-def _renumber(item: Item, n: int) -> Item:
-    import attrs
-
-    return attrs.evolve(item, ref=f"{item.ref_prefix}-{n + 1:07d}")
+def _put_all(items: list[Item], txn: Transaction) -> None:
+    txn.put([(item, 0) for item in items])
 
 
 def _dashboard(reg: raidlog.Register) -> dict[str, tuple[Callable[[], Any], str, list[Any]]]:
     """Each query twice: through the register, and as the hand-written SQL."""
     backend = reg.backend
     assert isinstance(backend, PostgresBackend)
-    items = sql.Identifier(backend.schema, "items")
     closed = reg.closed_statuses()
     not_closed = " AND ".join(
         f"NOT (kind = '{kind}' AND status = '{status}')" for kind, status in closed
@@ -262,10 +267,15 @@ def _dashboard(reg: raidlog.Register) -> dict[str, tuple[Callable[[], Any], str,
 def _hand_written(
     conn: psycopg.Connection[Any], items: sql.Identifier, text: str, params: list[Any]
 ) -> list[Any]:
-    statement = sql.SQL(text).format(items)  # type: ignore[arg-type]  # constant templates above
+    statement = sql.SQL(text).format(items)
     if text.startswith("SELECT count"):
-        return [conn.execute(statement, list(combo)).fetchone()[0] for combo in params]
+        return [_one(conn.execute(statement, list(combo)).fetchone()) for combo in params]
     return [ref for ref, _doc in conn.execute(statement, params).fetchall()]
+
+
+def _one(row: tuple[Any, ...] | None) -> Any:
+    assert row is not None
+    return row[0]
 
 
 def scenario_dashboard(size: int, runs: int) -> dict[str, Any]:
@@ -279,17 +289,16 @@ def scenario_dashboard(size: int, runs: int) -> dict[str, Any]:
             items = sql.Identifier(backend.schema, "items")
             with psycopg.connect(URL, autocommit=True) as conn:
                 for name, (ours, text, params) in _dashboard(reg).items():
-                    expected = _hand_written(conn, items, text, params)
+                    theirs = functools.partial(_hand_written, conn, items, text, params)
+                    expected = theirs()
                     assert ours() == expected, f"{name}: the register and the SQL disagree"
-                    mine = [timed(ours) for _ in range(runs)]
-                    theirs = [timed(lambda: _hand_written(conn, items, text, params))]
-                    theirs += [
-                        timed(lambda: _hand_written(conn, items, text, params))
-                        for _ in range(runs - 1)
-                    ]
+                    mine_s, theirs_s = [], []
+                    for _ in range(runs):  # interleaved, so load on the machine hits both
+                        mine_s.append(timed(ours))
+                        theirs_s.append(timed(theirs))
                     result[name] = {
-                        "register_ms": statistics.median(mine) * 1000,
-                        "sql_ms": statistics.median(theirs) * 1000,
+                        "register_ms": statistics.median(mine_s) * 1000,
+                        "sql_ms": statistics.median(theirs_s) * 1000,
                         "rows": len(expected),
                     }
     finally:
@@ -297,11 +306,14 @@ def scenario_dashboard(size: int, runs: int) -> dict[str, Any]:
     return result
 
 
-def _writer(loc: str, worker: int, updates: int, refs: list[str]) -> tuple[dict[str, int], int]:
+def _writer(
+    loc: str, worker: int, updates: int, refs: list[str]
+) -> tuple[dict[str, int], int, float, float]:
     rng = random.Random(worker)
     done: dict[str, int] = {}
     conflicts = 0
     with raidlog.open(loc, actor=f"writer-{worker}") as reg:
+        start = time.time()  # after start-up and open: only the updates are timed
         for n in range(updates):
             ref = rng.choice(refs)
             while True:
@@ -312,7 +324,8 @@ def _writer(loc: str, worker: int, updates: int, refs: list[str]) -> tuple[dict[
                 except raidlog.ConflictError:
                     conflicts += 1
             done[ref] = done.get(ref, 0) + 1
-    return done, conflicts
+        end = time.time()
+    return done, conflicts, start, end
 
 
 def _run_writers(processes: int, updates: int) -> dict[str, Any]:
@@ -325,12 +338,11 @@ def _run_writers(processes: int, updates: int) -> dict[str, Any]:
                 for r in reg.add_many(raidlog.Action(title=f"shared {n}") for n in range(50))
             ]
         per_worker = updates // processes
-        start = time.perf_counter()
         with multiprocessing.get_context("spawn").Pool(processes) as pool:
             results = pool.starmap(_writer, [(loc, w, per_worker, refs) for w in range(processes)])
-        elapsed = time.perf_counter() - start
+        elapsed = max(r[3] for r in results) - min(r[2] for r in results)
         accepted: dict[str, int] = {}
-        for done, _ in results:
+        for done, *_ in results:
             for ref, count in done.items():
                 accepted[ref] = accepted.get(ref, 0) + count
         with raidlog.open(loc, actor="check") as reg:
@@ -342,7 +354,7 @@ def _run_writers(processes: int, updates: int) -> dict[str, Any]:
             "updates": total,
             "seconds": elapsed,
             "updates_per_s": total / elapsed,
-            "conflicts": sum(c for _, c in results),
+            "conflicts": sum(r[1] for r in results),
             "lost_updates": lost + (total - tags),
             "chain_verifies": verified,
         }
@@ -371,6 +383,11 @@ def scenario_writers(updates: int, runs: int) -> dict[str, Any]:
     }
 
 
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    middle = statistics.median_low(r["updates_per_s"] for r in runs)
+    return next(r for r in runs if r["updates_per_s"] == middle)
+
+
 SCENARIOS: dict[str, Callable[[int, int], dict[str, Any]]] = {
     "add_many": scenario_add_many,
     "dashboard": scenario_dashboard,
@@ -393,7 +410,7 @@ def main() -> None:
     plan = {
         "add_many": (5_000, 1) if args.quick else (100_000, 3),
         "dashboard": (20_000, 3) if args.quick else (1_000_000, 9),
-        "writers": (400, 1) if args.quick else (4_000, 3),
+        "writers": (400, 1) if args.quick else (2_000, 3),
     }
     for name, (size, runs) in plan.items():
         command = [sys.executable, __file__, "--scenario", name, "--size", str(size)]

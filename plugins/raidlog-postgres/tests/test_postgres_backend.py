@@ -403,3 +403,16 @@ def test_dashboard_queries_can_use_the_indexes(location: str, schema: str, raw: 
         )
     ).fetchall()
     assert "items_search" in " ".join(str(row[0]) for row in plan)
+
+
+def test_a_connection_killed_while_idle_in_the_pool_is_replaced(location: str, raw: Raw) -> None:
+    with _open(location, pool_size=1) as reg:
+        risk = reg.add(Risk(title="before the restart"))
+        with _backend(reg)._connection() as conn:
+            pid = conn.info.backend_pid
+        raw.execute("SELECT pg_terminate_backend(%s)", [pid])
+        assert reg.get(risk.ref or "") == risk  # a read runs again on a new connection
+        with _backend(reg)._connection() as conn:
+            pid = conn.info.backend_pid
+        raw.execute("SELECT pg_terminate_backend(%s)", [pid])
+        assert reg.add(Risk(title="after the restart")).ref == "R-0002"  # nothing had run

@@ -44,6 +44,7 @@ from raidlog_postgres.schema import ensure_schema
 __all__ = ["PostgresBackend"]
 
 T = TypeVar("T")
+R = TypeVar("R")
 Conn = psycopg.Connection[TupleRow]
 
 #: SQLSTATEs after which the whole transaction is run again.
@@ -328,6 +329,10 @@ class _PostgresTransaction(Transaction):
         )
 
 
+class _BrokenConnection(BackendError):
+    """The pooled connection was found dead."""
+
+
 def _entity_name(cls: type[Entity]) -> str:
     return "node" if issubclass(cls, Node) else "body"
 
@@ -393,7 +398,6 @@ class PostgresBackend(Backend):
             max_size=settings.pool_size,
             open=True,
             name=f"raidlog:{target.schema}",
-            check=ConnectionPool.check_connection,
             timeout=settings.statement_timeout,
         )
         return cls(location, codec, target=target, options=settings, pool=pool)
@@ -403,6 +407,7 @@ class PostgresBackend(Backend):
     def _connection(self) -> Iterator[Conn]:
         if self._closed:
             raise BackendError(f"{redact(self.location)} is closed; open the register again")
+        conn: Conn | None = None
         try:
             with self._pool.connection() as conn:
                 yield conn
@@ -414,28 +419,50 @@ class PostgresBackend(Backend):
                 f"cancelled; raise the statement_timeout option if this is expected: {exc}"
             ) from exc
         except psycopg.Error as exc:
+            if conn is not None and conn.broken:
+                raise _BrokenConnection(
+                    f"the connection to {redact(self.location)} was lost: {exc}"
+                ) from exc
             raise BackendError(f"PostgreSQL failed on {redact(self.location)}: {exc}") from exc
+
+    def _read(self, read: Callable[[Conn], R]) -> R:
+        """Run ``read`` on a pooled connection. Connections are not pinged before use (a
+        round trip per call); one that died while idle in the pool (server restart,
+        network) fails its first statement, and a read is safe to run once more."""
+        try:
+            with self._connection() as conn:
+                return read(conn)
+        except _BrokenConnection:
+            with self._connection() as conn:
+                return read(conn)
 
     # writes ---------------------------------------------------------------------------
     def atomic(self, work: Callable[[Transaction], T]) -> T:
         attempts = self.options.retries
         for attempt in range(1, attempts + 1):
+            locked = False
             try:
                 with self._connection() as conn, conn.transaction():
                     conn.execute(self._sql.lock_writer)
+                    locked = True
                     txn = _PostgresTransaction(self, conn)
                     result = work(txn)
                     txn.flush()
                 return result
-            except BackendError as exc:
-                if not isinstance(exc.__cause__, RETRYABLE) or attempt == attempts:
-                    if isinstance(exc.__cause__, RETRYABLE):
-                        raise BackendError(
-                            f"gave up after {attempts} attempts, each ended by "
-                            f"{type(exc.__cause__).__name__}; retry later or raise the "
-                            f"retries option: {exc.__cause__}"
-                        ) from exc.__cause__
+            except _BrokenConnection:
+                # Dead before the lock: nothing ran, so running again is safe. Once the
+                # work ran, the outcome of a lost connection is for the caller to check.
+                if locked or attempt == attempts:
                     raise
+            except BackendError as exc:
+                if not isinstance(exc.__cause__, RETRYABLE):
+                    raise
+                if attempt == attempts:
+                    raise BackendError(
+                        f"gave up after {attempts} attempts, each ended by "
+                        f"{type(exc.__cause__).__name__}; retry later or raise the "
+                        f"retries option: {exc.__cause__}"
+                    ) from exc.__cause__
                 # Jittered exponential back-off, so colliding writers spread out.
                 time.sleep(random.uniform(0, 0.01 * 2**attempt))
         raise AssertionError("unreachable: the loop returns or raises")
@@ -508,58 +535,51 @@ class PostgresBackend(Backend):
         ).fetchone()
         return ChainHead() if row is None else ChainHead(int(row[0]), str(row[1]))
 
+    def _rows(self, statement: sql.Composed, params: Sequence[Any] = ()) -> list[TupleRow]:
+        return self._read(lambda conn: conn.execute(statement, params).fetchall())
+
     def get(self, ref: str) -> Item | None:
-        with self._connection() as conn:
-            return self._get(conn, ref)
+        return self._read(lambda conn: self._get(conn, ref))
 
     def head(self) -> ChainHead:
-        with self._connection() as conn:
-            return self._head(conn)
+        return self._read(self._head)
 
     def items(self, kinds: Iterable[str] | None = None) -> Iterator[Item]:
         wanted = None if kinds is None else list(kinds)
+        page = sql.SQL(
+            "SELECT ref, doc FROM {} WHERE ref > %s "
+            "AND (%s::text[] IS NULL OR kind = ANY(%s::text[])) ORDER BY ref LIMIT %s"
+        ).format(self._sql.items)
         after = ""
         while True:
-            with self._connection() as conn:
-                rows = conn.execute(
-                    sql.SQL(
-                        "SELECT ref, doc FROM {} WHERE ref > %s "
-                        "AND (%s::text[] IS NULL OR kind = ANY(%s::text[])) ORDER BY ref LIMIT %s"
-                    ).format(self._sql.items),
-                    [after, wanted, wanted, _PAGE],
-                ).fetchall()
+            rows = self._rows(page, [after, wanted, wanted, _PAGE])
             yield from (self.codec.item_from_dict(doc) for _, doc in rows)
             if len(rows) < _PAGE:
                 return
             after = rows[-1][0]
 
     def events(self, *, ref: str | None = None, after: int = 0) -> Iterator[Event]:
+        page = sql.SQL(
+            "{} WHERE seq > %s AND (%s::text IS NULL OR ref = %s) ORDER BY seq LIMIT %s"
+        ).format(self._sql.select_events)
         while True:
-            with self._connection() as conn:
-                rows = conn.execute(
-                    sql.SQL(
-                        "{} WHERE seq > %s AND (%s::text IS NULL OR ref = %s) ORDER BY seq LIMIT %s"
-                    ).format(self._sql.select_events),
-                    [after, ref, ref, _PAGE],
-                ).fetchall()
+            rows = self._rows(page, [after, ref, ref, _PAGE])
             yield from (self._event(row) for row in rows)
             if len(rows) < _PAGE:
                 return
             after = rows[-1][0]
 
     def entities(self) -> list[Entity]:
-        with self._connection() as conn:
-            rows = conn.execute(
-                sql.SQL("SELECT doc FROM {} ORDER BY entity, name").format(self._sql.entities)
-            ).fetchall()
+        rows = self._rows(
+            sql.SQL("SELECT doc FROM {} ORDER BY entity, name").format(self._sql.entities)
+        )
         return [self.codec.entity_from_dict(doc) for (doc,) in rows]
 
     def get_meta(self, key: str) -> str | None:
-        with self._connection() as conn:
-            row = conn.execute(
-                sql.SQL("SELECT value FROM {} WHERE key = %s").format(self._sql.meta), [key]
-            ).fetchone()
-        return None if row is None else str(row[0])
+        rows = self._rows(
+            sql.SQL("SELECT value FROM {} WHERE key = %s").format(self._sql.meta), [key]
+        )
+        return str(rows[0][0]) if rows else None
 
     def query(self, query: Query) -> list[Item]:
         """Answer ``query`` in SQL (equal to :func:`raidlog.query.evaluate`)."""
@@ -573,26 +593,21 @@ class PostgresBackend(Backend):
         if query.offset:
             statement = sql.SQL("{} OFFSET %s").format(statement)
             params.append(query.offset)
-        with self._connection() as conn:
-            rows = conn.execute(statement, params).fetchall()
-        return [self.codec.item_from_dict(doc) for (doc,) in rows]
+        return [self.codec.item_from_dict(doc) for (doc,) in self._rows(statement, params)]
 
     def count(self, query: Query) -> int:
         """How many items match the filters of ``query``, counted by the server."""
         where, params = where_clause(query)
         statement = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(self._sql.items, where)
-        with self._connection() as conn:
-            row = conn.execute(statement, params).fetchone()
-        return int(row[0]) if row else 0
+        return int(self._rows(statement, params)[0][0])
 
     def links_to(self, ref: str) -> list[tuple[str, Relation]]:
-        with self._connection() as conn:
-            rows = conn.execute(
-                sql.SQL(
-                    "SELECT source, relation FROM {} WHERE target = %s ORDER BY source, position"
-                ).format(self._sql.links),
-                [ref],
-            ).fetchall()
+        rows = self._rows(
+            sql.SQL(
+                "SELECT source, relation FROM {} WHERE target = %s ORDER BY source, position"
+            ).format(self._sql.links),
+            [ref],
+        )
         return [(str(source), Relation(relation)) for source, relation in rows]
 
     def close(self) -> None:
