@@ -68,7 +68,7 @@ def test_options_have_safe_defaults_and_reach_the_server_settings() -> None:
     settings = Options.from_mapping({"statement_timeout": 5, "pool_size": 2})
     assert settings.pool_size == 2
     assert "statement_timeout=5000" in settings.server_settings()
-    assert "idle_in_transaction_session_timeout=60000" in settings.server_settings()
+    assert "idle_in_transaction_session_timeout=120000" in settings.server_settings()
 
 
 @pytest.mark.parametrize(

@@ -98,7 +98,7 @@ class Options:
     #: Longest a statement may run (seconds) before the server cancels it.
     statement_timeout: float = 30.0
     #: Longest a session may sit idle inside a transaction (seconds).
-    idle_in_transaction_timeout: float = 60.0
+    idle_in_transaction_timeout: float = 120.0
     #: Most connections one open register keeps (threads beyond it wait).
     pool_size: int = 4
     #: Attempts of a write transaction on serialization failure or deadlock.
