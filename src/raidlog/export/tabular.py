@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import enum
+import re
 import typing
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -29,6 +30,7 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 _TRIGGER_SET = frozenset(FORMULA_TRIGGERS)
 _EXTRA = attrgetter("extra")
 _TEXT_TYPES = frozenset({str, type(None)})
+_AFTER_NUL = re.compile("\x00[" + re.escape("".join(FORMULA_TRIGGERS)) + "]")
 
 
 def neutralise(text: str) -> str:
@@ -57,8 +59,10 @@ def _join(values: tuple[Any, ...]) -> str:
 
 class _Columns:
     """Turns items into CSV rows fast, a column at a time: each column is fetched with
-    one pass over a chunk of items and converted by a comprehension chosen from the
-    field's declared type, then the columns are zipped into rows. Gives exactly
+    one pass over a chunk of items and converted only where ``csv.writer`` would not
+    write the same text by itself (it writes None as an empty field, ints, floats,
+    dates and RAG values as their text): booleans, timestamps, lists, and text that
+    needs the formula guard. Written out, the rows are exactly
     ``[_text(v, raw) for v in flatten(item, columns)]`` for every item."""
 
     def __init__(self, columns: Sequence[str], raw: bool) -> None:
@@ -67,6 +71,7 @@ class _Columns:
         self.types: dict[tuple[type[Item], str], Any] = {}
         self.hints: dict[type[Item], dict[str, Any]] = {}
         self.stamps: dict[date, str] = {}
+        self.lists: dict[tuple[Any, ...], str] = {}
 
     def _type(self, classes: Iterable[type[Item]], name: str) -> Any:
         """The base type of field ``name`` (``None`` when the classes disagree)."""
@@ -82,11 +87,16 @@ class _Columns:
                 found.add(self.types[key])
         return found.pop() if len(found) == 1 else None
 
-    def _texts(self, values: list[Any]) -> list[str]:
-        """A column of text (or None): empty for None, formula-guarded unless raw."""
+    def _texts(self, values: list[Any]) -> list[Any]:
+        """A column of text or None, formula-guarded unless raw. The usual column has
+        nothing to guard: one C-level scan of the joined text finds that out. (NUL never
+        occurs in item text: the model refuses control characters.)"""
         if self.raw:
-            return ["" if v is None else v for v in values]
-        return ["" if v is None else ("'" + v if v and v[0] in _TRIGGER_SET else v) for v in values]
+            return values
+        present = "\x00".join(filter(None, values))
+        if not present or (present[0] not in _TRIGGER_SET and not _AFTER_NUL.search(present)):
+            return values
+        return [("'" + v if v and v[0] in _TRIGGER_SET else v) for v in values]
 
     def _names(self, cls: type[Item]) -> dict[str, Any]:
         if cls not in self.hints:
@@ -104,7 +114,7 @@ class _Columns:
             text = self.stamps[value] = value.isoformat()
         return text
 
-    def _column(self, name: str, chunk: Sequence[Item], classes: set[type[Item]]) -> list[str]:
+    def _column(self, name: str, chunk: Sequence[Item], classes: set[type[Item]]) -> list[Any]:
         raw = self.raw
         if name == "kind":
             return [i.kind for i in chunk]
@@ -126,22 +136,28 @@ class _Columns:
         base = self._type(having, name)
         if base is str:
             return self._texts(values)
-        if base is int:
-            return ["" if v is None else str(v) for v in values]
-        if base is float:
-            return ["" if v is None else repr(v) for v in values]
-        if base is date or base is datetime:
+        if base is int or base is float or base is date:
+            return values  # csv.writer writes None as "", numbers and dates as their text
+        if isinstance(base, type) and issubclass(base, enum.StrEnum):
+            return values  # str() of a StrEnum (RAG) is its value
+        if base is datetime:
             stamps = self.stamps
-            return ["" if v is None else (stamps.get(v) or self._stamp(v)) for v in values]
+            return [None if v is None else (stamps.get(v) or self._stamp(v)) for v in values]
         if base is bool:
-            return ["" if v is None else ("true" if v else "false") for v in values]
-        if isinstance(base, type) and issubclass(base, enum.Enum):
-            return ["" if v is None else str(v.value) for v in values]
+            return [None if v is None else ("true" if v else "false") for v in values]
         if base is tuple:
-            return self._texts([join_list(v) if v else None for v in values])
+            # Tag and objective lists repeat from item to item: join each list once.
+            lists = self.lists
+            if len(lists) > 4096:
+                lists.clear()
+            joined = [
+                None if not v else (lists.get(v) or lists.setdefault(v, join_list(v)))
+                for v in values
+            ]
+            return self._texts(joined)
         return [_text(_plain(v), raw) for v in values]
 
-    def rows(self, chunk: Sequence[Item]) -> Iterator[tuple[str, ...]]:
+    def rows(self, chunk: Sequence[Item]) -> Iterator[tuple[Any, ...]]:
         """The rows of ``chunk``, in its order."""
         classes = {type(i) for i in chunk}
         return zip(*(self._column(n, chunk, classes) for n in self.columns), strict=True)
