@@ -9,6 +9,7 @@ hash-chained events together. Nothing is ever written without its event.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
 from raidlog.backends.memory import MemoryBackend
 from raidlog.convert import METADATA_FIELDS, Codec, JsonDict
 from raidlog.errors import (
+    BackendError,
     ConflictError,
     ImmutableItemError,
     InvalidTransitionError,
@@ -930,6 +932,20 @@ class Register:
     def _store_profile(self, profile: Profile) -> None:
         payload = json.dumps(profile.source, sort_keys=True)
         self.backend.atomic(lambda txn: txn.set_meta("profile", payload))
+
+    def backup(self, path: str | os.PathLike[str]) -> None:
+        """Copy the register, consistent while others write, to a new file at ``path``.
+
+        Raises :class:`~raidlog.errors.BackendError` when the backend cannot back up
+        (use :meth:`copy_to` into a new register instead).
+        """
+        backup = getattr(self.backend, "backup", None)
+        if backup is None:
+            raise BackendError(
+                f"the {self.backend.name} backend has no backup; copy the register with "
+                "copy_to() into a new register instead"
+            )
+        backup(path)
 
 
 def _ref(item: Item | str) -> str:
