@@ -43,5 +43,3 @@ class TestSQLiteBackend(BackendContract):
         self, batch: list[Item], asked: list[Query]
     ) -> None:
         _queries(self, batch, asked)
-
-
