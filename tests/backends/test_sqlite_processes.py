@@ -98,4 +98,4 @@ def test_writers_killed_at_random_points_leave_a_consistent_register(tmp_path: P
     assert items > 0
     assert events > 0
     # The register grew across kills: each writer committed work before it died.
-    assert len({s for s in sizes}) > 1
+    assert len(set(sizes)) > 1
