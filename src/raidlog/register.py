@@ -149,7 +149,7 @@ class _Write:
             )
         )
         self._check_links(stored)
-        defaults = reg.codec.content(type(item)(title=stored.title))
+        defaults = reg._defaults(type(item))
         changes = [
             Change(field=k, old=None, new=v)
             for k, v in reg.codec.content(stored).items()
@@ -254,6 +254,7 @@ class Register:
         self.read_only = read_only
         self._clock = clock or (lambda: datetime.now(UTC))
         self._source: str | None = None
+        self._default_content: dict[type[Item], JsonDict] = {}
 
     # life cycle ------------------------------------------------------------------------
     def __enter__(self) -> Register:
@@ -282,6 +283,14 @@ class Register:
     def _now(self) -> datetime:
         now = self._clock()
         return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+
+    def _defaults(self, cls: type[Item]) -> JsonDict:
+        """The content of a new ``cls`` with every field left at its default (the title
+        is a placeholder: callers always record the title)."""
+        found = self._default_content.get(cls)
+        if found is None:
+            found = self._default_content[cls] = self.codec.content(cls(title="-"))
+        return found
 
     def today(self) -> date:
         """Today's date in UTC (what "overdue" and "review due" compare with)."""
