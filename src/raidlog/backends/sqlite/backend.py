@@ -58,8 +58,13 @@ MAX_ATTEMPTS = 8
 _BATCH = 2000
 
 
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
 def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if not value and isinstance(value, list | dict):
+        return "[]" if isinstance(value, list) else "{}"
+    return _ENCODE(value)
 
 
 def _to_sql(column: Column, value: Any) -> Any:
@@ -88,6 +93,7 @@ class _Tables:
         self.other = self.specs[OTHER_TABLE]
         self.core = {c.name for c in self.other.columns} - {"kind", "fields"}
         self.select: dict[str, str] = {}
+        self.names = {name: spec.names for name, spec in self.specs.items()}
         self.insert: dict[str, str] = {}
         self.update: dict[str, str] = {}
         for name, spec in self.specs.items():
@@ -101,6 +107,15 @@ class _Tables:
             )
 
         self.builtin_kinds = {s.kind for s in self.specs.values() if s.kind is not None}
+        # Per table: positions of the JSON and boolean columns, for building rows fast.
+        self.json_at = {
+            n: [i for i, c in enumerate(s.columns) if c.codec == "json"]
+            for n, s in self.specs.items()
+        }
+        self.bool_at = {
+            n: [i for i, c in enumerate(s.columns) if c.codec == "bool"]
+            for n, s in self.specs.items()
+        }
 
     def spec_for(self, kind: str) -> TableSpec:
         return self.specs[table_for_kind(kind)]
@@ -348,7 +363,8 @@ class SQLiteBackend(Backend):
 
     def query(self, query: Query) -> list[Item]:
         """Answer ``query`` in SQL: filters, FTS5 text search, order, offset and limit."""
-        arms = qc.compile_arms(query, list(self._tables.specs.values()))
+        compiled = qc.compile_arms(query, list(self._tables.specs.values()))
+        arms = compiled.arms
         if not arms:
             return []
         limit, limit_params = qc.limit_clause(query)
@@ -356,8 +372,12 @@ class SQLiteBackend(Backend):
         if len(arms) == 1:
             arm = arms[0]
             order = qc.order_clause(query, self._order_exprs(arm.spec, query))
-            sql = f"{self._tables.select[arm.spec.name]} WHERE {arm.where} ORDER BY {order}{limit}"
-            return [self._item(arm.spec, row) for row in self._rows(sql, arm.params + limit_params)]
+            sql = (
+                f"{compiled.with_sql}{self._tables.select[arm.spec.name]} WHERE {arm.where} "
+                f"ORDER BY {order}{limit}"
+            )
+            args = (*compiled.with_params, *arm.params, *limit_params)
+            return [self._item(arm.spec, row) for row in self._rows(sql, args)]
         keys = sorted({k.lstrip("-") for k in query.order_by} | {"ref"})
         alias = {name: f"o_{name}" for name in keys}
         selects: list[str] = []
@@ -371,10 +391,10 @@ class SQLiteBackend(Backend):
             )
             params.extend(arm.params)
         sql = (
-            f"SELECT arm, id FROM ({' UNION ALL '.join(selects)}) "
+            f"{compiled.with_sql}SELECT arm, id FROM ({' UNION ALL '.join(selects)}) "
             f"ORDER BY {qc.order_clause(query, alias)}{limit}"
         )
-        hits = conn.execute(sql, (*params, *limit_params)).fetchall()
+        hits = conn.execute(sql, (*compiled.with_params, *params, *limit_params)).fetchall()
         wanted: dict[int, list[int]] = {}
         for number, ident in hits:
             wanted.setdefault(number, []).append(ident)
@@ -388,12 +408,13 @@ class SQLiteBackend(Backend):
 
     def count(self, query: Query) -> int:
         """How many items match the filters of ``query``, counted in SQL."""
-        arms = qc.compile_arms(query, list(self._tables.specs.values()))
-        if not arms:
+        compiled = qc.compile_arms(query, list(self._tables.specs.values()))
+        if not compiled.arms:
             return 0
-        parts = [f"(SELECT count(*) FROM {a.spec.name} t WHERE {a.where})" for a in arms]
-        params = [p for a in arms for p in a.params]
-        return int(self._conn().execute("SELECT " + " + ".join(parts), params).fetchone()[0])
+        parts = [f"(SELECT count(*) FROM {a.spec.name} t WHERE {a.where})" for a in compiled.arms]
+        params = [*compiled.with_params, *(p for a in compiled.arms for p in a.params)]
+        sql = f"{compiled.with_sql}SELECT {' + '.join(parts)}"
+        return int(self._conn().execute(sql, params).fetchone()[0])
 
     def links_to(self, ref: str) -> list[tuple[str, Relation]]:
         """Links pointing at ``ref``, from the ``links`` table's target index."""
@@ -445,7 +466,13 @@ class _SQLiteTransaction(Transaction):
             fields = {k: v for k, v in data.items() if k not in core and k != "kind"}
             data = {**{k: v for k, v in data.items() if k in core}, "kind": item.kind}
             data["fields"] = fields
-        return [ident, *(_to_sql(c, data.get(c.name)) for c in spec.columns)]
+        row: list[Any] = [ident, *map(data.get, self.tables.names[spec.name])]
+        for i in self.tables.json_at[spec.name]:
+            row[i + 1] = _dumps(row[i + 1])
+        for i in self.tables.bool_at[spec.name]:
+            if row[i + 1] is not None:
+                row[i + 1] = int(row[i + 1])
+        return row
 
     def put(self, writes: Sequence[tuple[Item, int]]) -> None:
         inserts = [item for item, expected in writes if expected == 0]

@@ -20,7 +20,7 @@ import attrs
 from raidlog.backends.sqlite.schema import TableSpec
 from raidlog.query import Query
 
-__all__ = ["Arm", "compile_arms", "fts_document", "fts_term", "order_clause"]
+__all__ = ["Arm", "Compiled", "compile_arms", "fts_document", "fts_term", "order_clause"]
 
 _PLAIN = re.compile(r"[a-z0-9]+")
 
@@ -32,8 +32,14 @@ def fts_term(word: str) -> str:
     return "_" + word.encode("utf-8").hex()
 
 
+_PLAIN_DOCUMENT = re.compile(r"[a-z0-9 ]*")
+
+
 def fts_document(words: Sequence[str]) -> str:
     """The ``item_fts`` text of an item: its distinct words, encoded, space-separated."""
+    document = " ".join(dict.fromkeys(words))
+    if _PLAIN_DOCUMENT.fullmatch(document):
+        return document  # the common case: every word is stored as it is
     return " ".join(dict.fromkeys(fts_term(w) for w in words))
 
 
@@ -65,18 +71,32 @@ def value_expr(spec: TableSpec, name: str) -> str:
     return "NULL"
 
 
-def compile_arms(query: Query, specs: Sequence[TableSpec]) -> list[Arm]:
-    """The arms of ``query`` over ``specs``; an empty list means nothing can match."""
+@attrs.frozen
+class Compiled:
+    """A query's arms, and the ``WITH`` clause (and its parameters) they share."""
+
+    with_sql: str
+    with_params: tuple[Any, ...]
+    arms: list[Arm]
+
+
+def compile_arms(query: Query, specs: Sequence[TableSpec]) -> Compiled:
+    """The arms of ``query`` over ``specs``; no arms means nothing can match."""
     words = query.words
     if not words and query.text is not None and query.text.strip():
-        return []  # text with no words at all matches nothing
+        return Compiled("", (), [])  # text with no words at all matches nothing
+    builtin = {s.kind for s in specs if s.kind is not None}
     arms = []
     for spec in specs:
         params: list[Any] = []
         where: list[str] = []
         if query.kinds is not None:
             if spec.kind is None:
-                where.append(_in("t.kind", query.kinds, params))
+                # Built-in kinds never live in the plugin kinds' table.
+                others = [k for k in query.kinds if k not in builtin]
+                if not others:
+                    continue
+                where.append(_in("t.kind", others, params))
             elif spec.kind not in query.kinds:
                 continue
         if query.min_score is not None:
@@ -126,19 +146,37 @@ def compile_arms(query: Query, specs: Sequence[TableSpec]) -> list[Arm]:
             where.append("EXISTS (SELECT 1 FROM json_each(t.objectives) WHERE value = ?)")
             params.append(query.objective)
         if words:
-            where.append("t.id IN (SELECT rowid FROM item_fts WHERE item_fts MATCH ?)")
-            params.append(" AND ".join(f'"{fts_term(w)}"' for w in dict.fromkeys(words)))
+            where.append("t.id IN fts_hits")
         arms.append(Arm(spec, " AND ".join(where) or "1", tuple(params)))
-    return arms
+    if not words or not arms:
+        return Compiled("", (), arms)
+    # One full-text match shared by every arm, instead of one per table.
+    match = " AND ".join(f'"{fts_term(w)}"' for w in dict.fromkeys(words))
+    with_sql = "WITH fts_hits AS MATERIALIZED (SELECT rowid FROM item_fts WHERE item_fts MATCH ?) "
+    return Compiled(with_sql, (match,), arms)
 
 
 def order_clause(query: Query, expr: dict[str, str]) -> str:
     """``ORDER BY`` text for ``query``; ``expr`` maps each key's name to its SQL."""
+    # Values a filter already requires, or that are never empty: SQLite can then walk
+    # an index in order instead of sorting (an explicit NULLS LAST on an ascending key
+    # rules the index out). Descending order puts NULLs last by default.
+    present = {"ref", "kind", "title"}
+    if query.due_before is not None:
+        present.add("due")
+    if query.review_on_or_before is not None:
+        present.add("next_review")
+    if query.min_score is not None:
+        present.add("score")
     parts = []
     for key in query.order_by:
         name = key.lstrip("-")
-        direction = "DESC" if key.startswith("-") else "ASC"
-        parts.append(f"{expr[name]} {direction} NULLS LAST")
+        if key.startswith("-"):
+            parts.append(f"{expr[name]} DESC")
+        elif name in present:
+            parts.append(f"{expr[name]} ASC")
+        else:
+            parts.append(f"{expr[name]} ASC NULLS LAST")
     parts.append(f"{expr['ref']} ASC")
     return ", ".join(parts)
 

@@ -16,6 +16,7 @@ older release than the one that wrote it raises ``SchemaVersionError``.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import types
 import typing
@@ -54,7 +55,7 @@ _TABLE_NAMES = {
     k.kind: ("dependencies" if k.kind == "dependency" else f"{k.kind}s") for k in BUILTIN_KINDS
 }
 #: Fields every dashboard query filters or sorts on: indexed in every item table.
-_INDEXED = ("body", "status", "node", "due", "next_review", "owner")
+_INDEXED = ("body", "status", "node", "due", "next_review", "owner", "rag")
 #: A decision in one of these statuses is frozen (MADR): only the move to superseded or
 #: deprecated may touch it, and only these columns with it.
 _FROZEN_DECISION = ("accepted", "rejected", "deprecated", "superseded")
@@ -109,6 +110,7 @@ def _columns(cls: type[Any], skip: Sequence[str] = ()) -> tuple[Column, ...]:
     return tuple(_column(f.name, hints[f.name]) for f in attrs.fields(cls) if f.name not in skip)
 
 
+@functools.cache
 def table_specs() -> dict[str, TableSpec]:
     """Every item table by name: the built-in kinds' tables, then ``other_items``."""
     specs = {
@@ -121,9 +123,16 @@ def table_specs() -> dict[str, TableSpec]:
     return specs
 
 
+_ENTITY_SPECS: dict[type[Any], tuple[str, tuple[Column, ...]]] = {}
+
+
 def entity_spec(entity: type[Node] | type[Body]) -> tuple[str, tuple[Column, ...]]:
     """The table of nodes or bodies and its columns."""
-    return ("nodes" if entity is Node else "bodies"), _columns(entity)
+    found = _ENTITY_SPECS.get(entity)
+    if found is None:
+        found = ("nodes" if entity is Node else "bodies"), _columns(entity)
+        _ENTITY_SPECS[entity] = found
+    return found
 
 
 def table_for_kind(kind: str) -> str:
