@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -13,6 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import raidlog
+from raidlog.backends.base import Transaction
 from raidlog.backends.sqlite import SQLiteBackend, schema
 from raidlog.backends.sqlite.connection import Settings, connect, parse_location
 from raidlog.errors import BackendError, SchemaVersionError, ValidationError
@@ -364,3 +366,48 @@ def test_queries_over_several_kinds_order_with_empty_values_last(reg: Register) 
     for order in (("-score",), ("score", "-due"), ("due",), ("-title",), ("kind", "-ref")):
         query = Query(order_by=order, limit=3, offset=1)
         assert reg.query(query) == evaluate(query, stored), order
+
+
+# busy writers ------------------------------------------------------------------------------
+def _hold_write_lock(path: Path, seconds: float) -> threading.Thread:
+    """Another connection holds the write lock for ``seconds``."""
+    taken = threading.Event()
+
+    def hold() -> None:
+        conn = sqlite3.connect(path, isolation_level=None)
+        conn.execute("BEGIN IMMEDIATE")
+        taken.set()
+        time.sleep(seconds)
+        conn.execute("COMMIT")
+        conn.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    taken.wait()
+    return holder
+
+
+def test_a_write_blocked_past_the_busy_timeout_is_retried_whole(tmp_path: Path) -> None:
+    path = tmp_path / "raid.db"
+    runs = []
+    with raidlog.open(str(path), actor="ana", options={"busy_timeout": 50}) as reg:
+        holder = _hold_write_lock(path, 0.3)
+
+        def work(txn: Transaction) -> int:
+            runs.append(1)
+            return txn.allocate("R")
+
+        assert reg.backend.atomic(work) == 1
+        holder.join()
+        assert len(runs) == 1  # work never ran half-way: BEGIN IMMEDIATE waited first
+        assert reg.add(Risk(title="after")).ref == "R-0002"
+
+
+def test_a_lock_that_never_frees_ends_in_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "raid.db"
+    with raidlog.open(str(path), actor="ana", options={"busy_timeout": 20}) as reg:
+        holder = _hold_write_lock(path, 4.0)
+        with pytest.raises(BackendError, match="locked"):
+            reg.add(Risk(title="blocked"))
+        holder.join()
+        assert len(reg) == 0
