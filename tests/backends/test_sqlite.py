@@ -8,7 +8,9 @@ import time
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import ClassVar
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -18,7 +20,8 @@ from raidlog.backends.base import Transaction
 from raidlog.backends.sqlite import SQLiteBackend, schema
 from raidlog.backends.sqlite.connection import Settings, connect, parse_location
 from raidlog.errors import BackendError, SchemaVersionError, ValidationError
-from raidlog.model.items import Action, Decision, Issue, Risk
+from raidlog.hookspecs import hookimpl
+from raidlog.model.items import Action, Decision, Issue, Item, Risk
 from raidlog.query import Query, evaluate, text_words
 from raidlog.register import Register
 
@@ -411,3 +414,72 @@ def test_a_lock_that_never_frees_ends_in_a_clear_error(tmp_path: Path) -> None:
             reg.add(Risk(title="blocked"))
         holder.join()
         assert len(reg) == 0
+
+
+# kinds added by plugins ----------------------------------------------------------------------
+@attrs.frozen(kw_only=True)
+class Opportunity(Item):
+    """A plugin's kind: stored in ``other_items`` with its own fields as JSON."""
+
+    kind: ClassVar[str] = "opportunity"
+    ref_prefix: ClassVar[str] = "OP"
+    label: ClassVar[str] = "Opportunity"
+
+    score: int | None = None
+    upside: str = ""
+    seen_on: date | None = None
+
+
+class OpportunityPlugin:
+    @hookimpl
+    def register_kinds(self) -> list[type[Item]]:
+        return [Opportunity]
+
+
+_PROFILE = """
+name = "with-opportunities"
+extends = "default"
+[lifecycle.opportunity]
+initial = "open"
+closed = ["taken"]
+frozen = []
+[lifecycle.opportunity.transitions]
+open = ["taken"]
+taken = []
+"""
+
+
+def test_plugin_kinds_round_trip_and_answer_queries(tmp_path: Path) -> None:
+    profile = tmp_path / "profile.toml"
+    profile.write_text(_PROFILE)
+    location = str(tmp_path / "raid.db")
+    with raidlog.open(
+        location, actor="ana", profile=str(profile), plugins=[OpportunityPlugin()]
+    ) as reg:
+        added = reg.add_many(
+            [
+                Opportunity(title="Reuse the platform", score=9, upside="cheaper", body="PB"),
+                Opportunity(title="Sell the data", score=3, seen_on=date(2026, 2, 1)),
+                Risk(title="Platform late", probability=4, impact=4, body="PB"),
+            ]
+        )
+        assert [reg.get(i.ref or "") for i in added] == added
+        stored = list(reg.items())
+        for query in (
+            Query(kinds=("opportunity",)),
+            Query(min_score=5, order_by=("-score",)),
+            Query(body="PB", order_by=("score",)),
+            Query(exclude=(("opportunity", "open"),)),
+            Query(text="platform"),
+        ):
+            assert reg.query(query) == evaluate(query, stored), query
+            assert reg.count(query) == len(evaluate(query, stored))
+        assert list(reg.items(["opportunity"])) == [i for i in stored if i.kind == "opportunity"]
+        assert reg.verify().ok
+    with raw(tmp_path / "raid.db") as conn:
+        row = conn.execute("SELECT kind, title, fields FROM other_items ORDER BY ref").fetchone()
+    assert row == (
+        "opportunity",
+        "Reuse the platform",
+        '{"score":9,"upside":"cheaper","seen_on":null}',
+    )
