@@ -99,3 +99,18 @@ def test_writers_killed_at_random_points_leave_a_consistent_register(tmp_path: P
     assert events > 0
     # The register grew across kills: each writer committed work before it died.
     assert len(set(sizes)) > 1
+
+
+def test_processes_creating_one_new_register_at_once_create_it_once(tmp_path: Path) -> None:
+    location = str(tmp_path / "new.db")
+    openers = [_spawn("contend", location, str(n), "0") for n in range(PROCESSES)]
+    for opener in openers:
+        _, err = opener.communicate(timeout=60)
+        assert opener.returncode == 0, err
+    with sqlite3.connect(tmp_path / "new.db") as conn:
+        meta = conn.execute("SELECT key, value FROM meta ORDER BY key").fetchall()
+    conn.close()
+    assert ("application", "raidlog") in meta
+    assert [k for k, _ in meta].count("schema_version") == 1
+    with raidlog.open(location, actor="auditor") as reg:
+        assert reg.verify().ok

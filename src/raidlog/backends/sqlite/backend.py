@@ -363,14 +363,16 @@ class SQLiteBackend(Backend):
 
     def query(self, query: Query) -> list[Item]:
         """Answer ``query`` in SQL: filters, FTS5 text search, order, offset and limit."""
-        compiled = qc.compile_arms(query, list(self._tables.specs.values()))
+        if query.limit == 0:
+            return []
+        limited = query.limit is not None
+        compiled = qc.compile_arms(query, list(self._tables.specs.values()), split_body=limited)
         arms = compiled.arms
         if not arms:
             return []
-        limit, limit_params = qc.limit_clause(query)
-        conn = self._conn()
         if len(arms) == 1:
             arm = arms[0]
+            limit, limit_params = qc.limit_clause(query)
             order = qc.order_clause(query, self._order_exprs(arm.spec, query))
             sql = (
                 f"{compiled.with_sql}{self._tables.select[arm.spec.name]} WHERE {arm.where} "
@@ -378,33 +380,75 @@ class SQLiteBackend(Backend):
             )
             args = (*compiled.with_params, *arm.params, *limit_params)
             return [self._item(arm.spec, row) for row in self._rows(sql, args)]
-        keys = sorted({k.lstrip("-") for k in query.order_by} | {"ref"})
-        alias = {name: f"o_{name}" for name in keys}
-        selects: list[str] = []
-        params: list[Any] = []
-        for number, arm in enumerate(arms):
-            exprs = self._order_exprs(arm.spec, query)
-            cols = ", ".join(f"{exprs[k]} AS {alias[k]}" for k in keys)
-            selects.append(
-                f"SELECT {number} AS arm, t.id AS id, {cols} FROM {arm.spec.name} t "
-                f"WHERE {arm.where}"
-            )
-            params.extend(arm.params)
-        sql = (
-            f"{compiled.with_sql}SELECT arm, id FROM ({' UNION ALL '.join(selects)}) "
-            f"ORDER BY {qc.order_clause(query, alias)}{limit}"
-        )
-        hits = conn.execute(sql, (*compiled.with_params, *params, *limit_params)).fetchall()
-        wanted: dict[int, list[int]] = {}
+        numbered = list(enumerate(arms))
+        hits: list[tuple[int, int]] | None = None
+        if query.limit is not None:
+            wanted = query.offset + query.limit
+            first = query.order_by[0].lstrip("-")
+            present = [(n, a) for n, a in numbered if qc.value_expr(a.spec, first) != "NULL"]
+            if 0 < len(present) < len(numbered):
+                # Every row lacking the first order key sorts after every row that has it:
+                # when the tables that can have it fill the page, the others are not read.
+                top = self._hits(compiled, query, present, first, wanted, wanted, 0)
+                if len(top) == wanted:
+                    hits = top[query.offset :]
+            if hits is None:
+                hits = self._hits(
+                    compiled, query, numbered, None, wanted, query.limit, query.offset
+                )
+        else:
+            hits = self._hits(compiled, query, numbered, None, None, -1, query.offset)
+        by_arm: dict[int, list[int]] = {}
         for number, ident in hits:
-            wanted.setdefault(number, []).append(ident)
-        found: dict[int, Item] = {}
-        for number, idents in wanted.items():
+            by_arm.setdefault(number, []).append(ident)
+        found: dict[tuple[str, int], Item] = {}
+        for number, idents in by_arm.items():
             spec = arms[number].spec
             sql = f"{self._tables.select[spec.name]} WHERE t.id IN (SELECT value FROM json_each(?))"
             for row in self._rows(sql, (json.dumps(idents),)):
-                found[row[0]] = self._item(spec, row)
-        return [found[ident] for _, ident in hits]
+                found[spec.name, row[0]] = self._item(spec, row)
+        return [found[arms[number].spec.name, ident] for number, ident in hits]
+
+    def _hits(
+        self,
+        compiled: qc.Compiled,
+        query: Query,
+        arms: Sequence[tuple[int, qc.Arm]],
+        not_null: str | None,
+        cap: int | None,
+        limit: int,
+        offset: int,
+    ) -> list[tuple[int, int]]:
+        """(arm number, id) of the matching rows of ``arms`` in query order.
+
+        ``not_null`` keeps only rows that have that order key; ``cap`` limits each
+        arm to its own first rows before the arms are merged.
+        """
+        keys = sorted({k.lstrip("-") for k in query.order_by} | {"ref"})
+        alias = {name: f"o_{name}" for name in keys}
+        known = frozenset() if not_null is None else frozenset({not_null})
+        selects: list[str] = []
+        params: list[Any] = list(compiled.with_params)
+        for number, arm in arms:
+            exprs = self._order_exprs(arm.spec, query)
+            cols = ", ".join(f"{exprs[k]} AS {alias[k]}" for k in keys)
+            where = arm.where
+            if not_null is not None:
+                where += f" AND {exprs[not_null]} IS NOT NULL"
+            select = (
+                f"SELECT {number} AS arm, t.id AS id, {cols} FROM {arm.spec.name} t WHERE {where}"
+            )
+            if cap is not None:
+                order = qc.order_clause(query, exprs, known)
+                select = f"SELECT * FROM ({select} ORDER BY {order} LIMIT {int(cap)})"
+            selects.append(select)
+            params.extend(arm.params)
+        sql = (
+            f"{compiled.with_sql}SELECT arm, id FROM ({' UNION ALL '.join(selects)}) "
+            f"ORDER BY {qc.order_clause(query, alias, known)} LIMIT ? OFFSET ?"
+        )
+        rows = self._conn().execute(sql, (*params, limit, offset)).fetchall()
+        return [(int(number), int(ident)) for number, ident in rows]
 
     def count(self, query: Query) -> int:
         """How many items match the filters of ``query``, counted in SQL."""

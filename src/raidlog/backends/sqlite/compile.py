@@ -80,8 +80,13 @@ class Compiled:
     arms: list[Arm]
 
 
-def compile_arms(query: Query, specs: Sequence[TableSpec]) -> Compiled:
-    """The arms of ``query`` over ``specs``; no arms means nothing can match."""
+def compile_arms(query: Query, specs: Sequence[TableSpec], *, split_body: bool = False) -> Compiled:
+    """The arms of ``query`` over ``specs``; no arms means nothing can match.
+
+    ``split_body`` gives each table two arms for a ``body`` filter, the body's own items
+    and those escalated to it, so that each can walk an index in order (an ``OR`` of
+    the two cannot).
+    """
     words = query.words
     if not words and query.text is not None and query.text.strip():
         return Compiled("", (), [])  # text with no words at all matches nothing
@@ -119,11 +124,6 @@ def compile_arms(query: Query, specs: Sequence[TableSpec]) -> Compiled:
                 closed = [s for k, s in query.exclude if k == spec.kind]
                 if closed:
                     where.append(f"(t.status IS NULL OR NOT {_in('t.status', closed, params)})")
-        if query.body is not None:
-            where.append(
-                "(t.body = ? OR t.ref IN (SELECT e.ref FROM escalations e WHERE e.body = ?))"
-            )
-            params.extend((query.body, query.body))
         if query.nodes is not None:
             where.append(_in("t.node", query.nodes, params))
         if query.owner is not None:
@@ -147,7 +147,18 @@ def compile_arms(query: Query, specs: Sequence[TableSpec]) -> Compiled:
             params.append(query.objective)
         if words:
             where.append("t.id IN fts_hits")
-        arms.append(Arm(spec, " AND ".join(where) or "1", tuple(params)))
+        escalated = "t.ref IN (SELECT e.ref FROM escalations e WHERE e.body = ?)"
+        variants: list[tuple[str, tuple[Any, ...]]] = [("", ())]
+        if query.body is not None and split_body:
+            variants = [
+                ("t.body = ?", (query.body,)),
+                (f"t.body IS NOT ? AND {escalated}", (query.body, query.body)),
+            ]
+        elif query.body is not None:
+            variants = [(f"(t.body = ? OR {escalated})", (query.body, query.body))]
+        for clause, extra in variants:
+            conditions = [*where, clause] if clause else where
+            arms.append(Arm(spec, " AND ".join(conditions) or "1", (*params, *extra)))
     if not words or not arms:
         return Compiled("", (), arms)
     # One full-text match shared by every arm, instead of one per table.
@@ -156,12 +167,13 @@ def compile_arms(query: Query, specs: Sequence[TableSpec]) -> Compiled:
     return Compiled(with_sql, (match,), arms)
 
 
-def order_clause(query: Query, expr: dict[str, str]) -> str:
-    """``ORDER BY`` text for ``query``; ``expr`` maps each key's name to its SQL."""
+def order_clause(query: Query, expr: dict[str, str], known: frozenset[str] = frozenset()) -> str:
+    """``ORDER BY`` text for ``query``; ``expr`` maps each key's name to its SQL;
+    ``known`` names keys a condition already requires to be present."""
     # Values a filter already requires, or that are never empty: SQLite can then walk
     # an index in order instead of sorting (an explicit NULLS LAST on an ascending key
     # rules the index out). Descending order puts NULLs last by default.
-    present = {"ref", "kind", "title"}
+    present = {"ref", "kind", "title", *known}
     if query.due_before is not None:
         present.add("due")
     if query.review_on_or_before is not None:

@@ -245,7 +245,9 @@ def _create_v1(conn: sqlite3.Connection) -> None:
         )
         conn.execute(f"CREATE UNIQUE INDEX {spec.name}_ref ON {spec.name} (ref)")
         for name in _INDEXED + (("score",) if spec.has("score") else ()):
-            conn.execute(f"CREATE INDEX {spec.name}_{name} ON {spec.name} ({name})")
+            # A body's items by score walk (body, score) in order and stop at the limit.
+            columns_of = "body, score" if name == "body" and spec.has("score") else name
+            conn.execute(f"CREATE INDEX {spec.name}_{name} ON {spec.name} ({columns_of})")
         if spec.kind is None:
             conn.execute(f"CREATE INDEX {spec.name}_kind ON {spec.name} (kind, status)")
         conn.execute(
