@@ -519,3 +519,16 @@ def test_paged_orders_over_kinds_equal_evaluate(
         stored = list(reg.items())
         query = Query(order_by=order, limit=limit, offset=offset, body=body)
         assert reg.query(query) == evaluate(query, stored)
+
+
+def test_a_register_copied_into_sqlite_keeps_its_history(tmp_path: Path) -> None:
+    with raidlog.open("memory:", actor="ana") as source:
+        risk = source.add(Risk(title="Supplier late", probability=3, impact=3, ref="R-0007"))
+        source.add(Action(title="Chase", links=[("mitigates", risk.ref)]))
+        source.update(risk, impact=5, reason="worse")
+        with raidlog.open(str(tmp_path / "copy.db"), actor="copier") as target:
+            source.copy_to(target)
+            assert list(target.items()) == list(source.items())
+            assert list(target.events()) == list(source.events())
+            assert target.verify().ok
+            assert target.add(Risk(title="next")).ref == "R-0008"
