@@ -134,3 +134,21 @@ def backends(as_json: bool) -> None:
     click.echo("Plugins:")
     for name, version in sorted(plugins.items()):
         click.echo(f"  {name:<30} {version}")
+
+
+def _add_governance_commands() -> None:
+    from raidlog.cli import governance
+
+    for command in (
+        governance.node,
+        governance.body,
+        governance.objective,
+        governance.view,
+        governance.escalations,
+        governance.agenda,
+        governance.remind,
+    ):
+        main.add_command(command)
+
+
+_add_governance_commands()

@@ -35,7 +35,7 @@ from raidlog.backends.sqlite.schema import (
     table_for_kind,
     table_specs,
 )
-from raidlog.convert import Codec, JsonDict
+from raidlog.convert import ENTITY_CLASSES, Codec, JsonDict, entity_kind
 from raidlog.errors import (
     BackendError,
     ConflictError,
@@ -44,7 +44,6 @@ from raidlog.errors import (
 )
 from raidlog.hookspecs import hookimpl
 from raidlog.model.events import ChainHead, Event
-from raidlog.model.governance import Body, Node
 from raidlog.model.items import Item
 from raidlog.model.values import Relation
 from raidlog.query import Query, text_words
@@ -331,21 +330,21 @@ class SQLiteBackend(Backend):
             params += (ref,)
         return (self._event(row) for row in self._rows(sql + " ORDER BY seq", params))
 
-    def _entity(self, entity: type[Node] | type[Body], row: Sequence[Any]) -> Entity:
+    def _entity(self, entity: type[Entity], row: Sequence[Any]) -> Entity:
         _, columns = entity_spec(entity)
         data: JsonDict = {c.name: _from_sql(c, v) for c, v in zip(columns, row, strict=True)}
-        data["entity"] = "node" if entity is Node else "body"
+        data["entity"] = entity_kind(entity)
         return self.codec.entity_from_dict(data)
 
-    def _entities(self, conn: sqlite3.Connection, entity: type[Node] | type[Body]) -> list[Entity]:
+    def _entities(self, conn: sqlite3.Connection, entity: type[Entity]) -> list[Entity]:
         table, columns = entity_spec(entity)
         sql = f"SELECT {', '.join(c.name for c in columns)} FROM {table} ORDER BY name"
         return [self._entity(entity, row) for row in conn.execute(sql)]
 
     def entities(self) -> list[Entity]:
-        """Every node, then every body, by name."""
+        """Every node, body and objective of the structure, each by name."""
         conn = self._conn()
-        return self._entities(conn, Node) + self._entities(conn, Body)
+        return [e for cls in ENTITY_CLASSES.values() for e in self._entities(conn, cls)]
 
     def get_meta(self, key: str) -> str | None:
         """A value of the ``meta`` table, or ``None``."""
@@ -627,7 +626,7 @@ class _SQLiteTransaction(Transaction):
         table, columns = entity_spec(type(entity))
         data = self.backend.codec.entity_to_dict(entity)
         values = [_to_sql(c, data.get(c.name)) for c in columns]
-        label = f"{type(entity).__name__.lower()}:{entity.name}"
+        label = f"{entity_kind(type(entity))}:{entity.name}"
         if expected_version == 0:
             try:
                 self.conn.execute(

@@ -27,8 +27,9 @@ from typing import Any
 import attrs
 import sqlite_utils
 
+from raidlog.convert import ENTITY_CLASSES, entity_kind
 from raidlog.errors import BackendError, SchemaVersionError
-from raidlog.model.governance import Body, Node
+from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import BUILTIN_KINDS, Item
 
 __all__ = [
@@ -126,11 +127,16 @@ def table_specs() -> dict[str, TableSpec]:
 _ENTITY_SPECS: dict[type[Any], tuple[str, tuple[Column, ...]]] = {}
 
 
-def entity_spec(entity: type[Node] | type[Body]) -> tuple[str, tuple[Column, ...]]:
-    """The table of nodes or bodies and its columns."""
+_ENTITY_TABLES = {"node": "nodes", "body": "bodies", "objective": "objectives"}
+
+
+def entity_spec(
+    entity: type[Node] | type[Body] | type[Objective],
+) -> tuple[str, tuple[Column, ...]]:
+    """The table of a structure record class (nodes, bodies, objectives) and its columns."""
     found = _ENTITY_SPECS.get(entity)
     if found is None:
-        found = ("nodes" if entity is Node else "bodies"), _columns(entity)
+        found = _ENTITY_TABLES[entity_kind(entity)], _columns(entity)
         _ENTITY_SPECS[entity] = found
     return found
 
@@ -316,7 +322,7 @@ def _create_v1(conn: sqlite3.Connection) -> None:
             f"CREATE TRIGGER events_no_{verb.lower()} BEFORE {verb} ON events BEGIN "
             "SELECT RAISE(ABORT, 'raidlog: the event log is append-only'); END"
         )
-    for entity in (Node, Body):
+    for entity in ENTITY_CLASSES.values():
         name, cols = entity_spec(entity)
         create(name, {c.name: _sql_type(c) for c in cols}, "name", not_null=["version"])
     # Words are stored as the query module splits them (``text_words``); a word that is
