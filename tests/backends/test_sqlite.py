@@ -21,6 +21,7 @@ from raidlog.backends.sqlite import SQLiteBackend, schema
 from raidlog.backends.sqlite.connection import Settings, connect, parse_location
 from raidlog.errors import BackendError, SchemaVersionError, ValidationError
 from raidlog.hookspecs import hookimpl
+from raidlog.model.governance import Objective
 from raidlog.model.items import Action, Decision, Issue, Item, Risk
 from raidlog.query import Query, evaluate, text_words
 from raidlog.register import Register
@@ -167,6 +168,37 @@ def test_dashboard_columns_are_indexed(reg: Register, tmp_path: Path) -> None:
 
 def test_migrations_are_one_per_version() -> None:
     assert len(schema.MIGRATIONS) == schema.SCHEMA_VERSION
+
+
+def test_a_version_1_register_is_migrated_on_open_and_keeps_its_items(tmp_path: Path) -> None:
+    path = tmp_path / "raid.db"
+    with raw(path) as conn:
+        # A register as release 1 of the schema wrote it.
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("BEGIN")
+        schema.MIGRATIONS[0](conn)
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+        conn.execute("COMMIT")
+    conn.close()
+    with raw(path) as conn:
+        assert "objectives" not in {r[0] for r in conn.execute("SELECT name FROM sqlite_master")}
+    conn.close()
+    with raidlog.open(str(path), actor="ana") as reg:
+        risk = reg.add(Risk(title="before the upgrade"))
+    with raw(path) as conn:
+        # Back to exactly what version 1 holds, now with an item and its event in it.
+        conn.execute("DROP TABLE objectives")
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema_version'")
+    conn.close()
+    with raidlog.open(str(path), actor="ana") as reg:
+        assert reg.get(risk.ref or "") == risk
+        reg.put_objective(Objective(name="O-1", title="Grow"))
+        assert reg.verify().ok
+    with raw(path) as conn:
+        version = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        assert version == (str(schema.SCHEMA_VERSION),)
+        assert conn.execute("SELECT name, title FROM objectives").fetchall() == [("O-1", "Grow")]
+    conn.close()
 
 
 def test_a_register_from_a_newer_release_is_refused(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from typing import Any
 import attrs
 import sqlite_utils
 
-from raidlog.convert import ENTITY_CLASSES, entity_kind
+from raidlog.convert import entity_kind
 from raidlog.errors import BackendError, SchemaVersionError
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import BUILTIN_KINDS, Item
@@ -48,7 +48,7 @@ __all__ = [
 #: What the ``application`` key of ``meta`` holds in every raidlog register.
 APPLICATION = "raidlog"
 #: The schema version this release writes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 #: The table of items whose kind a plugin added.
 OTHER_TABLE = "other_items"
 
@@ -322,9 +322,8 @@ def _create_v1(conn: sqlite3.Connection) -> None:
             f"CREATE TRIGGER events_no_{verb.lower()} BEFORE {verb} ON events BEGIN "
             "SELECT RAISE(ABORT, 'raidlog: the event log is append-only'); END"
         )
-    for entity in ENTITY_CLASSES.values():
-        name, cols = entity_spec(entity)
-        create(name, {c.name: _sql_type(c) for c in cols}, "name", not_null=["version"])
+    for entity in (Node, Body):
+        _create_entity_table(conn, entity)
     # Words are stored as the query module splits them (``text_words``); a word that is
     # not plain ASCII letters and digits is stored hex-encoded behind "_", so matching
     # is exact whatever Unicode version SQLite's own tokenizers follow.
@@ -347,5 +346,20 @@ def _create_register_view(conn: sqlite3.Connection) -> None:
     conn.execute("CREATE VIEW register AS " + " UNION ALL ".join(arms))
 
 
+def _create_entity_table(
+    conn: sqlite3.Connection, entity: type[Node] | type[Body] | type[Objective]
+) -> None:
+    db = sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+    name, cols = entity_spec(entity)
+    columns = {c.name: _sql_type(c) for c in cols}
+    conn.execute(db.create_table_sql(name, columns, pk="name", not_null=["version"]))
+
+
+# version 2 ------------------------------------------------------------------------------
+def _add_objectives_v2(conn: sqlite3.Connection) -> None:
+    """Objectives (OKRs) became structure records beside nodes and bodies."""
+    _create_entity_table(conn, Objective)
+
+
 #: ``MIGRATIONS[n]`` moves a register from schema version ``n`` to ``n + 1``.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1,)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, _add_objectives_v2)
