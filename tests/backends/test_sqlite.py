@@ -100,6 +100,18 @@ def test_every_connection_has_foreign_keys_wal_full_sync_and_a_busy_timeout(
     assert seen == [(1, "wal", 2, 10_000)] * 2
 
 
+def test_connections_of_finished_threads_do_not_pile_up(reg: Register) -> None:
+    backend = reg.backend
+    assert isinstance(backend, SQLiteBackend)
+    for n in range(12):
+        worker = threading.Thread(target=lambda n=n: reg.add(Action(title=f"from thread {n}")))
+        worker.start()
+        worker.join()
+    # The main thread's connection, and the last worker's until the next one is made.
+    assert backend.open_connections() <= 2
+    assert len(reg) == 12
+
+
 def test_synchronous_can_be_opted_down_to_normal(tmp_path: Path) -> None:
     options = {"synchronous": "normal", "busy_timeout": 500}
     with raidlog.open(str(tmp_path / "raid.db"), actor="ana", options=options) as reg:

@@ -141,7 +141,9 @@ class SQLiteBackend(Backend):
         self._tables = _Tables()
         self._local = threading.local()
         self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
+        # Each connection with the thread that uses it: a finished thread's connection
+        # is closed when a new one is made, so short-lived threads do not pile them up.
+        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._closed = False
 
     @classmethod
@@ -174,16 +176,25 @@ class SQLiteBackend(Backend):
             raise BackendError(f"{self.location} is closed; open the register again")
         conn = connect(self.path, self.settings, inspect=inspect)
         with self._lock:
-            self._connections.append(conn)
+            finished = [c for t, c in self._connections if not t.is_alive()]
+            self._connections = [(t, c) for t, c in self._connections if t.is_alive()]
+            self._connections.append((threading.current_thread(), conn))
+        for old in finished:
+            old.close()
         self._local.conn = conn
         return conn
+
+    def open_connections(self) -> int:
+        """How many connections this backend holds open (one per live thread using it)."""
+        with self._lock:
+            return len(self._connections)
 
     def close(self) -> None:
         """Close every connection this backend opened (idempotent)."""
         with self._lock:
             self._closed = True
             connections, self._connections = self._connections, []
-        for conn in connections:
+        for _, conn in connections:
             conn.close()
         self._local = threading.local()
 
