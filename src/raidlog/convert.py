@@ -8,7 +8,9 @@ codec.item_to_dict(item)) == item``. Every serialized document carries
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import operator
+import typing
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from typing import Any, TypeAlias, cast
 
@@ -18,7 +20,7 @@ import cattrs
 from raidlog.errors import ValidationError
 from raidlog.model.events import Change, Event
 from raidlog.model.governance import Body, Node, Objective
-from raidlog.model.items import BUILTIN_KINDS, Item
+from raidlog.model.items import BUILTIN_KINDS, Item, Link
 from raidlog.model.values import ExtraValue, Rag, Relation
 
 __all__ = [
@@ -60,6 +62,51 @@ def make_converter() -> cattrs.Converter:
     return conv
 
 
+_Step = tuple[str, Callable[[Any], Any], Callable[[Any], Any] | None]
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _enum_value(value: Any) -> Any:
+    return None if value is None else value.value
+
+
+def _names(value: tuple[str, ...]) -> list[str]:
+    return list(value)
+
+
+def _links(value: tuple[Link, ...]) -> list[dict[str, str]]:
+    return [{"relation": link.relation.value, "target": link.target} for link in value]
+
+
+def _plan(cls: type[Item]) -> list[_Step]:
+    """For each field of ``cls``: its name, a getter and how to make its value JSON-ready."""
+    hints = typing.get_type_hints(cls)
+    steps: list[_Step] = []
+    for field in attrs.fields(cls):
+        hint = hints[field.name]
+        args = set(typing.get_args(hint)) - {type(None)}
+        fn: Callable[[Any], Any] | None
+        if hint in (date, datetime, date | None, datetime | None):
+            fn = _iso
+        elif hint in (Rag, Rag | None):
+            fn = _enum_value
+        elif hint == tuple[str, ...]:
+            fn = _names
+        elif hint == tuple[Link, ...]:
+            fn = _links
+        elif field.name == "extra":
+            fn = dict
+        elif hint in (str, int, float, bool) or args <= {str, int, float, bool}:
+            fn = None
+        else:
+            raise TypeError(f"no JSON plan for {cls.__name__}.{field.name}: {hint!r}")
+        steps.append((field.name, operator.attrgetter(field.name), fn))
+    return steps
+
+
 def _parse_datetime(value: object) -> datetime:
     if isinstance(value, datetime):
         return value
@@ -82,6 +129,7 @@ class Codec:
     def __init__(self, kinds: Iterable[type[Item]] = BUILTIN_KINDS) -> None:
         self.kinds: dict[str, type[Item]] = {k.kind: k for k in kinds}
         self.converter = make_converter()
+        self._plans: dict[type[Item], list[_Step]] = {}
 
     def kind_class(self, kind: str) -> type[Item]:
         """The class of ``kind``; raises ``ValidationError`` for an unknown kind."""
@@ -93,7 +141,21 @@ class Codec:
 
     # items ---------------------------------------------------------------------------
     def item_to_dict(self, item: Item) -> JsonDict:
-        """Every field of ``item`` as JSON-ready values, plus ``kind``."""
+        """Every field of ``item`` as JSON-ready values, plus ``kind``.
+
+        Equal to what the cattrs converter gives (a property test holds them equal), by
+        a plan made once per class: this runs for every item of every bulk write."""
+        plan = self._plans.get(type(item))
+        if plan is None:
+            plan = self._plans[type(item)] = _plan(type(item))
+        data: JsonDict = {
+            name: (get(item) if fn is None else fn(get(item))) for name, get, fn in plan
+        }
+        data["kind"] = item.kind
+        return data
+
+    def item_to_dict_slow(self, item: Item) -> JsonDict:
+        """:meth:`item_to_dict` through the general cattrs converter (the reference)."""
         data = cast(JsonDict, self.converter.unstructure(item))
         data["kind"] = item.kind
         return data

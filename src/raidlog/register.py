@@ -9,7 +9,6 @@ hash-chained events together. Nothing is ever written without its event.
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import logging
 import os
@@ -1112,11 +1111,23 @@ def _assign(item: ItemT, values: Mapping[str, Any]) -> ItemT:
     again through ``attrs.evolve`` would only cost time: three validations per item were
     most of a bulk add's cost. ``extra`` is copied so the caller's dict is never shared.
     """
-    new = copy.copy(item)
-    object.__setattr__(new, "extra", dict(item.extra))
-    for name, value in values.items():
-        object.__setattr__(new, name, value)
+    cls = type(item)
+    new = object.__new__(cls)
+    for name in _slots(cls):
+        object.__setattr__(new, name, values[name] if name in values else getattr(item, name))
+    if "extra" not in values:
+        object.__setattr__(new, "extra", dict(item.extra))
     return new
+
+
+_SLOTS: dict[type[Item], tuple[str, ...]] = {}
+
+
+def _slots(cls: type[Item]) -> tuple[str, ...]:
+    found = _SLOTS.get(cls)
+    if found is None:
+        found = _SLOTS[cls] = tuple(field.name for field in attrs.fields(cls))
+    return found
 
 
 def _ref(item: Item | str) -> str:

@@ -82,3 +82,8 @@ def test_filters_combine() -> None:
     assert [i.ref for i in evaluate(Query(exclude=(("action", "open"),)), stock)] == []
     with pytest.raises(ValidationError, match="cannot order by 'colour'"):
         Query(order_by="colour")
+
+
+@given(item=items())
+def test_the_fast_item_plan_equals_the_cattrs_converter(item: Item) -> None:
+    assert CODEC.item_to_dict(item) == CODEC.item_to_dict_slow(item)

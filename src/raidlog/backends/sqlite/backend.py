@@ -211,7 +211,9 @@ class SQLiteBackend(Backend):
             try:
                 conn.execute("BEGIN IMMEDIATE")
                 try:
-                    result = work(_SQLiteTransaction(self, conn))
+                    txn = _SQLiteTransaction(self, conn)
+                    result = work(txn)
+                    txn.flush_counters()
                     conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:
@@ -491,6 +493,9 @@ class _SQLiteTransaction(Transaction):
         self.backend = backend
         self.conn = conn
         self.tables = backend._tables
+        # Ref counters read once and kept here: BEGIN IMMEDIATE holds the write lock, so
+        # no other writer can move them before flush_counters() writes them back.
+        self.counters: dict[str, int] = {}
 
     def get(self, ref: str) -> Item | None:
         return self.backend._get(self.conn, ref)
@@ -498,19 +503,27 @@ class _SQLiteTransaction(Transaction):
     def head(self) -> ChainHead:
         return _head(self.conn)
 
+    def _counter(self, prefix: str) -> int:
+        if prefix not in self.counters:
+            row = self.conn.execute("SELECT last FROM counters WHERE prefix = ?", (prefix,))
+            found = row.fetchone()
+            self.counters[prefix] = 0 if found is None else int(found[0])
+        return self.counters[prefix]
+
     def allocate(self, prefix: str) -> int:
-        row = self.conn.execute(
-            "INSERT INTO counters (prefix, last) VALUES (?, 1) "
-            "ON CONFLICT (prefix) DO UPDATE SET last = last + 1 RETURNING last",
-            (prefix,),
-        ).fetchone()
-        return int(row[0])
+        number = self._counter(prefix) + 1
+        self.counters[prefix] = number
+        return number
 
     def reserve(self, prefix: str, number: int) -> None:
-        self.conn.execute(
+        self.counters[prefix] = max(self._counter(prefix), number)
+
+    def flush_counters(self) -> None:
+        """Write the counters this transaction moved (called just before COMMIT)."""
+        self.conn.executemany(
             "INSERT INTO counters (prefix, last) VALUES (?, ?) "
             "ON CONFLICT (prefix) DO UPDATE SET last = max(last, excluded.last)",
-            (prefix, number),
+            list(self.counters.items()),
         )
 
     def _row(self, spec: TableSpec, ident: int, item: Item) -> list[Any]:
