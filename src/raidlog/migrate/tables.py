@@ -1,0 +1,418 @@
+"""Finding register tables on a sheet: header rows, column spans, kinds and non-item rows.
+
+Nothing here is tuned to one file: header rows are found by scoring rows against the
+synonym table (:mod:`raidlog.migrate.headers`), tables end where the next header row
+starts, and rows are classified by what they hold.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+import attrs
+
+from raidlog.migrate.headers import KIND_WORDS, candidates, kind_of_word, normalise
+from raidlog.migrate.sandbox import Sheet
+from raidlog.migrate.values import as_text, is_blank
+
+__all__ = ["Column", "Table", "column_letter", "find_tables", "row_problem"]
+
+#: Rows scanned for the first header (title blocks and instructions sit above it).
+HEADER_SCAN = 60
+TITLE_KEYS = frozenset({"title", "description"})
+_KIND_HINTS: dict[str, str] = {
+    "probability": "risk", "impact": "risk", "score": "risk", "cause": "risk",
+    "event": "risk", "effect": "risk", "proximity": "risk", "response": "risk",
+    "response_category": "risk", "cost_exposure": "risk", "actionee": "risk",
+    "inherent_probability": "risk", "inherent_impact": "risk", "inherent_score": "risk",
+    "residual_probability": "risk", "residual_impact": "risk", "residual_score": "risk",
+    "target_probability": "risk", "target_impact": "risk", "target_score": "risk",
+    "issue_type": "issue", "resolution": "issue", "severity": "issue",
+    "progress": "action", "completed_on": "action", "assignee": "action",
+    "decision": "decision", "rationale": "decision", "decided_by": "decision",
+    "decided_on": "decision", "options_considered": "decision",
+    "validation": "assumption", "validated_on": "assumption",
+    "counterparty": "dependency", "direction": "dependency",
+}
+_HINT_START = re.compile(
+    r"^\s*(select|e\.?g\b|eg[:.]|example\s*:|enter\b|insert\b|type\s+(in|here|the)|describe\b|"
+    r"please\b|choose\b|use this|add (your|a|the)\b|click\b|drop ?down|mandatory|optional|"
+    r"free text|pick\b|\(e\.?g|\[e\.?g|list\b|provide\b|state\b|include\b|date format|"
+    r"dd/mm|mm/dd|yyyy|name of\b|who is\b|what is\b|how\b|brief\b)",
+    re.IGNORECASE,
+)
+_EXAMPLE = frozenset({"example", "e.g.", "eg", "e.g", "ex", "sample", "example row", "xx", "x"})
+_TOTAL = re.compile(r"^\s*(grand\s+)?(total|totals|sub-?total|sum|count|average)\b", re.IGNORECASE)
+_LEGEND = re.compile(
+    r"^\s*(key\s*[:\-]|legend|notes?\s*:|\*|source\s*:|last updated|rag key|scoring|version\b|"
+    r"prepared by|document|template|guidance|instructions?)",
+    re.IGNORECASE,
+)
+
+
+def column_letter(index: int) -> str:
+    """``0`` -> ``"A"``, ``27`` -> ``"AB"``."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+@attrs.define(kw_only=True)
+class Column:
+    """A table column: its position, header as written, and the concept it maps to."""
+
+    index: int
+    header: str
+    choices: list[tuple[str, float]]
+    key: str | None = None
+    note: str | None = None
+    forced: bool = False
+
+
+@attrs.define(kw_only=True)
+class Table:
+    """A table: header row(s), the data rows below, its columns and kind."""
+
+    sheet: Sheet
+    header_rows: tuple[int, ...]
+    first_col: int
+    last_col: int
+    data_start: int
+    data_end: int
+    columns: list[Column]
+    kind: str = "risk"
+    kind_reason: str = ""
+    kind_column: Column | None = None
+    notes: list[str] = attrs.Factory(list)
+
+    @property
+    def range(self) -> str:
+        """The table's cells in A1 notation."""
+        return (
+            f"{column_letter(self.first_col)}{self.header_rows[0] + 1}:"
+            f"{column_letter(self.last_col)}{max(self.data_end, self.data_start)}"
+        )
+
+    def by_key(self, key: str) -> Column | None:
+        """The column mapped to ``key``, if any."""
+        return next((c for c in self.columns if c.key == key), None)
+
+
+def _cell(rows: Sequence[Sequence[object]], r: int, c: int) -> object:
+    if r >= len(rows):
+        return ""
+    row = rows[r]
+    return row[c] if c < len(row) else ""
+
+
+def _header_score(row: Sequence[object]) -> tuple[float, int, bool, int, int]:
+    """(score, matched, has title, texts, non-text values) of a row read as a header."""
+    score = 0.0
+    matched = texts = others = 0
+    title = False
+    for value in row:
+        if is_blank(value):
+            continue
+        if not isinstance(value, str):
+            others += 1
+            continue
+        texts += 1
+        if len(value) > 80:
+            continue
+        found = candidates(value)
+        if found:
+            key, confidence = found[0]
+            matched += 1
+            score += confidence
+            title = title or any(k in TITLE_KEYS for k, _ in found)
+    return score, matched, title, texts, others
+
+
+def _is_header(row: Sequence[object], *, strict: bool) -> float:
+    score, matched, title, texts, others = _header_score(row)
+    need = 3 if strict else 2
+    if matched < need or not title or others > 1 or matched < 0.34 * texts:
+        return 0.0
+    return score
+
+
+def find_tables(sheet: Sheet, *, header_row: int | None = None) -> tuple[list[Table], list[str]]:
+    """Every register table on ``sheet`` and notes on what was left aside.
+
+    ``header_row`` (0-based) forces the header of the first table (from a mapping file).
+    """
+    rows = sheet.rows
+    notes: list[str] = []
+    starts: list[int] = []
+    if header_row is not None:
+        starts.append(header_row)
+    else:
+        best, best_row = 0.0, None
+        for r in range(min(HEADER_SCAN, len(rows))):
+            score = _is_header(rows[r], strict=False)
+            if score > best:
+                best, best_row = score, r
+        if best_row is None:
+            return [], notes
+        starts.append(best_row)
+    # Further tables: a strong header row after a blank row (several tables on a sheet).
+    previous_blank = False
+    for r in range(len(rows)):
+        blank = not any(not is_blank(v) for v in rows[r])
+        if (
+            previous_blank or r == 0
+        ) and not blank and r not in starts and _is_header(rows[r], strict=True):
+            starts.append(r)
+        previous_blank = blank
+    starts.sort()
+    tables: list[Table] = []
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(rows)
+        if tables and start < tables[-1].data_start:
+            continue  # a second header row of a two-row header already taken
+        found = _table_at(sheet, start, end, notes)
+        tables.extend(found)
+    return tables, notes
+
+
+def _blocks(rows: Sequence[Sequence[object]], header: int, end: int) -> list[tuple[int, int]]:
+    """Column spans of the header row; a blank header cell with no data below splits them."""
+    row = rows[header]
+    width = max((len(rows[r]) for r in range(header, min(end, header + 40))), default=0)
+    used: list[bool] = []
+    for c in range(width):
+        if not is_blank(_cell(rows, header, c)):
+            used.append(True)
+        else:
+            below = any(not is_blank(_cell(rows, r, c)) for r in range(header + 1, min(end, header + 30)))
+            left = c > 0 and used[c - 1] if used else False
+            used.append(below and left)
+    del row
+    spans: list[tuple[int, int]] = []
+    start = None
+    for c, on in enumerate(used + [False]):
+        if on and start is None:
+            start = c
+        elif not on and start is not None:
+            spans.append((start, c - 1))
+            start = None
+    return spans
+
+
+def _table_at(sheet: Sheet, header: int, end: int, notes: list[str]) -> list[Table]:
+    rows = sheet.rows
+    tables: list[Table] = []
+    header_rows = [header]
+    # A group row below (merged cells over sub-headers such as P / I / Score)?
+    sub = header + 1
+    merged_here = [m for m in sheet.merged if m[0] == header and m[2] == header and m[3] > m[1]]
+    if merged_here and sub < end:
+        sub_row = rows[sub] if sub < len(rows) else []
+        under = [
+            c
+            for m in merged_here
+            for c in range(m[1], m[3] + 1)
+            if isinstance(_cell(rows, sub, c), str) and not is_blank(_cell(rows, sub, c))
+        ]
+        if under and not any(
+            not isinstance(v, str) and not is_blank(v) for v in sub_row
+        ):
+            header_rows.append(sub)
+    data_start = header_rows[-1] + 1
+    for first, last in _blocks(rows, header, end):
+        columns = _columns(sheet, header_rows, first, last)
+        matched = sum(1 for c in columns if c.choices)
+        title = any(k in TITLE_KEYS for c in columns for k, _ in c.choices)
+        if matched < 2 or not title:
+            if any(not is_blank(_cell(rows, r, c)) for r in range(header, end) for c in range(first, last + 1)):
+                notes.append(
+                    f"{column_letter(first)}{header + 1}:{column_letter(last)}{end}: "
+                    "not a register table (a lookup list or notes beside it), not imported"
+                )
+            continue
+        data_end = end
+        while data_end > data_start and not any(
+            not is_blank(_cell(rows, data_end - 1, c)) for c in range(first, last + 1)
+        ):
+            data_end -= 1
+        tables.append(
+            Table(
+                sheet=sheet,
+                header_rows=tuple(header_rows),
+                first_col=first,
+                last_col=last,
+                data_start=data_start,
+                data_end=data_end,
+                columns=columns,
+            )
+        )
+    return tables
+
+
+def _group_labels(sheet: Sheet, row: int, first: int, last: int) -> dict[int, str]:
+    """Group labels over each column: merged cells, else carried right over blank cells."""
+    labels: dict[int, str] = {}
+    for r0, c0, r1, c1 in sheet.merged:
+        if r0 <= row <= r1:
+            text = as_text(_cell(sheet.rows, r0, c0))
+            for c in range(max(c0, first), min(c1, last) + 1):
+                labels[c] = text
+    return labels
+
+
+def _columns(sheet: Sheet, header_rows: Sequence[int], first: int, last: int) -> list[Column]:
+    rows = sheet.rows
+    top = header_rows[0]
+    above = _group_labels(sheet, top - 1, first, last) if top > 0 else {}
+    groups = _group_labels(sheet, top, first, last) if len(header_rows) > 1 else {}
+    columns: list[Column] = []
+    seen: Counter[str] = Counter()
+    for c in range(first, last + 1):
+        if len(header_rows) > 1:
+            sub = as_text(_cell(rows, header_rows[1], c))
+            group = groups.get(c) or as_text(_cell(rows, top, c))
+            header = f"{group} {sub}".strip() if sub and group != sub else (sub or group)
+            plain = sub or group
+        else:
+            header = plain = as_text(_cell(rows, top, c))
+        header = " ".join(header.split())
+        choices = candidates(header) if header else []
+        if len(header_rows) > 1 and plain and plain != header:
+            # "Inherent P" beats "P"; otherwise the sub-header alone is what it means.
+            level = [k for k in choices if k[0].startswith(("inherent_", "residual_", "target_"))]
+            choices = level or candidates(plain) or choices
+        group_above = above.get(c)
+        if group_above and group_above != header:
+            combined = candidates(f"{group_above} {header}")
+            level = [k for k in combined if k[0].startswith(("inherent_", "residual_", "target_"))]
+            if level:
+                choices = level + choices
+                header = f"{group_above} {header}"
+        name = header or f"Column {column_letter(c)}"
+        seen[name] += 1
+        if seen[name] > 1:
+            name = f"{name} ({seen[name]})"
+        columns.append(Column(index=c, header=name, choices=list(choices)))
+    return columns
+
+
+def sheet_kind_votes(name: str, weight: float) -> Counter[str]:
+    """Kind votes from words in a sheet or file name (``"Risk Register"`` -> risk)."""
+    votes: Counter[str] = Counter()
+    for word in normalise(name).split(" "):
+        kind = KIND_WORDS.get(word)
+        if kind is not None and len(word) > 2:
+            votes[kind] += weight
+    return votes
+
+
+def decide_kind(table: Table, file_stem: str) -> None:
+    """Set the table's kind (and reason) from sheet name, title block, columns and file name."""
+    votes: Counter[str] = Counter()
+    reasons: list[str] = []
+    sheet_votes = sheet_kind_votes(table.sheet.name, 3.0)
+    if sheet_votes:
+        votes.update(sheet_votes)
+        reasons.append(f"sheet name says {sheet_votes.most_common(1)[0][0]}")
+    rows = table.sheet.rows
+    block = " ".join(
+        as_text(v) for r in range(max(0, table.header_rows[0] - 6), table.header_rows[0]) for v in rows[r]
+        if isinstance(v, str)
+    )
+    title_votes = sheet_kind_votes(block[:500], 2.0)
+    if title_votes:
+        votes.update(title_votes)
+        reasons.append(f"title block says {title_votes.most_common(1)[0][0]}")
+    column_votes: Counter[str] = Counter()
+    evidence: dict[str, list[str]] = {}
+    for column in table.columns:
+        for key, confidence in column.choices[:1]:
+            kind = _KIND_HINTS.get(key)
+            if kind is not None and confidence >= 0.7:
+                column_votes[kind] += 1.5
+                evidence.setdefault(kind, []).append(column.header)
+        words = normalise(column.header).split(" ")
+        if len(words) > 1 and words[0] in KIND_WORDS and len(words[0]) > 2:
+            column_votes[KIND_WORDS[words[0]]] += 1.0
+        elif len(words) == 1 and KIND_WORDS.get(words[0]) and len(words[0]) > 2:
+            column_votes[KIND_WORDS[words[0]]] += 1.0
+    if column_votes:
+        votes.update(column_votes)
+        top = column_votes.most_common(1)[0][0]
+        shown = evidence.get(top, [])[:4]
+        reasons.append(f"columns suggest {top}" + (f" ({', '.join(shown)})" if shown else ""))
+    file_votes = sheet_kind_votes(file_stem, 1.0)
+    votes.update(file_votes)
+    if file_votes:
+        reasons.append(f"file name says {file_votes.most_common(1)[0][0]}")
+    if not votes:
+        table.kind, table.kind_reason = "risk", "no evidence of the kind: read as risks"
+        return
+    table.kind = votes.most_common(1)[0][0]
+    table.kind_reason = "; ".join(reasons)
+
+
+def find_kind_column(table: Table, start: int, end: int) -> None:
+    """A type column whose values name kinds (Risk, R, Action...) decides each row's kind."""
+    for column in table.columns:
+        if not column.choices or column.choices[0][0] != "kind":
+            continue
+        values = [
+            _cell(table.sheet.rows, r, column.index)
+            for r in range(start, end)
+            if not is_blank(_cell(table.sheet.rows, r, column.index))
+        ]
+        named = sum(1 for v in values if kind_of_word(as_text(v)))
+        if values and named >= 0.6 * len(values):
+            table.kind_column = column
+            column.key = "kind"
+            column.forced = True
+            kinds = Counter(kind_of_word(as_text(v)) for v in values)
+            table.kind = kinds.most_common(1)[0][0] or table.kind
+            table.kind_reason = "each row's kind from the type column"
+        else:
+            column.choices = [("type", 0.8)]
+        return
+
+
+def row_problem(
+    values: Sequence[object],
+    *,
+    title_cols: Sequence[int],
+    ref_col: int | None,
+    formula_cols: frozenset[int],
+    offset: int,
+) -> str | None:
+    """Why a data row is not an item (positions relative to the table), or ``None``."""
+    filled = [i for i, v in enumerate(values) if not is_blank(v)]
+    if not filled:
+        return "blank"
+    texts = [as_text(values[i]) for i in filled]
+    first = texts[0]
+    if _TOTAL.match(first) and len(filled) > 1 and all(
+        isinstance(values[i], int | float) for i in filled[1:]
+    ):
+        return "totals row"
+    lowered = {t.casefold().strip() for t in texts}
+    if lowered & _EXAMPLE or any(
+        t.casefold().startswith(("example:", "example -", "e.g.", "eg:", "sample:")) for t in texts
+    ):
+        return "example row"
+    hints = sum(1 for i in filled if isinstance(values[i], str) and _HINT_START.match(values[i]))
+    if hints and (hints * 2 >= len(filled) or offset < 3 and hints >= 1 and len(filled) <= 3):
+        return "hint or instruction row"
+    if _LEGEND.match(first) and len(filled) <= 3:
+        return "legend or note row"
+    content = [i for i in filled if i != ref_col]
+    if not any(i in title_cols for i in content):
+        if content and all(i in formula_cols for i in content):
+            return "holds only formulas (no content typed)"
+        if not content:
+            return "numbered row with no content"
+        return "no title or description"
+    return None
