@@ -134,3 +134,8 @@ def backends(as_json: bool) -> None:
     click.echo("Plugins:")
     for name, version in sorted(plugins.items()):
         click.echo(f"  {name:<30} {version}")
+
+
+from raidlog.migrate.cli import import_command  # noqa: E402  - last: it imports this module
+
+main.add_command(import_command)

@@ -12,7 +12,8 @@ import gc
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping as MappingABC, Sequence
+from collections.abc import Callable, Sequence
+from collections.abc import Mapping as MappingABC
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -60,20 +61,60 @@ SOURCE_ROW = "source_row"
 
 Progress = Callable[[str, int, int], None]
 
-_DATE_KEYS = ("raised_on", "due", "next_review", "closed_on", "decided_on", "validated_on",
-              "completed_on")
-_LEVEL_KEYS = tuple(p + k for p in ("inherent_", "", "residual_", "target_")
-                    for k in ("probability", "impact"))
+_DATE_KEYS = (
+    "raised_on",
+    "due",
+    "next_review",
+    "closed_on",
+    "decided_on",
+    "validated_on",
+    "completed_on",
+)
+_LEVEL_KEYS = tuple(
+    p + k for p in ("inherent_", "", "residual_", "target_") for k in ("probability", "impact")
+)
 _SCORE_KEYS = tuple(p + "score" for p in ("inherent_", "", "residual_", "target_"))
-_LONG_TEXT = ("description", "cause", "event", "effect", "response", "resolution", "decision",
-              "rationale", "validation")
-_SHORT_TEXT = ("owner", "raised_by", "actionee", "assignee", "decided_by", "counterparty",
-               "category", "proximity", "severity")
-_VOCAB = {"priority": "priority", "issue_type": "issue_type",
-          "response_category": "response_category"}
-_TITLE_SOURCES = ("title", "description", "event", "decision", "cause", "effect", "response",
-                  "resolution", "rationale")
+_LONG_TEXT = (
+    "description",
+    "cause",
+    "event",
+    "effect",
+    "response",
+    "resolution",
+    "decision",
+    "rationale",
+    "validation",
+)
+_SHORT_TEXT = (
+    "owner",
+    "raised_by",
+    "actionee",
+    "assignee",
+    "decided_by",
+    "counterparty",
+    "category",
+    "proximity",
+    "severity",
+)
+_VOCAB = {
+    "priority": "priority",
+    "issue_type": "issue_type",
+    "response_category": "response_category",
+}
+_TITLE_SOURCES = (
+    "title",
+    "description",
+    "event",
+    "decision",
+    "cause",
+    "effect",
+    "response",
+    "resolution",
+    "rationale",
+)
 _TEXT_KEYS = frozenset(("title", *_LONG_TEXT, *_SHORT_TEXT))
+#: Longest title taken from a description (the description keeps the full text).
+_DERIVED_TITLE = 120
 _MONEY = re.compile(r"^[\s$£€]*(-?[\d,]+(?:\.\d+)?)\s*([kKmM]?)\s*$")
 
 
@@ -112,13 +153,21 @@ def import_file(
     """
     tick = progress or (lambda stage, done, total: None)
     limits = limits or Limits()
-    rules = load_mapping(mapping) if mapping is not None and not isinstance(mapping, Mapping) else mapping
+    rules = (
+        load_mapping(mapping)
+        if mapping is not None and not isinstance(mapping, Mapping)
+        else mapping
+    )
     tick("checking", 0, 1)
     checked = preflight(path, limits)
     name = checked.path.name
     report = ImportReport(
-        file=name, sha256=checked.sha256, format=checked.format, dry_run=dry_run,
-        keep_valid=keep_valid, notes=list(checked.notes),
+        file=name,
+        sha256=checked.sha256,
+        format=checked.format,
+        dry_run=dry_run,
+        keep_valid=keep_valid,
+        notes=list(checked.notes),
     )
     tick("reading", 0, 1)
     book = parse(checked, limits)
@@ -240,7 +289,11 @@ class _TableBuilder:
     def _kinds(self) -> set[str]:
         if self.table.kind_column is None:
             return {self.table.kind}
-        return {k for k in (kind_of_word(as_text(v)) for v in self.values[self.table.kind_column.index]) if k}
+        return {
+            k
+            for k in (kind_of_word(as_text(v)) for v in self.values[self.table.kind_column.index])
+            if k
+        }
 
     def _check_values(self) -> None:
         levels = len(self.profile.matrix.probability)
@@ -258,7 +311,11 @@ class _TableBuilder:
                     continue
                 if key in _DATE_KEYS:
                     reader = DateReader(filled, epoch=self.epoch)
-                    good = sum(1 for v in filled if reader.read(v)[0] is not None or "placeholder" in str(reader.read(v)[1]))
+                    good = sum(
+                        1
+                        for v in filled
+                        if reader.read(v)[0] is not None or "placeholder" in str(reader.read(v)[1])
+                    )
                     if good < 0.5 * len(filled):
                         continue
                 if key.endswith(("probability", "impact")):
@@ -272,9 +329,7 @@ class _TableBuilder:
                         continue
                 if key in _SCORE_KEYS:
                     top = self.profile.matrix.max_score
-                    good = sum(
-                        1 for v in filled if isinstance(v, int | float) and 0 <= v <= top
-                    )
+                    good = sum(1 for v in filled if isinstance(v, int | float) and 0 <= v <= top)
                     if good < 0.5 * len(filled):
                         self.notes.append(
                             f"{column.header!r} does not hold scores of this matrix (0 to {top}): "
@@ -315,8 +370,12 @@ class _TableBuilder:
             column.key = key
             taken.add(key)
             placed.add(index)
-        if not any(c.key in TITLE_KEYS for c in self.table.columns):
-            self.notes.append("no title or description column was recognised")
+        self.has_title = self.table.by_key("title") is not None
+        if not self.has_title:
+            self.notes.append(
+                "no title column: each title is the start of the description, which keeps "
+                "the full text"
+            )
 
     def _readers(self) -> None:
         matrix = self.profile.matrix
@@ -401,7 +460,9 @@ class _TableBuilder:
         first, last = table.first_col, table.last_col
         width = last - first + 1
         keyed = {c.index - first: c for c in table.columns}
-        title_cols = [c.index - first for c in table.columns if c.key in TITLE_KEYS or c.key in _LONG_TEXT]
+        title_cols = [
+            c.index - first for c in table.columns if c.key in TITLE_KEYS or c.key in _LONG_TEXT
+        ]
         ref_column = table.by_key("ref")
         ref_col = ref_column.index - first if ref_column is not None else None
         formulas = sheet.formulas
@@ -413,11 +474,16 @@ class _TableBuilder:
             values = raw[first : last + 1]
             if len(values) < width:
                 values = [*values, *([""] * (width - len(values)))]
-            formula_cols = frozenset(
-                c - first for c in range(first, last + 1) if (r, c) in formulas
-            ) if formulas else frozenset()
+            formula_cols = (
+                frozenset(c - first for c in range(first, last + 1) if (r, c) in formulas)
+                if formulas
+                else frozenset()
+            )
             problem = row_problem(
-                values, title_cols=title_cols, ref_col=ref_col, formula_cols=formula_cols,
+                values,
+                title_cols=title_cols,
+                ref_col=ref_col,
+                formula_cols=formula_cols,
                 offset=offset,
             )
             if problem == "blank":
@@ -429,7 +495,11 @@ class _TableBuilder:
             identity = tuple(values)
             if identity in seen:
                 report.skipped.append(
-                    RowNote(sheet=sheet.name, row=r + 1, reason=f"exact duplicate of row {seen[identity]}")
+                    RowNote(
+                        sheet=sheet.name,
+                        row=r + 1,
+                        reason=f"exact duplicate of row {seen[identity]}",
+                    )
                 )
                 continue
             seen[identity] = r + 1
@@ -459,7 +529,11 @@ class _TableBuilder:
             cell = values[table.kind_column.index - table.first_col]
             named = kind_of_word(as_text(cell)) if not is_blank(cell) else None
             if named is None and not is_blank(cell):
-                self._flag(r, table.kind_column.header, f"type {as_text(cell)!r} is not a kind: read as {kind}")
+                self._flag(
+                    r,
+                    table.kind_column.header,
+                    f"type {as_text(cell)!r} is not a kind: read as {kind}",
+                )
             kind = named or kind
         lifecycle = profile.lifecycle(kind)
         fields: dict[str, Any] = {}
@@ -493,7 +567,11 @@ class _TableBuilder:
             if key == "links" or target is None:
                 keep(header, value, None)
                 continue
-            if isinstance(value, str) and value.strip().casefold() in NULL_WORDS and target not in ("title",):
+            if (
+                isinstance(value, str)
+                and value.strip().casefold() in NULL_WORDS
+                and target not in ("title",)
+            ):
                 continue
             if target in fields:
                 keep(header, value, None)
@@ -506,11 +584,15 @@ class _TableBuilder:
                     keep(header, text, f"longer than {TITLE_MAX} characters for {target}")
                     continue
                 if target in _LONG_TEXT and len(text) > DESCRIPTION_MAX:
-                    parts = [text[i : i + DESCRIPTION_MAX] for i in range(0, len(text), DESCRIPTION_MAX)]
+                    parts = [
+                        text[i : i + DESCRIPTION_MAX] for i in range(0, len(text), DESCRIPTION_MAX)
+                    ]
                     text = parts[0]
                     for number, part in enumerate(parts[1:], start=2):
                         extra[f"{header} (part {number})"] = part
-                    self._flag(r, header, f"longer than {DESCRIPTION_MAX} characters: the rest is in extra")
+                    self._flag(
+                        r, header, f"longer than {DESCRIPTION_MAX} characters: the rest is in extra"
+                    )
                 fields[target] = text
             elif target in _DATE_KEYS:
                 day, why = self.dates[column.index].read(value)
@@ -535,7 +617,12 @@ class _TableBuilder:
             elif target == "status":
                 status = read_status(value, lifecycle)
                 if status is None:
-                    keep(header, value, f"status {as_text(value)!r} is not a {kind} status; left {lifecycle.initial!r}")
+                    keep(
+                        header,
+                        value,
+                        f"status {as_text(value)!r} is not a {kind} status; "
+                        f"left {lifecycle.initial!r}",
+                    )
                 else:
                     fields["status"] = status
             elif target == "rag":
@@ -557,11 +644,11 @@ class _TableBuilder:
                     if word.casefold() != as_text(value).casefold():
                         extra[header] = extra_value(value)
             elif target == "progress":
-                number, why = read_progress(value)
-                if number is None:
+                percent, why = read_progress(value)
+                if percent is None:
                     keep(header, value, why)
                 else:
-                    fields["progress"] = number
+                    fields["progress"] = percent
             elif target == "cost_exposure":
                 amount = _money(value)
                 if amount is None:
@@ -570,7 +657,11 @@ class _TableBuilder:
                     fields["cost_exposure"] = amount
             elif target in ("tags", "options_considered"):
                 text = clean_text(value)[0]
-                fields[target] = tuple(p.strip() for p in re.split(r"[;,\n]" if target == "tags" else r"\n", text) if p.strip())
+                fields[target] = tuple(
+                    p.strip()
+                    for p in re.split(r"[;,\n]" if target == "tags" else r"\n", text)
+                    if p.strip()
+                )
             elif target == "direction":
                 word = as_text(value).casefold()
                 if word in ("inbound", "in", "incoming", "we need", "from"):
@@ -581,8 +672,12 @@ class _TableBuilder:
                     keep(header, value, "direction is not inbound or outbound")
             else:
                 keep(header, value, None)
-        if self.colour_column is not None and "rag" not in fields:
-            colour = table.sheet.fills.get((r, self.colour_column))
+        rag_column = self.colour_column
+        if rag_column is None:
+            mapped = table.by_key("rag")
+            rag_column = mapped.index if mapped is not None else None
+        if rag_column is not None and "rag" not in fields:
+            colour = table.sheet.fills.get((r, rag_column))
             if colour is not None:
                 fields["rag"] = colour
         if "rag" in fields:
@@ -594,9 +689,13 @@ class _TableBuilder:
                 RowNote(sheet=table.sheet.name, row=r + 1, reason="no title or description")
             )
             return None
-        if kind == "action" and fields.get("status") == "done" and "completed_on" not in fields:
-            if "closed_on" in fields:
-                fields["completed_on"] = fields["closed_on"]
+        if (
+            kind == "action"
+            and fields.get("status") == "done"
+            and "completed_on" not in fields
+            and "closed_on" in fields
+        ):
+            fields["completed_on"] = fields["closed_on"]
         if source_ref:
             extra[SOURCE_REF] = source_ref
             key = (kind, "ref", source_ref)
@@ -604,7 +703,12 @@ class _TableBuilder:
             extra[SOURCE_ROW] = f"{table.sheet.name}!{r + 1}"
             key = (kind, "row", f"{table.sheet.name}!{r + 1}")
         return _Draft(
-            kind=kind, fields=fields, extra=extra, sheet=table.sheet.name, row=r + 1, key=key,
+            kind=kind,
+            fields=fields,
+            extra=extra,
+            sheet=table.sheet.name,
+            row=r + 1,
+            key=key,
             report=self.table_report,
         )
 
@@ -630,19 +734,34 @@ class _TableBuilder:
             if found is None:
                 continue
             header, value = found
-            number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+            number = (
+                value if isinstance(value, int | float) and not isinstance(value, bool) else None
+            )
             if p is not None and i is not None:
                 derived = matrix.score(p, i)
                 if number is None or number != derived:
                     extra[header] = extra_value(value)
-                    self._flag(r, header, f"score {as_text(value)} differs from the matrix ({derived}); kept in extra")
-            elif number is not None and float(number).is_integer() and 0 <= number <= matrix.max_score:
+                    self._flag(
+                        r,
+                        header,
+                        f"score {as_text(value)} differs from the matrix ({derived}); "
+                        "kept in extra",
+                    )
+            elif (
+                number is not None
+                and float(number).is_integer()
+                and 0 <= number <= matrix.max_score
+            ):
                 fields[prefix + "score"] = int(number)
             else:
                 extra[header] = extra_value(value)
-                self._flag(r, header, f"{as_text(value)!r} is not a score of this matrix; kept in extra")
+                self._flag(
+                    r, header, f"{as_text(value)!r} is not a score of this matrix; kept in extra"
+                )
 
-    def _dates_in_order(self, r: int, kind: str, fields: dict[str, Any], extra: dict[str, ExtraValue]) -> None:
+    def _dates_in_order(
+        self, r: int, kind: str, fields: dict[str, Any], extra: dict[str, ExtraValue]
+    ) -> None:
         raised = fields.get("raised_on")
         if raised is None:
             return
@@ -653,7 +772,12 @@ class _TableBuilder:
                 column = next((c for c in self.table.columns if c.key == name), None)
                 header = column.header if column is not None else name
                 extra[header] = value.isoformat()
-                self._flag(r, header, f"{name} {value.isoformat()} is before the raised date {raised.isoformat()}; kept in extra")
+                self._flag(
+                    r,
+                    header,
+                    f"{name} {value.isoformat()} is before the raised date "
+                    f"{raised.isoformat()}; kept in extra",
+                )
 
     def _title(self, r: int, fields: dict[str, Any], extra: dict[str, ExtraValue]) -> bool:
         title = fields.get("title", "")
@@ -665,10 +789,16 @@ class _TableBuilder:
                     break
             else:
                 return False
-            self._flag(r, source, f"no title: the {source} gives it")
+            if self.has_title:
+                self._flag(r, source, f"no title: the {source} gives it")
+            title = " ".join(title.split())
+            if len(title) > _DERIVED_TITLE:
+                title = title[:_DERIVED_TITLE].rsplit(" ", 1)[0].rstrip(" ,;:.-") + "…"
         title = " ".join(title.split())
         if len(title) > TITLE_MAX:
-            cut = title[: TITLE_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-") or title[: TITLE_MAX - 1]
+            cut = (
+                title[: TITLE_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-") or title[: TITLE_MAX - 1]
+            )
             full = fields.get("title", "")
             if source == "title" and not fields.get("description"):
                 fields["description"] = full
@@ -678,7 +808,11 @@ class _TableBuilder:
                 where = "extra"
             else:
                 where = f"the {source}"
-            self._flag(r, source, f"title longer than {TITLE_MAX} characters: shortened; the full text is in {where}")
+            self._flag(
+                r,
+                source,
+                f"title longer than {TITLE_MAX} characters: shortened; the full text is in {where}",
+            )
             title = cut + "…"
         fields["title"] = title
         return True
@@ -698,7 +832,11 @@ def _money(value: object) -> float | None:
 def _items(
     drafts: list[_Draft], register: Register, report: ImportReport, name: str, sha: str
 ) -> tuple[list[Item], list[str], list[_Draft]]:
-    classes = {cls.kind: cls for cls in kind_classes(register.plugin_manager)} if register.plugin_manager else {}
+    classes = (
+        {cls.kind: cls for cls in kind_classes(register.plugin_manager)}
+        if register.plugin_manager
+        else {}
+    )
     if not classes:
         from raidlog.model.items import BUILTIN_KINDS
 
@@ -718,11 +856,21 @@ def _items(
     for draft in drafts:
         earlier = first_seen.get(draft.key)
         if earlier is not None:
-            if earlier.fields.get("title", "").casefold() == draft.fields.get("title", "").casefold():
+            if (
+                earlier.fields.get("title", "").casefold()
+                == draft.fields.get("title", "").casefold()
+            ):
                 draft.report.skipped.append(
-                    RowNote(sheet=draft.sheet, row=draft.row,
-                            reason=f"same item as {earlier.sheet} row {earlier.row} (same id and title)")
+                    RowNote(
+                        sheet=draft.sheet,
+                        row=draft.row,
+                        reason=f"same item as {earlier.sheet} row {earlier.row} "
+                        "(same id and title)",
+                    )
                 )
+                draft.report.flagged = [
+                    n for n in draft.report.flagged if (n.sheet, n.row) != (draft.sheet, draft.row)
+                ]
                 continue
             number = 2
             while (draft.key[0], draft.key[1], f"{draft.key[2]} ({number})") in first_seen:
@@ -731,8 +879,12 @@ def _items(
             draft.key = (draft.key[0], draft.key[1], suffixed)
             draft.extra[SOURCE_REF if draft.key[1] == "ref" else SOURCE_ROW] = suffixed
             draft.report.flagged.append(
-                RowNote(sheet=draft.sheet, row=draft.row,
-                        reason=f"id also used by {earlier.sheet} row {earlier.row}: tracked as {suffixed!r}")
+                RowNote(
+                    sheet=draft.sheet,
+                    row=draft.row,
+                    reason=f"id also used by {earlier.sheet} row {earlier.row}: "
+                    f"tracked as {suffixed!r}",
+                )
             )
         first_seen[draft.key] = draft
         cls = classes[draft.kind]

@@ -36,9 +36,19 @@ __all__ = ["FIELDS", "Mapping", "TableMapping", "load_mapping", "to_toml"]
 KINDS = ("risk", "action", "issue", "decision", "assumption", "dependency")
 #: What a column may be mapped to.
 FIELDS = frozenset(SYNONYMS) | {
-    "extra", "type", "actionee", "assignee", "inherent_probability", "inherent_impact",
-    "inherent_score", "residual_probability", "residual_impact", "residual_score",
-    "target_probability", "target_impact", "target_score",
+    "extra",
+    "type",
+    "actionee",
+    "assignee",
+    "inherent_probability",
+    "inherent_impact",
+    "inherent_score",
+    "residual_probability",
+    "residual_impact",
+    "residual_score",
+    "target_probability",
+    "target_impact",
+    "target_score",
 }
 
 
@@ -83,13 +93,13 @@ def load_mapping(source: str | Path | MappingABC[str, Any]) -> Mapping:
     for index, entry in enumerate(data.get("table", [])):
         label = f"[[table]] number {index + 1}"
         if not isinstance(entry, MappingABC) or not isinstance(entry.get("sheet"), str):
-            raise ImportRejected(where, f"{label} needs sheet = \"name\"")
+            raise ImportRejected(where, f'{label} needs sheet = "name"')
         kind = entry.get("kind")
         if kind is not None and kind not in KINDS:
             raise ImportRejected(where, f"{label}: kind {kind!r} is not one of {', '.join(KINDS)}")
         order = entry.get("date_order")
         if order is not None and order not in ("dmy", "mdy"):
-            raise ImportRejected(where, f"{label}: date_order must be \"dmy\" or \"mdy\"")
+            raise ImportRejected(where, f'{label}: date_order must be "dmy" or "mdy"')
         row = entry.get("header_row")
         if row is not None and (not isinstance(row, int) or row < 1):
             raise ImportRejected(where, f"{label}: header_row must be a row number from 1")
@@ -99,7 +109,7 @@ def load_mapping(source: str | Path | MappingABC[str, Any]) -> Mapping:
                 raise ImportRejected(
                     where,
                     f"{label}: column {header!r} maps to {field!r}, which is not a field; "
-                    "use \"extra\" to keep it as written",
+                    'use "extra" to keep it as written',
                 )
         tables.append(
             TableMapping(

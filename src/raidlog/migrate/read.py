@@ -97,7 +97,7 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
         if height * max(width, 1) > limits.max_cells:
             raise ReadError(f"{height} x {width} cells, over {limits.max_cells}", sheet=name)
         # skip_empty_area=False keeps row and column positions as the sheet shows them.
-        rows: list[list[object]] = []
+        rows: list[list[Any]] = []
         for row in sheet.to_python(skip_empty_area=False):
             end = len(row)
             while end and row[end - 1] == "":
@@ -131,7 +131,7 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
 def _style_pass(path: Path, sheets: list[SheetData], limits: Limits, notes: list[str]) -> int:
     import zipfile
 
-    import openpyxl
+    import openpyxl  # type: ignore[import-untyped]  # no stubs in the runtime deps
 
     if not openpyxl.DEFUSEDXML:
         raise ReadError("openpyxl is running without defusedxml; install defusedxml and retry")
@@ -159,12 +159,7 @@ def _style_pass(path: Path, sheets: list[SheetData], limits: Limits, notes: list
         for row in ws.iter_rows():
             for cell in row:
                 value = cell.value
-                if isinstance(value, str) and value.startswith("="):
-                    formulas.append([cell.row - 1, cell.column - 1])
-                elif value is not None and type(value).__name__ in (
-                    "ArrayFormula",
-                    "DataTableFormula",
-                ):
+                if _is_formula(value):
                     formulas.append([cell.row - 1, cell.column - 1])
                 fill = cell.fill
                 if fill is not None and fill.fill_type == "solid":
@@ -174,6 +169,12 @@ def _style_pass(path: Path, sheets: list[SheetData], limits: Limits, notes: list
         data["fills"] = fills
         data["formulas"] = formulas
     return 1904 if book.epoch.year == 1904 else 1900
+
+
+def _is_formula(value: object) -> bool:
+    if isinstance(value, str):
+        return value.startswith("=")
+    return type(value).__name__ in ("ArrayFormula", "DataTableFormula")
 
 
 def _rag_colour(color: Any) -> str | None:

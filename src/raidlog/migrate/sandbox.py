@@ -72,12 +72,12 @@ def parse(checked: Preflight, limits: Limits | None = None) -> Book:
     env["PYTHONHASHSEED"] = "0"
     preexec = (lambda: _limit(limits)) if os.name == "posix" else None
     try:
-        done = subprocess.run(  # noqa: PLW1510 - the return code is inspected below
+        done = subprocess.run(
             command,
             capture_output=True,
             timeout=limits.wall_seconds,
             env=env,
-            preexec_fn=preexec,  # noqa: PLW1509 - only sets rlimits; no threads yet
+            preexec_fn=preexec,
             check=False,
         )
     except subprocess.TimeoutExpired:

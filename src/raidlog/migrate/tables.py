@@ -23,18 +23,41 @@ __all__ = ["Column", "Table", "column_letter", "find_tables", "row_problem"]
 HEADER_SCAN = 60
 TITLE_KEYS = frozenset({"title", "description"})
 _KIND_HINTS: dict[str, str] = {
-    "probability": "risk", "impact": "risk", "score": "risk", "cause": "risk",
-    "event": "risk", "effect": "risk", "proximity": "risk", "response": "risk",
-    "response_category": "risk", "cost_exposure": "risk", "actionee": "risk",
-    "inherent_probability": "risk", "inherent_impact": "risk", "inherent_score": "risk",
-    "residual_probability": "risk", "residual_impact": "risk", "residual_score": "risk",
-    "target_probability": "risk", "target_impact": "risk", "target_score": "risk",
-    "issue_type": "issue", "resolution": "issue", "severity": "issue",
-    "progress": "action", "completed_on": "action", "assignee": "action",
-    "decision": "decision", "rationale": "decision", "decided_by": "decision",
-    "decided_on": "decision", "options_considered": "decision",
-    "validation": "assumption", "validated_on": "assumption",
-    "counterparty": "dependency", "direction": "dependency",
+    "probability": "risk",
+    "impact": "risk",
+    "score": "risk",
+    "cause": "risk",
+    "event": "risk",
+    "effect": "risk",
+    "proximity": "risk",
+    "response": "risk",
+    "response_category": "risk",
+    "cost_exposure": "risk",
+    "actionee": "risk",
+    "inherent_probability": "risk",
+    "inherent_impact": "risk",
+    "inherent_score": "risk",
+    "residual_probability": "risk",
+    "residual_impact": "risk",
+    "residual_score": "risk",
+    "target_probability": "risk",
+    "target_impact": "risk",
+    "target_score": "risk",
+    "issue_type": "issue",
+    "resolution": "issue",
+    "severity": "issue",
+    "progress": "action",
+    "completed_on": "action",
+    "assignee": "action",
+    "decision": "decision",
+    "rationale": "decision",
+    "decided_by": "decision",
+    "decided_on": "decision",
+    "options_considered": "decision",
+    "validation": "assumption",
+    "validated_on": "assumption",
+    "counterparty": "dependency",
+    "direction": "dependency",
 }
 _HINT_START = re.compile(
     r"^\s*(select|e\.?g\b|eg[:.]|example\s*:|enter\b|insert\b|type\s+(in|here|the)|describe\b|"
@@ -126,7 +149,7 @@ def _header_score(row: Sequence[object]) -> tuple[float, int, bool, int, int]:
             continue
         found = candidates(value)
         if found:
-            key, confidence = found[0]
+            confidence = found[0][1]
             matched += 1
             score += confidence
             title = title or any(k in TITLE_KEYS for k, _ in found)
@@ -165,8 +188,11 @@ def find_tables(sheet: Sheet, *, header_row: int | None = None) -> tuple[list[Ta
     for r in range(len(rows)):
         blank = not any(not is_blank(v) for v in rows[r])
         if (
-            previous_blank or r == 0
-        ) and not blank and r not in starts and _is_header(rows[r], strict=True):
+            (previous_blank or r == 0)
+            and not blank
+            and r not in starts
+            and _is_header(rows[r], strict=True)
+        ):
             starts.append(r)
         previous_blank = blank
     starts.sort()
@@ -189,13 +215,15 @@ def _blocks(rows: Sequence[Sequence[object]], header: int, end: int) -> list[tup
         if not is_blank(_cell(rows, header, c)):
             used.append(True)
         else:
-            below = any(not is_blank(_cell(rows, r, c)) for r in range(header + 1, min(end, header + 30)))
+            below = any(
+                not is_blank(_cell(rows, r, c)) for r in range(header + 1, min(end, header + 30))
+            )
             left = c > 0 and used[c - 1] if used else False
             used.append(below and left)
     del row
     spans: list[tuple[int, int]] = []
     start = None
-    for c, on in enumerate(used + [False]):
+    for c, on in enumerate([*used, False]):
         if on and start is None:
             start = c
         elif not on and start is not None:
@@ -219,9 +247,7 @@ def _table_at(sheet: Sheet, header: int, end: int, notes: list[str]) -> list[Tab
             for c in range(m[1], m[3] + 1)
             if isinstance(_cell(rows, sub, c), str) and not is_blank(_cell(rows, sub, c))
         ]
-        if under and not any(
-            not isinstance(v, str) and not is_blank(v) for v in sub_row
-        ):
+        if under and not any(not isinstance(v, str) and not is_blank(v) for v in sub_row):
             header_rows.append(sub)
     data_start = header_rows[-1] + 1
     for first, last in _blocks(rows, header, end):
@@ -229,7 +255,11 @@ def _table_at(sheet: Sheet, header: int, end: int, notes: list[str]) -> list[Tab
         matched = sum(1 for c in columns if c.choices)
         title = any(k in TITLE_KEYS for c in columns for k, _ in c.choices)
         if matched < 2 or not title:
-            if any(not is_blank(_cell(rows, r, c)) for r in range(header, end) for c in range(first, last + 1)):
+            if any(
+                not is_blank(_cell(rows, r, c))
+                for r in range(header, end)
+                for c in range(first, last + 1)
+            ):
                 notes.append(
                     f"{column_letter(first)}{header + 1}:{column_letter(last)}{end}: "
                     "not a register table (a lookup list or notes beside it), not imported"
@@ -301,59 +331,68 @@ def _columns(sheet: Sheet, header_rows: Sequence[int], first: int, last: int) ->
     return columns
 
 
-def sheet_kind_votes(name: str, weight: float) -> Counter[str]:
+def _top(votes: dict[str, float]) -> str:
+    return max(votes, key=lambda kind: votes[kind])
+
+
+def _add(votes: dict[str, float], more: dict[str, float]) -> None:
+    for kind, weight in more.items():
+        votes[kind] = votes.get(kind, 0.0) + weight
+
+
+def sheet_kind_votes(name: str, weight: float) -> dict[str, float]:
     """Kind votes from words in a sheet or file name (``"Risk Register"`` -> risk)."""
-    votes: Counter[str] = Counter()
+    votes: dict[str, float] = {}
     for word in normalise(name).split(" "):
         kind = KIND_WORDS.get(word)
         if kind is not None and len(word) > 2:
-            votes[kind] += weight
+            votes[kind] = votes.get(kind, 0.0) + weight
     return votes
 
 
 def decide_kind(table: Table, file_stem: str) -> None:
     """Set the table's kind (and reason) from sheet name, title block, columns and file name."""
-    votes: Counter[str] = Counter()
+    votes: dict[str, float] = {}
     reasons: list[str] = []
     sheet_votes = sheet_kind_votes(table.sheet.name, 3.0)
     if sheet_votes:
-        votes.update(sheet_votes)
-        reasons.append(f"sheet name says {sheet_votes.most_common(1)[0][0]}")
+        _add(votes, sheet_votes)
+        reasons.append(f"sheet name says {_top(sheet_votes)}")
     rows = table.sheet.rows
     block = " ".join(
-        as_text(v) for r in range(max(0, table.header_rows[0] - 6), table.header_rows[0]) for v in rows[r]
+        as_text(v)
+        for r in range(max(0, table.header_rows[0] - 6), table.header_rows[0])
+        for v in rows[r]
         if isinstance(v, str)
     )
     title_votes = sheet_kind_votes(block[:500], 2.0)
     if title_votes:
-        votes.update(title_votes)
-        reasons.append(f"title block says {title_votes.most_common(1)[0][0]}")
-    column_votes: Counter[str] = Counter()
+        _add(votes, title_votes)
+        reasons.append(f"title block says {_top(title_votes)}")
+    column_votes: dict[str, float] = {}
     evidence: dict[str, list[str]] = {}
     for column in table.columns:
         for key, confidence in column.choices[:1]:
             kind = _KIND_HINTS.get(key)
             if kind is not None and confidence >= 0.7:
-                column_votes[kind] += 1.5
+                column_votes[kind] = column_votes.get(kind, 0.0) + 1.5
                 evidence.setdefault(kind, []).append(column.header)
         words = normalise(column.header).split(" ")
-        if len(words) > 1 and words[0] in KIND_WORDS and len(words[0]) > 2:
-            column_votes[KIND_WORDS[words[0]]] += 1.0
-        elif len(words) == 1 and KIND_WORDS.get(words[0]) and len(words[0]) > 2:
-            column_votes[KIND_WORDS[words[0]]] += 1.0
+        if words[0] in KIND_WORDS and len(words[0]) > 2:
+            column_votes[KIND_WORDS[words[0]]] = column_votes.get(KIND_WORDS[words[0]], 0.0) + 1.0
     if column_votes:
-        votes.update(column_votes)
-        top = column_votes.most_common(1)[0][0]
+        _add(votes, column_votes)
+        top = _top(column_votes)
         shown = evidence.get(top, [])[:4]
         reasons.append(f"columns suggest {top}" + (f" ({', '.join(shown)})" if shown else ""))
     file_votes = sheet_kind_votes(file_stem, 1.0)
-    votes.update(file_votes)
+    _add(votes, file_votes)
     if file_votes:
-        reasons.append(f"file name says {file_votes.most_common(1)[0][0]}")
+        reasons.append(f"file name says {_top(file_votes)}")
     if not votes:
         table.kind, table.kind_reason = "risk", "no evidence of the kind: read as risks"
         return
-    table.kind = votes.most_common(1)[0][0]
+    table.kind = _top(votes)
     table.kind_reason = "; ".join(reasons)
 
 
@@ -394,8 +433,10 @@ def row_problem(
         return "blank"
     texts = [as_text(values[i]) for i in filled]
     first = texts[0]
-    if _TOTAL.match(first) and len(filled) > 1 and all(
-        isinstance(values[i], int | float) for i in filled[1:]
+    if (
+        _TOTAL.match(first)
+        and len(filled) > 1
+        and all(isinstance(values[i], int | float) for i in filled[1:])
     ):
         return "totals row"
     lowered = {t.casefold().strip() for t in texts}
@@ -403,8 +444,8 @@ def row_problem(
         t.casefold().startswith(("example:", "example -", "e.g.", "eg:", "sample:")) for t in texts
     ):
         return "example row"
-    hints = sum(1 for i in filled if isinstance(values[i], str) and _HINT_START.match(values[i]))
-    if hints and (hints * 2 >= len(filled) or offset < 3 and hints >= 1 and len(filled) <= 3):
+    hints = sum(1 for i in filled if _HINT_START.match(as_text(values[i])) is not None)
+    if hints and (hints * 2 >= len(filled) or (offset < 3 and hints >= 1 and len(filled) <= 3)):
         return "hint or instruction row"
     if _LEGEND.match(first) and len(filled) <= 3:
         return "legend or note row"
@@ -413,6 +454,9 @@ def row_problem(
         if content and all(i in formula_cols for i in content):
             return "holds only formulas (no content typed)"
         if not content:
+            ref = texts[0]
+            if len(ref) > 20 or " " in ref.strip():
+                return "legend or note row"
             return "numbered row with no content"
         return "no title or description"
     return None

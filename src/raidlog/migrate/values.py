@@ -34,7 +34,22 @@ __all__ = [
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 #: Cell texts that mean "nothing here".
 NULL_WORDS = frozenset(
-    {"", "-", "--", "—", "–", "n/a", "na", "n.a.", "none", "nil", "null", "#n/a", "tbc?", "?"}
+    {
+        "",
+        "-",
+        "--",
+        "\u2014",
+        "\u2013",
+        "n/a",
+        "na",
+        "n.a.",
+        "none",
+        "nil",
+        "null",
+        "#n/a",
+        "tbc?",
+        "?",
+    }
 )
 #: Dates spreadsheets show for an empty or zero date cell.
 PLACEHOLDER_DATES = frozenset(
@@ -55,7 +70,9 @@ def as_text(value: object) -> str:
             return str(int(value))
         return repr(value)
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
@@ -92,9 +109,17 @@ _MONTHS = {
     m: i + 1
     for i, names in enumerate(
         [
-            ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"),
-            ("may",), ("jun", "june"), ("jul", "july"), ("aug", "august"),
-            ("sep", "sept", "september"), ("oct", "october"), ("nov", "november"),
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
             ("dec", "december"),
         ]
     )
@@ -104,7 +129,9 @@ _NUMERIC = re.compile(r"^(\d{1,4})[/\-. ](\d{1,2})[/\-. ](\d{1,4})(?:[ T].*)?$")
 _WORDY = re.compile(
     r"^(?:[a-z]+,? )?(\d{1,2})(?:st|nd|rd|th)?[ \-/.]([a-z]+)\.?,?[ \-/.](\d{2,4})(?:[ T].*)?$"
 )
-_WORDY_US = re.compile(r"^(?:[a-z]+,? )?([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{2,4})(?:[ T].*)?$")
+_WORDY_US = re.compile(
+    r"^(?:[a-z]+,? )?([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{2,4})(?:[ T].*)?$"
+)
 _MONTH_YEAR = re.compile(r"^([a-z]+)[ \-/.](\d{2,4})$")
 _EXCEL_1900 = date(1899, 12, 30)
 _EXCEL_1904 = date(1904, 1, 1)
@@ -221,15 +248,36 @@ _SCALES: tuple[tuple[str, ...], ...] = (
     ("low", "medium", "high"),
 )
 _ALIASES = {
-    "l": "low", "m": "medium", "h": "high", "med": "medium", "lo": "low", "hi": "high",
-    "vl": "very low", "vh": "very high", "moderate": "medium", "mod": "medium",
-    "certain": "almost certain", "very likely": "almost certain", "highly likely": "almost certain",
-    "very unlikely": "rare", "remote": "rare", "improbable": "rare", "probable": "likely",
-    "catastrophic": "severe", "critical": "very high", "extreme": "very high",
-    "minimal": "insignificant", "serious": "major", "medium high": "high",
-    "medium low": "low", "low medium": "low", "high medium": "high",
+    "l": "low",
+    "m": "medium",
+    "h": "high",
+    "med": "medium",
+    "lo": "low",
+    "hi": "high",
+    "vl": "very low",
+    "vh": "very high",
+    "moderate": "medium",
+    "mod": "medium",
+    "certain": "almost certain",
+    "very likely": "almost certain",
+    "highly likely": "almost certain",
+    "very unlikely": "rare",
+    "remote": "rare",
+    "improbable": "rare",
+    "probable": "likely",
+    "catastrophic": "severe",
+    "critical": "very high",
+    "extreme": "very high",
+    "minimal": "insignificant",
+    "serious": "major",
+    "medium high": "high",
+    "medium low": "low",
+    "low medium": "low",
+    "high medium": "high",
 }
-_BAND = re.compile(r"^\s*[<>≤≥]?\s*(\d+(?:\.\d+)?)\s*%?\s*(?:(?:to|-|–|—)\s*(\d+(?:\.\d+)?)\s*%)?\s*$")
+_BAND = re.compile(
+    r"^\s*[<>≤≥]?\s*(\d+(?:\.\d+)?)\s*%?\s*(?:(?:to|-|\u2013|\u2014)\s*(\d+(?:\.\d+)?)\s*%)?\s*$"
+)
 _LEADING_NUMBER = re.compile(r"^\s*(\d+)\s*(?:[-:.)=]|\s)\s*\D")
 
 
@@ -252,15 +300,19 @@ class LevelReader:
         best = 0
         for scale in _SCALES:
             hits = len(words & set(scale))
-            if hits > best or (hits == best and hits and self.scale and len(scale) < len(self.scale)):
+            if hits > best or (
+                hits == best and hits and self.scale and len(scale) < len(self.scale)
+            ):
                 best, self.scale = hits, scale
         if self.scale == _SCALES[4] and words & {"very low", "very high"}:
             self.scale = _SCALES[3]
         numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
-        self.percent = bool(numbers) and all(0 <= v <= 1 for v in numbers) and any(
-            0 < v < 1 for v in numbers
+        self.percent = (
+            bool(numbers) and all(0 <= v <= 1 for v in numbers) and any(0 < v < 1 for v in numbers)
         )
-        self.note = f"words read on the scale {' / '.join(self.scale)}" if self.scale and best else None
+        self.note = (
+            f"words read on the scale {' / '.join(self.scale)}" if self.scale and best else None
+        )
 
     def _word(self, value: object) -> str | None:
         if not isinstance(value, str):
@@ -318,34 +370,38 @@ class LevelReader:
 
 # statuses ------------------------------------------------------------------------------------
 # concept -> words; concepts are tried against each lifecycle through _FALLBACK.
-_STATUS_WORDS = {
-    "open": "open new active live current raised identified submitted not started to do todo "
-    "pending outstanding in clarification awaiting reopened re opened registered logged "
-    "monitor monitoring monitored watch watching red amber green",
-    "in_progress": "in progress in-progress inprogress ongoing on going wip started underway "
-    "under way working in hand being worked on investigating under investigation "
-    "in review under review assigned",
-    "mitigating": "mitigate mitigating mitigation in progress being mitigated treat treating "
-    "reduce reducing avoid avoiding transfer transferring transferred share sharing",
-    "accepted": "accept accepted tolerate tolerated approved agreed decided retain retained "
-    "made taken",
-    "blocked": "blocked on hold onhold hold paused stalled waiting deferred",
-    "done": "done complete completed finished achieved delivered actioned fixed",
-    "resolved": "resolved fixed answered",
-    "closed": "closed close archived retired expired mitigated no longer relevant obsolete "
-    "resolved complete completed done",
-    "cancelled": "cancelled canceled withdrawn abandoned dropped not required void "
-    "duplicate superseded",
-    "rejected": "rejected declined refused not approved denied",
-    "materialised": "materialised materialized occurred happened realised realized "
-    "became issue escalated to issue converted to issue triggered",
-    "validated": "validated confirmed true proven valid verified",
-    "invalidated": "invalidated invalid false disproven not valid",
-    "at_risk": "at risk atrisk delayed late slipping",
-    "proposed": "proposed draft for decision awaiting decision pending decision "
-    "under consideration open new",
-    "deprecated": "deprecated",
-    "superseded": "superseded replaced",
+_STATUS_WORDS: dict[str, frozenset[str]] = {
+    concept: frozenset(p.strip() for p in phrases.split(","))
+    for concept, phrases in {
+        "open": "open, new, active, live, current, raised, identified, submitted, not started, "
+        "to do, todo, pending, outstanding, in clarification, awaiting, reopened, re opened, "
+        "registered, logged, monitor, monitoring, monitored, watch, watching, red, amber, green",
+        "in_progress": "in progress, inprogress, ongoing, on going, wip, started, underway, "
+        "under way, working, in hand, being worked on, investigating, under investigation, "
+        "in review, under review, assigned",
+        "mitigating": "mitigate, mitigating, mitigation in progress, being mitigated, treat, "
+        "treating, reduce, reducing, avoid, avoiding, transfer, transferring, transferred, "
+        "share, sharing",
+        "accepted": "accept, accepted, tolerate, tolerated, approved, agreed, decided, retain, "
+        "retained, made, taken",
+        "blocked": "blocked, on hold, onhold, hold, paused, stalled, waiting, deferred",
+        "done": "done, complete, completed, finished, achieved, delivered, actioned, fixed",
+        "resolved": "resolved, fixed, answered",
+        "closed": "closed, close, archived, retired, expired, mitigated, no longer relevant, "
+        "obsolete, resolved, complete, completed, done",
+        "cancelled": "cancelled, canceled, withdrawn, abandoned, dropped, not required, void, "
+        "duplicate",
+        "rejected": "rejected, declined, refused, not approved, denied",
+        "materialised": "materialised, materialized, occurred, happened, realised, realized, "
+        "became issue, escalated to issue, converted to issue, triggered",
+        "validated": "validated, confirmed, true, proven, valid, verified",
+        "invalidated": "invalidated, invalid, false, disproven, not valid",
+        "at_risk": "at risk, atrisk, delayed, late, slipping",
+        "proposed": "proposed, draft, for decision, awaiting decision, pending decision, "
+        "under consideration, open, new",
+        "deprecated": "deprecated",
+        "superseded": "superseded, replaced",
+    }.items()
 }
 _FALLBACK = {
     "open": ("open", "proposed"),
@@ -367,9 +423,23 @@ _FALLBACK = {
     "superseded": ("superseded", "closed"),
 }
 _CONCEPT_ORDER = (
-    "materialised", "rejected", "cancelled", "superseded", "deprecated", "invalidated",
-    "validated", "blocked", "at_risk", "in_progress", "mitigating", "accepted", "resolved",
-    "done", "closed", "proposed", "open",
+    "materialised",
+    "rejected",
+    "cancelled",
+    "superseded",
+    "deprecated",
+    "invalidated",
+    "validated",
+    "blocked",
+    "at_risk",
+    "in_progress",
+    "mitigating",
+    "accepted",
+    "resolved",
+    "done",
+    "closed",
+    "proposed",
+    "open",
 )
 
 
@@ -388,8 +458,7 @@ def read_status(value: object, lifecycle: Lifecycle) -> str | None:
             return status
     for phrase in (key, key.split(" ")[0], key.rsplit(" ", 1)[-1]):
         for concept in _CONCEPT_ORDER:
-            words = _STATUS_WORDS[concept]
-            if f" {phrase} " in f" {words} ":
+            if phrase in _STATUS_WORDS[concept]:
                 for status in _FALLBACK[concept]:
                     if status in lifecycle.statuses:
                         return status
@@ -398,9 +467,18 @@ def read_status(value: object, lifecycle: Lifecycle) -> str | None:
 
 # RAG, vocabularies, progress -------------------------------------------------------------------
 _RAG = {
-    "r": "red", "red": "red", "a": "amber", "amber": "amber", "yellow": "amber",
-    "orange": "amber", "y": "amber", "g": "green", "green": "green", "on track": "green",
-    "off track": "red", "at risk": "amber",
+    "r": "red",
+    "red": "red",
+    "a": "amber",
+    "amber": "amber",
+    "yellow": "amber",
+    "orange": "amber",
+    "y": "amber",
+    "g": "green",
+    "green": "green",
+    "on track": "green",
+    "off track": "red",
+    "at risk": "amber",
 }
 
 
@@ -412,24 +490,54 @@ def read_rag(value: object) -> str | None:
 
 _VOCAB_ALIASES = {
     "priority": {
-        "very high": "critical", "urgent": "critical", "highest": "critical", "p1": "critical",
-        "p2": "high", "p3": "medium", "p4": "low", "med": "medium", "normal": "medium",
-        "moderate": "medium", "very low": "low", "lowest": "low", "minor": "low",
-        "major": "high", "h": "high", "m": "medium", "l": "low", "1": "critical",
-        "2": "high", "3": "medium", "4": "low",
+        "very high": "critical",
+        "urgent": "critical",
+        "highest": "critical",
+        "p1": "critical",
+        "p2": "high",
+        "p3": "medium",
+        "p4": "low",
+        "med": "medium",
+        "normal": "medium",
+        "moderate": "medium",
+        "very low": "low",
+        "lowest": "low",
+        "minor": "low",
+        "major": "high",
+        "h": "high",
+        "m": "medium",
+        "l": "low",
+        "1": "critical",
+        "2": "high",
+        "3": "medium",
+        "4": "low",
     },
     "issue_type": {
-        "rfc": "request for change", "change request": "request for change",
-        "change": "request for change", "cr": "request for change",
-        "off spec": "off-specification", "off specification": "off-specification",
-        "problem": "problem/concern", "concern": "problem/concern",
+        "rfc": "request for change",
+        "change request": "request for change",
+        "change": "request for change",
+        "cr": "request for change",
+        "off spec": "off-specification",
+        "off specification": "off-specification",
+        "problem": "problem/concern",
+        "concern": "problem/concern",
         "problem concern": "problem/concern",
     },
     "response_category": {
-        "mitigate": "reduce", "mitigation": "reduce", "treat": "reduce", "reduction": "reduce",
-        "tolerate": "accept", "retain": "accept", "acceptance": "accept", "accepted": "accept",
-        "insure": "transfer", "transferred": "transfer", "terminate": "avoid",
-        "avoidance": "avoid", "contingency": "fallback", "shared": "share",
+        "mitigate": "reduce",
+        "mitigation": "reduce",
+        "treat": "reduce",
+        "reduction": "reduce",
+        "tolerate": "accept",
+        "retain": "accept",
+        "acceptance": "accept",
+        "accepted": "accept",
+        "insure": "transfer",
+        "transferred": "transfer",
+        "terminate": "avoid",
+        "avoidance": "avoid",
+        "contingency": "fallback",
+        "shared": "share",
     },
 }
 
