@@ -66,7 +66,7 @@ _HINT_START = re.compile(
     r"dd/mm|mm/dd|yyyy|name of\b|who is\b|what is\b|how\b|brief\b)",
     re.IGNORECASE,
 )
-_EXAMPLE = frozenset({"example", "e.g.", "eg", "e.g", "ex", "sample", "example row", "xx", "x"})
+_EXAMPLE = frozenset({"example", "e.g.", "eg", "e.g", "sample", "example row"})
 _TOTAL = re.compile(r"^\s*(grand\s+)?(total|totals|sub-?total|sum|count|average)\b", re.IGNORECASE)
 _LEGEND = re.compile(
     r"^\s*(key\s*[:\-]|legend|notes?\s*:|\*|source\s*:|last updated|rag key|scoring|version\b|"
@@ -112,6 +112,8 @@ class Table:
     kind_reason: str = ""
     kind_column: Column | None = None
     notes: list[str] = attrs.Factory(list)
+    #: Where the table before this one on the sheet ends (its title block starts below).
+    floor: int = 0
 
     @property
     def range(self) -> str:
@@ -202,6 +204,8 @@ def find_tables(sheet: Sheet, *, header_row: int | None = None) -> tuple[list[Ta
         if tables and start < tables[-1].data_start:
             continue  # a second header row of a two-row header already taken
         found = _table_at(sheet, start, end, notes)
+        for table in found:
+            table.floor = tables[-1].data_end if tables else 0
         tables.extend(found)
     return tables, notes
 
@@ -361,7 +365,7 @@ def decide_kind(table: Table, file_stem: str) -> None:
     rows = table.sheet.rows
     block = " ".join(
         as_text(v)
-        for r in range(max(0, table.header_rows[0] - 6), table.header_rows[0])
+        for r in range(max(table.floor, table.header_rows[0] - 6), table.header_rows[0])
         for v in rows[r]
         if isinstance(v, str)
     )
@@ -439,14 +443,14 @@ def row_problem(
         and all(isinstance(values[i], int | float) for i in filled[1:])
     ):
         return "totals row"
+    hints = sum(1 for i in filled if _HINT_START.match(as_text(values[i])) is not None)
+    if hints and (hints * 2 >= len(filled) or (offset < 3 and hints >= 1 and len(filled) <= 3)):
+        return "hint or instruction row"
     lowered = {t.casefold().strip() for t in texts}
     if lowered & _EXAMPLE or any(
         t.casefold().startswith(("example:", "example -", "e.g.", "eg:", "sample:")) for t in texts
     ):
         return "example row"
-    hints = sum(1 for i in filled if _HINT_START.match(as_text(values[i])) is not None)
-    if hints and (hints * 2 >= len(filled) or (offset < 3 and hints >= 1 and len(filled) <= 3)):
-        return "hint or instruction row"
     if _LEGEND.match(first) and len(filled) <= 3:
         return "legend or note row"
     content = [i for i in filled if i != ref_col]
