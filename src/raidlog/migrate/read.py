@@ -72,8 +72,9 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
     from python_calamine import CalamineWorkbook, PasswordError
 
     notes: list[str] = []
+    handle = path.open("rb")  # a file object: both readers then go by content, not by name
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(handle)
     except PasswordError:
         raise ReadError(
             "the workbook is protected by a password; remove the password in Excel and "
@@ -125,6 +126,7 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
         epoch = _style_pass(path, sheets, limits, notes)
     elif sheets:
         notes.append(f"{fmt} files are read for values only (no cell colours or hidden rows)")
+    handle.close()
     return {"sheets": sheets, "notes": notes, "epoch": epoch}
 
 
@@ -145,7 +147,10 @@ def _style_pass(path: Path, sheets: list[SheetData], limits: Limits, notes: list
         return 1900
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops
-        book = openpyxl.load_workbook(path, data_only=False, keep_links=False, rich_text=False)
+        with path.open("rb") as handle:
+            book = openpyxl.load_workbook(
+                handle, data_only=False, keep_links=False, rich_text=False
+            )
     by_name = {s["name"]: s for s in sheets}
     for ws in book.worksheets:
         data = by_name.get(ws.title)
