@@ -34,9 +34,7 @@ def test_jira_risk_log_gives_its_one_risk_once(corpus: Path, reg: Register) -> N
     assert log.header_row == 2  # merged group headers sit on row 1
 
 
-def test_prince2_risk_register_on_a_sheet_named_issue_register(
-    corpus: Path, reg: Register
-) -> None:
+def test_prince2_risk_register_on_a_sheet_named_issue_register(corpus: Path, reg: Register) -> None:
     report = import_file(corpus / "prince2-risk-register.xlsx", reg)
     risks = list(reg.items())
     assert all(isinstance(r, Risk) for r in risks)
@@ -93,7 +91,8 @@ def test_prince2_issue_register(corpus: Path, reg: Register) -> None:
     assert [i.raised_on for i in issues][:2] == [date(2022, 11, 4), date(2022, 10, 15)]
     assert [i.closed_on for i in issues][:3] == [date(2022, 11, 11), date(2022, 11, 11), None]
     first, second = issues[0], issues[1]
-    assert isinstance(first, Issue) and isinstance(second, Issue)
+    assert isinstance(first, Issue)
+    assert isinstance(second, Issue)
     assert (first.issue_type, first.priority, first.severity) == (
         "request for change",
         "high",

@@ -203,7 +203,7 @@ def find_tables(sheet: Sheet, *, header_row: int | None = None) -> tuple[list[Ta
         end = starts[number + 1] if number + 1 < len(starts) else len(rows)
         if tables and start < tables[-1].data_start:
             continue  # a second header row of a two-row header already taken
-        found = _table_at(sheet, start, end, notes)
+        found = _table_at(sheet, start, end, notes, forced=start == header_row)
         for table in found:
             table.floor = tables[-1].data_end if tables else 0
         tables.extend(found)
@@ -236,7 +236,9 @@ def _blocks(rows: Sequence[Sequence[object]], header: int, end: int) -> list[tup
     return spans
 
 
-def _table_at(sheet: Sheet, header: int, end: int, notes: list[str]) -> list[Table]:
+def _table_at(
+    sheet: Sheet, header: int, end: int, notes: list[str], *, forced: bool = False
+) -> list[Table]:
     rows = sheet.rows
     tables: list[Table] = []
     header_rows = [header]
@@ -254,11 +256,14 @@ def _table_at(sheet: Sheet, header: int, end: int, notes: list[str]) -> list[Tab
         if under and not any(not isinstance(v, str) and not is_blank(v) for v in sub_row):
             header_rows.append(sub)
     data_start = header_rows[-1] + 1
-    for first, last in _blocks(rows, header, end):
+    blocks = _blocks(rows, header, end)
+    if forced and blocks:
+        blocks = [(blocks[0][0], blocks[-1][1])]  # the mapping file names this header row
+    for first, last in blocks:
         columns = _columns(sheet, header_rows, first, last)
         matched = sum(1 for c in columns if c.choices)
         title = any(k in TITLE_KEYS for c in columns for k, _ in c.choices)
-        if matched < 2 or not title:
+        if not forced and (matched < 2 or not title):
             if any(
                 not is_blank(_cell(rows, r, c))
                 for r in range(header, end)

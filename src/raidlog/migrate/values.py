@@ -347,6 +347,7 @@ class LevelReader:
             number = int(text)
             if 1 <= number <= self.levels:
                 return number, None
+            return None, f"{text} is outside the scale 1 to {self.levels}"
         lead = _LEADING_NUMBER.match(text)
         if lead and 1 <= int(lead.group(1)) <= self.levels:
             return int(lead.group(1)), None
