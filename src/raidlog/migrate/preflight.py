@@ -44,9 +44,6 @@ class Limits:
     memory_bytes: int = 2048 * _MIB
     cpu_seconds: int = 300
     wall_seconds: float = 600.0
-    #: Sheet XML above this size (uncompressed) is read without openpyxl: no cell colours,
-    #: hidden rows or formula flags, and the report says so.
-    style_pass_max_bytes: int = 40 * _MIB
 
 
 @attrs.frozen(kw_only=True)

@@ -1,9 +1,9 @@
 """Reading a workbook into plain rows. Runs inside the sandboxed child process only.
 
-python-calamine reads every format (it is about nine times faster than openpyxl);
-openpyxl is asked only what calamine cannot answer for .xlsx/.xlsm: cell fill colours
-(RAG held as colour), hidden rows and formula cells, and only when the sheets are small
-enough for its in-memory mode. CSV is decoded by sniffing encoding and delimiter.
+python-calamine reads every format (it is about nine times faster than openpyxl). What
+calamine cannot answer for .xlsx/.xlsm (cell fill colours that hold a RAG, hidden rows,
+formula cells) comes from a scan of the sheet XML (see :func:`_style_pass`). CSV is
+decoded by sniffing encoding and delimiter.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import codecs
 import colorsys
 import csv
 import io
-import warnings
+import re
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -130,63 +130,118 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
     return {"sheets": sheets, "notes": notes, "epoch": epoch}
 
 
+_ROW_HIDDEN = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"[^>]*>')
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
+_CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
+_STYLE = re.compile(rb'\bs="(\d+)"')
+_FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b")
+_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+
+
+def _column_index(letters: bytes) -> int:
+    index = 0
+    for letter in letters:
+        index = index * 26 + letter - 64
+    return index - 1
+
+
 def _style_pass(path: Path, sheets: list[SheetData], limits: Limits, notes: list[str]) -> int:
+    """Fill colours, hidden rows and formula cells, straight from the sheet XML.
+
+    openpyxl would answer the same questions by building every cell as an object (about ten
+    times slower than calamine); the few small parts needed are parsed with defusedxml (no
+    entity is ever expanded), and the sheets are scanned with regular expressions.
+    """
     import zipfile
 
-    import openpyxl  # type: ignore[import-untyped]  # no stubs in the runtime deps
+    from defusedxml import ElementTree  # type: ignore[import-untyped]  # no stubs in the deps
 
-    if not openpyxl.DEFUSEDXML:
-        raise ReadError("openpyxl is running without defusedxml; install defusedxml and retry")
     with zipfile.ZipFile(path) as archive:
-        xml = sum(e.file_size for e in archive.infolist() if e.filename.startswith("xl/work"))
-    if xml > limits.style_pass_max_bytes:
-        notes.append(
-            f"the sheets are large ({xml // (1024 * 1024)} MiB of XML): cell colours, hidden "
-            "rows and formula flags were not read"
-        )
-        return 1900
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # openpyxl warns about extensions it drops
-        with path.open("rb") as handle:
-            book = openpyxl.load_workbook(
-                handle, data_only=False, keep_links=False, rich_text=False
+        names = set(archive.namelist())
+        book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        props = book.find(f"{_MAIN}workbookPr")
+        epoch = 1904 if props is not None and props.get("date1904") in ("1", "true") else 1900
+        targets: dict[str, str] = {}
+        if "xl/_rels/workbook.xml.rels" in names:
+            for rel in ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels")):
+                target = rel.get("Target", "")
+                target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+                targets[rel.get("Id", "")] = target
+        parts: dict[str, str] = {}
+        listed = book.find(f"{_MAIN}sheets")
+        for sheet in listed if listed is not None else []:
+            part = targets.get(sheet.get(f"{_REL}id", ""))
+            if part is not None:
+                parts[sheet.get("name", "")] = part
+        rag_styles = _rag_styles(archive, names, ElementTree)
+        styled = (
+            re.compile(
+                rb'<(?:\w+:)?c\b([^>]*\bs="(?:'
+                + b"|".join(str(i).encode() for i in rag_styles)
+                + rb')"[^>]*)>'
             )
-    by_name = {s["name"]: s for s in sheets}
-    for ws in book.worksheets:
-        data = by_name.get(ws.title)
-        if data is None:
-            continue
-        data["hidden_rows"] = sorted(
-            r - 1 for r, d in ws.row_dimensions.items() if d.hidden and isinstance(r, int)
+            if rag_styles
+            else None
         )
-        fills: list[list[object]] = []
-        formulas: list[list[int]] = []
-        for row in ws.iter_rows():
-            for cell in row:
-                value = cell.value
-                if _is_formula(value):
-                    formulas.append([cell.row - 1, cell.column - 1])
-                fill = cell.fill
-                if fill is not None and fill.fill_type == "solid":
-                    rag = _rag_colour(fill.fgColor)
-                    if rag is not None:
-                        fills.append([cell.row - 1, cell.column - 1, rag])
-        data["fills"] = fills
-        data["formulas"] = formulas
-    return 1904 if book.epoch.year == 1904 else 1900
+        for data in sheets:
+            part = parts.get(data["name"])
+            if part is None or part not in names:
+                continue
+            xml = archive.read(part)
+            hidden = []
+            for match in _ROW_HIDDEN.finditer(xml):
+                number = _ROW_NUMBER.search(match.group(0))
+                if number is not None:
+                    hidden.append(int(number.group(1)) - 1)
+            formulas = []
+            for match in _FORMULA_CELL.finditer(xml):
+                ref = _CELL_REF.search(match.group(1))
+                if ref is not None:
+                    formulas.append([int(ref.group(2)) - 1, _column_index(ref.group(1))])
+            fills: list[list[object]] = []
+            for match in styled.finditer(xml) if styled is not None else ():
+                ref = _CELL_REF.search(match.group(1))
+                found = _STYLE.search(match.group(1))
+                if ref is not None and found is not None:
+                    rag = rag_styles[int(found.group(1))]
+                    fills.append([int(ref.group(2)) - 1, _column_index(ref.group(1)), rag])
+            data["hidden_rows"] = hidden
+            data["formulas"] = formulas
+            data["fills"] = fills
+    return epoch
 
 
-def _is_formula(value: object) -> bool:
-    if isinstance(value, str):
-        return value.startswith("=")
-    return type(value).__name__ in ("ArrayFormula", "DataTableFormula")
+def _rag_styles(archive: Any, names: set[str], tree: Any) -> dict[int, str]:
+    """Cell style index -> red/amber/green, for styles with a solid RAG-like fill."""
+    if "xl/styles.xml" not in names:
+        return {}
+    styles = tree.fromstring(archive.read("xl/styles.xml"))
+    fills: list[str | None] = []
+    listed = styles.find(f"{_MAIN}fills")
+    for fill in listed if listed is not None else []:
+        pattern = fill.find(f"{_MAIN}patternFill")
+        colour = None
+        if pattern is not None and pattern.get("patternType") == "solid":
+            fg = pattern.find(f"{_MAIN}fgColor")
+            if fg is not None:
+                colour = _rag_colour(fg.get("rgb"))
+        fills.append(colour)
+    found: dict[int, str] = {}
+    xfs = styles.find(f"{_MAIN}cellXfs")
+    for index, xf in enumerate(xfs if xfs is not None else []):
+        try:
+            fill_id = int(xf.get("fillId", "0"))
+        except ValueError:
+            continue
+        colour = fills[fill_id] if 0 <= fill_id < len(fills) else None
+        if colour is not None:
+            found[index] = colour
+    return found
 
 
-def _rag_colour(color: Any) -> str | None:
-    """Red, amber or green for a saturated fill colour; None for anything else."""
-    if color is None or getattr(color, "type", None) != "rgb":
-        return None
-    rgb = color.rgb
+def _rag_colour(rgb: str | None) -> str | None:
+    """Red, amber or green for a saturated ``AARRGGBB`` colour; None for anything else."""
     if not isinstance(rgb, str) or len(rgb) not in (6, 8):
         return None
     try:
