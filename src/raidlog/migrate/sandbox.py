@@ -2,7 +2,7 @@
 
 Readers of hostile files can abort the whole interpreter (python-calamine was seen
 asking for 512 GiB on a 4 KB file), so they never run in the importing process. The
-child (``python -m raidlog.migrate.sandbox``) writes JSON on stdout; a child that dies,
+child (``python -m raidlog.migrate.child``) writes JSON on stdout; a child that dies,
 overruns a limit or says anything else is a rejected file.
 """
 
@@ -13,7 +13,6 @@ import os
 import signal
 import subprocess
 import sys
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -62,7 +61,7 @@ def parse(checked: Preflight, limits: Limits | None = None) -> Book:
     command = [
         sys.executable,
         "-m",
-        "raidlog.migrate.sandbox",
+        "raidlog.migrate.child",
         str(checked.path),
         checked.format,
         json.dumps(attrs.asdict(limits)),
@@ -140,30 +139,3 @@ def _book(payload: dict[str, Any]) -> Book:
             )
         )
     return Book(sheets=sheets, epoch=int(payload["epoch"]), notes=list(payload["notes"]))
-
-
-def main(argv: list[str]) -> int:
-    """The child: read ``path`` as ``fmt`` and print JSON (exit 3 with a JSON error)."""
-    from raidlog.migrate.read import ReadError, encode_cell, read_book
-
-    path, fmt, options = argv
-    limits = Limits(**json.loads(options))
-    try:
-        result = read_book(Path(path), fmt, limits)
-    except ReadError as exc:
-        error = {"reason": exc.reason, "sheet": exc.sheet, "row": exc.row}
-        sys.stdout.write(json.dumps(error))
-        return 3
-    except MemoryError:
-        sys.stdout.write(json.dumps({"reason": "reading it needs more memory than allowed"}))
-        return 3
-    except Exception as exc:  # every parser failure is one rejection, whatever its type
-        reason = f"the file is damaged or not a valid {fmt} file ({type(exc).__name__}: {exc})"
-        sys.stdout.write(json.dumps({"reason": reason[:500]}))
-        return 3
-    sys.stdout.write(json.dumps(result, default=encode_cell))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
