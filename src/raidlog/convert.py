@@ -17,15 +17,17 @@ import cattrs
 
 from raidlog.errors import ValidationError
 from raidlog.model.events import Change, Event
-from raidlog.model.governance import Body, Node
+from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import BUILTIN_KINDS, Item
 from raidlog.model.values import ExtraValue, Rag, Relation
 
 __all__ = [
+    "ENTITY_CLASSES",
     "METADATA_FIELDS",
     "SCHEMA_VERSION",
     "Codec",
     "JsonDict",
+    "entity_kind",
     "make_converter",
 ]
 
@@ -143,14 +145,31 @@ class Codec:
         return attrs.evolve(event, changes=changes)
 
     # structure -----------------------------------------------------------------------
-    def entity_to_dict(self, entity: Node | Body) -> JsonDict:
-        """A node or body as JSON-ready values, with ``entity`` naming which."""
+    def entity_to_dict(self, entity: Node | Body | Objective) -> JsonDict:
+        """A node, body or objective as JSON-ready values, with ``entity`` naming which."""
         data = cast(JsonDict, self.converter.unstructure(entity))
-        data["entity"] = "node" if isinstance(entity, Node) else "body"
+        data["entity"] = entity_kind(type(entity))
         return data
 
-    def entity_from_dict(self, data: Mapping[str, Any]) -> Node | Body:
-        """Rebuild a node or body from :meth:`entity_to_dict` output."""
+    def entity_from_dict(self, data: Mapping[str, Any]) -> Node | Body | Objective:
+        """Rebuild a node, body or objective from :meth:`entity_to_dict` output."""
         values = dict(data)
-        cls: type[Node] | type[Body] = Node if values.pop("entity") == "node" else Body
+        kind = values.pop("entity")
+        try:
+            cls = ENTITY_CLASSES[kind]
+        except KeyError:
+            raise ValidationError(f"unknown structure record {kind!r}") from None
         return self.converter.structure(values, cls)
+
+
+#: Structure records by the name events and stores use for them.
+ENTITY_CLASSES: dict[str, type[Node] | type[Body] | type[Objective]] = {
+    "node": Node,
+    "body": Body,
+    "objective": Objective,
+}
+
+
+def entity_kind(cls: type[Node] | type[Body] | type[Objective]) -> str:
+    """``node``, ``body`` or ``objective``: the name stores and events use for ``cls``."""
+    return {Node: "node", Body: "body", Objective: "objective"}[cls]

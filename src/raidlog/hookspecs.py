@@ -12,16 +12,27 @@ raidlog's own backends register through these same hooks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import pluggy
 
 if TYPE_CHECKING:
     from raidlog.backends.base import Backend
+    from raidlog.governance import Reminder
+    from raidlog.model.events import Event
     from raidlog.model.items import Item
+    from raidlog.register import Register
 
-__all__ = ["PROJECT", "hookimpl", "hookspec", "register_backends", "register_kinds"]
+__all__ = [
+    "PROJECT",
+    "hookimpl",
+    "hookspec",
+    "notify",
+    "register_backends",
+    "register_kinds",
+    "remind",
+]
 
 #: The pluggy project name, also the entry-point group.
 PROJECT = "raidlog"
@@ -53,4 +64,32 @@ def register_kinds() -> Iterable[type[Item]]:  # type: ignore[empty-body]  # a s
     define a lifecycle for the kind before items of it can be added.
 
     :return: item classes (an empty list when the plugin provides none).
+    """
+
+
+@hookspec
+def notify(events: Sequence[Event], register: Register) -> None:
+    """Called after every committed change, with that change's events.
+
+    Every plugin implementing it is called, in registration order; results are ignored.
+    The change is already committed: an exception raised here is logged (logger
+    ``raidlog.notify``) and does not undo it, nor stop the other notifiers.
+
+    :param events: the sealed events of one atomic change, in log order.
+    :param register: the register they were written to (read from it freely; writing to
+        it from here would notify again).
+    :return: nothing.
+    """
+
+
+@hookspec
+def remind(reminders: Sequence[Reminder], register: Register) -> None:
+    """Deliver reminders computed by ``raidlog remind`` or ``Register.send_reminders()``.
+
+    Every installed notifier is called with the same reminders (items due soon, overdue,
+    reviews due, escalations due); results are ignored.
+
+    :param reminders: what to remind people of, see :class:`raidlog.governance.Reminder`.
+    :param register: the register they come from.
+    :return: nothing.
     """

@@ -9,16 +9,18 @@ hash-chained events together. Nothing is ever written without its event.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 import attrs
 import pluggy
 
+from raidlog import governance
 from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
 from raidlog.backends.memory import MemoryBackend
-from raidlog.convert import METADATA_FIELDS, Codec, JsonDict
+from raidlog.convert import ENTITY_CLASSES, METADATA_FIELDS, Codec, JsonDict, entity_kind
 from raidlog.errors import (
     ConflictError,
     ImmutableItemError,
@@ -28,18 +30,30 @@ from raidlog.errors import (
     ReadOnlyError,
     ValidationError,
 )
+from raidlog.governance import (
+    Agenda,
+    EscalationDue,
+    HeatMap,
+    ObjectiveRisk,
+    Reminder,
+    Rollup,
+    ViewEntry,
+    escalation_allowed,
+    review_date,
+)
 from raidlog.model.events import Change, Event, EventDraft, event_hash, seal
-from raidlog.model.governance import Body, Node, Structure
+from raidlog.model.governance import Body, Node, Objective, Structure
 from raidlog.model.items import Decision, Issue, Item, Link, Risk
 from raidlog.model.profile import Profile
 from raidlog.model.values import Relation
 from raidlog.plugins import find_backend, get_plugin_manager, kind_classes
 from raidlog.profiles import load_profile, profile_data
-from raidlog.query import Query
+from raidlog.query import Query, _names
 
 __all__ = ["Problem", "Register", "VerifyReport", "open"]
 
 T = TypeVar("T")
+_log = logging.getLogger("raidlog.notify")
 ItemT = TypeVar("ItemT", bound=Item)
 
 _READ_ONLY_FIELDS = METADATA_FIELDS | {"kind", "rag_manual"}
@@ -84,6 +98,7 @@ class _Write:
         self.drafts: list[EventDraft] = []
         self.staged: dict[str, Item] = {}
         self.entities: list[tuple[Entity, int]] = []
+        self.sealed: list[Event] = []
 
     def current(self, ref: str) -> Item:
         item = self.staged.get(ref) or self.txn.get(ref)
@@ -147,6 +162,8 @@ class _Write:
                 updated_by=reg.actor,
             )
         )
+        if stored.next_review is None:
+            stored = attrs.evolve(stored, next_review=review_date(reg, stored, self.now.date()))
         self._check_links(stored)
         defaults = reg.codec.content(type(item)(title=stored.title))
         changes = [
@@ -169,6 +186,10 @@ class _Write:
     ) -> Item:
         reg = self.register
         new = reg._derive(new)
+        score = getattr(new, "score", None)
+        if score != getattr(old, "score", None) and new.next_review == old.next_review:
+            # A new score may move the risk to another band: review on that band's cadence.
+            new = attrs.evolve(new, next_review=review_date(reg, new, self.now.date()))
         self._check_links(new)
         before, after = reg.codec.content(old), reg.codec.content(new)
         changes = [
@@ -211,7 +232,7 @@ class _Write:
         version = 1 if old is None else old.version + 1
         stored = attrs.evolve(new, version=version)
         self.entities.append((stored, 0 if old is None else old.version))
-        kind = "node" if isinstance(new, Node) else "body"
+        kind = entity_kind(type(new))
         self.draft(
             f"{kind}:{new.name}", kind, "add" if old is None else "update", version, changes, reason
         )
@@ -223,7 +244,8 @@ class _Write:
         for entity, expected in self.entities:
             self.txn.put_entity(entity, expected)
         if self.drafts:
-            self.txn.append(seal(self.drafts, self.txn.head()))
+            self.sealed = seal(self.drafts, self.txn.head())
+            self.txn.append(self.sealed)
 
 
 class Register:
@@ -311,11 +333,7 @@ class Register:
 
     def structure(self) -> Structure:
         """The governance structure: nodes and bodies."""
-        entities = self.backend.entities()
-        return Structure.of(
-            [e for e in entities if isinstance(e, Node)],
-            [e for e in entities if isinstance(e, Body)],
-        )
+        return Structure.of(self.backend.entities())
 
     def closed_statuses(self) -> tuple[tuple[str, str], ...]:
         """(kind, status) pairs in which an item no longer counts as open."""
@@ -343,6 +361,8 @@ class Register:
         text: str | None = None,
         tags: str | Iterable[str] | None = None,
         objective: str | None = None,
+        due_within: int | None = None,
+        view: str | None = None,
         order_by: str | Iterable[str] = "ref",
         limit: int | None = None,
         offset: int = 0,
@@ -352,13 +372,22 @@ class Register:
 
         ``node`` includes its descendants; ``body`` includes items escalated to it;
         ``overdue`` means due before today and not closed; ``review_due`` means next
-        review today or earlier and not closed; ``open`` leaves closed items out.
+        review today or earlier and not closed; ``open`` leaves closed items out;
+        ``due_within`` keeps open items due within that many days (overdue ones too);
+        ``view`` keeps the items in that body's view (see :meth:`view`).
         """
         day = today or self.today()
         for name, flag in (("open", open), ("overdue", overdue), ("review_due", review_due)):
             if flag is False:
                 raise ValidationError(f"{name}=False is not a filter; leave it unset", field=name)
-        exclude = self.closed_statuses() if (open or overdue or review_due) else ()
+        exclude = self.closed_statuses() if (open or overdue or review_due or due_within) else ()
+        due_before = day if overdue else None
+        if due_within is not None:
+            horizon = day + timedelta(days=due_within + 1)
+            due_before = horizon if due_before is None else min(due_before, horizon)
+        if view is not None:
+            in_view = tuple(sorted(e.item.ref or "" for e in self.view(view, today=day)))
+            ref = in_view if ref is None else tuple(r for r in _names(ref) if r in in_view)
         return Query(
             kinds=kind,
             refs=ref,
@@ -369,7 +398,7 @@ class Register:
             owner=owner,
             rags=rag,
             priorities=priority,
-            due_before=day if overdue else None,
+            due_before=due_before,
             review_on_or_before=day if review_due else None,
             min_score=min_score,
             text=text,
@@ -412,13 +441,29 @@ class Register:
                 f"{self.location} is open read-only; open the register to change it"
             )
 
+        committed: list[_Write] = []
+
         def run(txn: Transaction) -> T:
             write = _Write(self, txn, reason)
             result = work(write)
             write.finish()
+            committed[:] = [write]  # a retried transaction replaces the failed attempt
             return result
 
-        return self.backend.atomic(run)
+        result = self.backend.atomic(run)
+        if committed and committed[0].sealed:
+            self._notify(committed[0].sealed)
+        return result
+
+    def _notify(self, events: list[Event]) -> None:
+        if self.plugin_manager is None:
+            return
+        for impl in self.plugin_manager.hook.notify.get_hookimpls():
+            try:
+                impl.function(events=events, register=self)
+            except Exception:
+                # The change is committed; a failing notifier must not hide that.
+                _log.exception("notifier %s failed on %d events", impl.plugin_name, len(events))
 
     def add(self, item: ItemT, *, reason: str | None = None) -> ItemT:
         """Store a new item; returns it with its ``ref``, ``version`` 1 and derived fields.
@@ -584,10 +629,12 @@ class Register:
 
         return self._commit(work, reason)
 
-    def escalate(self, item: Item | str, to_body: str, *, reason: str) -> Item:
+    def escalate(self, item: Item | str, to_body: str, *, reason: str, force: bool = False) -> Item:
         """Surface ``item`` to the governance body ``to_body`` (recorded with ``reason``).
 
-        When the register's structure names bodies, ``to_body`` must be one of them.
+        When the register's structure names bodies, ``to_body`` must be one of them, and
+        escalation goes upwards only: to the body of the item's node or of a node above
+        it, unless ``force`` is true.
         """
         if not reason or not reason.strip():
             raise ValidationError("an escalation needs a reason", field="reason")
@@ -598,8 +645,16 @@ class Register:
                 field="escalated_to",
             )
 
+        structure = self.structure()
+
         def work(w: _Write) -> Item:
             current = self._read_for_write(w, item)
+            if not force and not escalation_allowed(structure, current, to_body):
+                raise ValidationError(
+                    f"{to_body} is not above {current.ref}'s node {current.node!r}: escalation "
+                    "goes upwards along the tree (pass force=True to override)",
+                    field="escalated_to",
+                )
             if current.status in self.profile.lifecycle(current.kind).closed:
                 raise ValidationError(
                     f"{current.ref} is {current.status}; reopen it before escalating it"
@@ -700,12 +755,16 @@ class Register:
         """Add or change a governance body (by name); recorded as an event."""
         return self._put_entity(body, reason)  # type: ignore[return-value]  # same class
 
+    def put_objective(self, objective: Objective, *, reason: str | None = None) -> Objective:
+        """Add or change an objective (by name); recorded as an event."""
+        return self._put_entity(objective, reason)  # type: ignore[return-value]  # same class
+
     def _put_entity(self, entity: Entity, reason: str | None) -> Entity:
         def work(w: _Write) -> Entity:
             old = w.txn.get_entity(type(entity), entity.name)
             if entity.version and old is not None and old.version != entity.version:
                 raise ConflictError(
-                    f"{type(entity).__name__.lower()}:{entity.name}", entity.version, None
+                    f"{entity_kind(type(entity))}:{entity.name}", entity.version, None
                 )
             if isinstance(entity, Node) and entity.parent is not None:
                 self._check_no_cycle(w, entity)
@@ -850,7 +909,7 @@ class Register:
         created: dict[str, Event] = {}
         entities: dict[str, JsonDict] = {}
         for event in events:
-            if event.kind in ("node", "body"):
+            if event.kind in ENTITY_CLASSES:
                 state = entities.setdefault(event.ref, {"entity": event.kind})
                 for change in event.changes:
                     state[change.field] = change.new
@@ -875,11 +934,7 @@ class Register:
                 updated_by=last.actor,
             )
             items[ref] = self.codec.item_from_dict(state)
-        structure = [self.codec.entity_from_dict(s) for s in entities.values()]
-        return items, Structure.of(
-            [e for e in structure if isinstance(e, Node)],
-            [e for e in structure if isinstance(e, Body)],
-        )
+        return items, Structure.of(self.codec.entity_from_dict(s) for s in entities.values())
 
     def as_of(self, when: datetime) -> Register:
         """A read-only register as this one stood at ``when`` (rebuilt from the events)."""
@@ -887,9 +942,7 @@ class Register:
         kept = [e for e in self.backend.events() if e.at <= moment]
         items, structure = self.replay(kept)
         snapshot = MemoryBackend(f"{self.location}@{moment.isoformat()}", self.codec)
-        snapshot.import_verbatim(
-            list(items.values()), kept, [*structure.nodes.values(), *structure.bodies.values()]
-        )
+        snapshot.import_verbatim(list(items.values()), kept, structure.records())
         return Register(
             snapshot,
             actor=self.actor,
@@ -972,9 +1025,7 @@ class Register:
                             )
                         )
                 current = self.structure()
-                if dict(current.nodes) != dict(structure.nodes) or dict(current.bodies) != dict(
-                    structure.bodies
-                ):
+                if sorted(map(repr, current.records())) != sorted(map(repr, structure.records())):
                     problems.append(
                         Problem(
                             reason="governance structure differs from its history "
@@ -993,6 +1044,76 @@ class Register:
     def _diff_fields(self, a: Item, b: Item) -> list[str]:
         da, db = self.codec.item_to_dict(a), self.codec.item_to_dict(b)
         return sorted(k for k in set(da) | set(db) if da.get(k) != db.get(k))
+
+    # governance ----------------------------------------------------------------------------
+    def view(self, body: str, *, today: date | None = None) -> list[ViewEntry]:
+        """The open items ``body`` sees (owned, escalated to it, or breaching its
+        tolerances under its node), each with why; see :mod:`raidlog.governance`."""
+        return governance.view(self, body, today=today)
+
+    def rollup(self, *, body: str | None = None, node: str | None = None) -> Rollup:
+        """Counts by kind, status and RAG, and open risks' exposure, over a body's view,
+        a node's subtree or the whole register."""
+        return governance.rollup(self, body=body, node=node)
+
+    def heatmap(
+        self, *, body: str | None = None, node: str | None = None, level: str = "current"
+    ) -> HeatMap:
+        """Open risks on the probability x impact matrix at ``level``."""
+        return governance.heatmap(self, body=body, node=node, level=level)
+
+    def objectives_at_risk(
+        self, *, body: str | None = None, node: str | None = None
+    ) -> list[ObjectiveRisk]:
+        """Objectives with the open items linked to them, exposure and worst RAG."""
+        return governance.objectives_at_risk(self, body=body, node=node)
+
+    def escalations_due(self, *, today: date | None = None) -> list[EscalationDue]:
+        """Items breaching a body's tolerance that are not yet escalated to it."""
+        return governance.escalations_due(self, today=today)
+
+    def apply_escalations(
+        self, due: Sequence[EscalationDue] | None = None, *, reason: str | None = None
+    ) -> list[Item]:
+        """Escalate every due item (default: :meth:`escalations_due`) in one atomic
+        write, each with an event giving the breach as reason."""
+        pending = list(self.escalations_due() if due is None else due)
+
+        def work(w: _Write) -> list[Item]:
+            changed: dict[str, Item] = {}
+            for entry in pending:
+                current = w.current(entry.item.ref or "")
+                if entry.body in current.escalated_to:
+                    continue
+                new = attrs.evolve(current, escalated_to=(*current.escalated_to, entry.body))
+                why = reason or f"tolerance of {entry.body} breached: {'; '.join(entry.reasons)}"
+                changed[current.ref or ""] = w.replace(current, new, "escalate", why)
+            return list(changed.values())
+
+        return self._commit(work, reason)
+
+    def agenda(self, body: str, meeting_date: date, *, since: date | None = None) -> Agenda:
+        """What ``body`` must look at in its meeting on ``meeting_date``."""
+        return governance.agenda(self, body, meeting_date, since=since)
+
+    def reminders(self, *, today: date | None = None, within_days: int = 7) -> list[Reminder]:
+        """Items due soon, overdue, due for review, and escalations due."""
+        return governance.reminders(self, today=today, within_days=within_days)
+
+    def send_reminders(self, reminders: Sequence[Reminder] | None = None) -> list[Reminder]:
+        """Hand reminders (default: :meth:`reminders`) to every installed notifier."""
+        found = list(self.reminders() if reminders is None else reminders)
+        if self.plugin_manager is not None:
+            self.plugin_manager.hook.remind(reminders=found, register=self)
+        return found
+
+    def stale(self, *, today: date | None = None) -> list[Item]:
+        """Open items not updated within their review cadence."""
+        return governance.stale(self, today=today)
+
+    def ageing(self, *, today: date | None = None) -> dict[str, dict[str, int]]:
+        """Open items by kind and age bucket."""
+        return governance.ageing(self, today=today)
 
     # moving between stores -----------------------------------------------------------------
     def copy_to(self, target: Register) -> None:

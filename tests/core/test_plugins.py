@@ -1,8 +1,10 @@
 """Storage is found through one hook; built-ins register exactly like third parties."""
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
+import attrs
 import pluggy
 import pytest
 
@@ -68,3 +70,37 @@ def test_a_third_party_backend_is_chosen_by_suffix() -> None:
 def test_a_misspelt_hook_fails_loudly() -> None:
     with pytest.raises(pluggy.PluginValidationError, match="register_backend"):
         get_plugin_manager([_Misspelt()])
+
+
+@attrs.frozen(kw_only=True)
+class Opportunity(raidlog.Item):
+    kind: ClassVar[str] = "opportunity"
+    ref_prefix: ClassVar[str] = "OP"
+    label: ClassVar[str] = "Opportunity"
+
+    benefit: str = ""
+
+
+class _KindsPlugin:
+    @raidlog.hookimpl
+    def register_kinds(self) -> list[type[raidlog.Item]]:
+        return [Opportunity]
+
+
+def test_plugins_add_kinds_that_the_profile_gives_a_lifecycle(tmp_path: Path) -> None:
+    profile = tmp_path / "opportunities.toml"
+    profile.write_text(
+        'name = "opportunities"\nextends = "default"\n'
+        '[lifecycle.opportunity]\ninitial = "open"\nclosed = ["taken"]\n'
+        '[lifecycle.opportunity.transitions]\nopen = ["taken"]\ntaken = []\n'
+    )
+    with raidlog.open("memory:", actor="a", profile=str(profile), plugins=[_KindsPlugin()]) as reg:
+        added = reg.add(Opportunity(title="Reuse the platform", benefit="lower cost"))
+        assert (added.ref, added.status) == ("OP-0001", "open")
+        assert reg.transition(added, "taken").status == "taken"
+        assert reg.verify().ok
+    with (
+        raidlog.open("memory:", actor="a", plugins=[_KindsPlugin()]) as reg,
+        pytest.raises(raidlog.ProfileError, match="no lifecycle for 'opportunity'"),
+    ):
+        reg.add(Opportunity(title="x"))

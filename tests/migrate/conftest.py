@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,6 +10,9 @@ import pytest
 
 import raidlog
 from raidlog.register import Register
+
+# The fixture generator sits beside the tests (pytest runs with --import-mode=importlib).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 

@@ -21,7 +21,7 @@ import attrs
 
 from raidlog.convert import Codec
 from raidlog.model.events import ChainHead, Event
-from raidlog.model.governance import Body, Node
+from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Item
 from raidlog.model.values import Relation
 from raidlog.query import Query, evaluate, matches
@@ -29,7 +29,7 @@ from raidlog.query import Query, evaluate, matches
 __all__ = ["Backend", "Capabilities", "Entity", "Transaction"]
 
 T = TypeVar("T")
-Entity = Node | Body
+Entity = Node | Body | Objective
 
 
 @attrs.frozen(kw_only=True)
@@ -86,11 +86,13 @@ class Transaction(abc.ABC):
 
     @abc.abstractmethod
     def get_entity(self, entity: type[Entity], name: str) -> Entity | None:
-        """A node or body of the governance structure, by name."""
+        """A node, body or objective of the governance structure, by class and name."""
 
     @abc.abstractmethod
     def put_entity(self, entity: Entity, expected_version: int) -> None:
-        """Store a node or body; same version rule as :meth:`put`."""
+        """Store a node, body or objective (keyed by class and name); same version rule
+        as :meth:`put`. Stores keep them generically: ``raidlog.convert.entity_kind``
+        and ``Codec.entity_to_dict`` give a kind name and a JSON document for each."""
 
     @abc.abstractmethod
     def set_meta(self, key: str, value: str) -> None:
@@ -150,7 +152,7 @@ class Backend(abc.ABC):
 
     @abc.abstractmethod
     def entities(self) -> list[Entity]:
-        """Every node and body of the governance structure."""
+        """Every node, body and objective of the governance structure."""
 
     @abc.abstractmethod
     def get_meta(self, key: str) -> str | None:

@@ -136,6 +136,23 @@ def backends(as_json: bool) -> None:
         click.echo(f"  {name:<30} {version}")
 
 
+def _add_governance_commands() -> None:
+    from raidlog.cli import governance
+
+    for command in (
+        governance.node,
+        governance.body,
+        governance.objective,
+        governance.view,
+        governance.escalations,
+        governance.agenda,
+        governance.remind,
+    ):
+        main.add_command(command)
+
+
+_add_governance_commands()
+
 from raidlog.migrate.cli import import_command  # noqa: E402  - last: it imports this module
 
 main.add_command(import_command)

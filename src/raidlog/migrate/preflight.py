@@ -132,8 +132,9 @@ def _sniff_zip(file: Path, name: str, limits: Limits) -> tuple[str, int, list[st
                 if entry.file_size > limits.ratio_floor_bytes and ratio > limits.max_ratio:
                     raise ImportRejected(
                         name,
-                        f"entry {entry.filename!r} inflates {ratio:.0f} times "
-                        f"({entry.file_size / _MIB:.0f} MiB): refused as a zip bomb",
+                        f"entry {entry.filename!r} inflates {ratio:.0f} times its compressed "
+                        f"size to {entry.file_size / _MIB:.0f} MiB (ratio limit "
+                        f"{limits.max_ratio:.0f}): refused as a zip bomb",
                     )
             if total > limits.max_uncompressed_bytes:
                 raise ImportRejected(

@@ -109,6 +109,10 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
                 raise ReadError(f"more than {limits.max_cells} cells in the workbook", sheet=name)
         while rows and not rows[-1]:
             rows.pop()
+        if len(rows) > limits.max_rows:
+            raise ReadError(
+                f"{len(rows)} rows, over Excel's limit of {limits.max_rows}", sheet=name
+            )
         merged = [[a[0], a[1], b[0], b[1]] for a, b in (sheet.merged_cell_ranges or [])]
         sheets.append(
             {

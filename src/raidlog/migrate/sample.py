@@ -140,8 +140,8 @@ DECISIONS = [
 
 def write_sample(path: str | Path) -> Path:
     """Write the sample legacy RAID log to ``path`` (.xlsx) and return the path."""
-    from openpyxl import Workbook  # type: ignore[import-untyped]  # no stubs in the deps
-    from openpyxl.styles import Font, PatternFill  # type: ignore[import-untyped]  # ditto
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
 
     book = Workbook()
     cover = book.active

@@ -1,7 +1,7 @@
 """The domain model: items, events, governance structure, profiles. Pure: no I/O."""
 
 from raidlog.model.events import ChainHead, Change, Event, EventDraft
-from raidlog.model.governance import Body, Node, Structure
+from raidlog.model.governance import Body, Node, Objective, Structure
 from raidlog.model.items import (
     BUILTIN_KINDS,
     LEVELS,
@@ -36,6 +36,7 @@ __all__ = [
     "Link",
     "Matrix",
     "Node",
+    "Objective",
     "Profile",
     "Rag",
     "Relation",

@@ -14,7 +14,7 @@ import attrs
 from raidlog.errors import ValidationError
 from raidlog.model.values import optional_text
 
-__all__ = ["Body", "Node", "Structure"]
+__all__ = ["Body", "Node", "Objective", "Structure"]
 
 
 def _name(value: str, field: str) -> str:
@@ -73,17 +73,50 @@ class Body:
             object.__setattr__(self, "cost_tolerance", float(self.cost_tolerance))
 
 
+@attrs.frozen(kw_only=True)
+class Objective:
+    """An objective (OKR) of a node, with its key results. Items name the objectives they
+    affect in their ``objectives`` field, by ``name`` (for example ``O-1``)."""
+
+    name: str
+    title: str
+    node: str | None = None
+    owner: str | None = None
+    key_results: tuple[str, ...] = ()
+    version: int = 0
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "name", _name(self.name, "objective name"))
+        object.__setattr__(self, "title", _name(self.title, "objective title"))
+        object.__setattr__(self, "node", optional_text(self.node, field="node"))
+        object.__setattr__(self, "owner", optional_text(self.owner, field="owner"))
+        results = tuple(
+            r for r in (optional_text(k, field="key_results") for k in self.key_results) if r
+        )
+        object.__setattr__(self, "key_results", results)
+
+
 @attrs.frozen
 class Structure:
     """A snapshot of the governance structure, with tree look-ups."""
 
     nodes: Mapping[str, Node] = attrs.field(factory=dict)
     bodies: Mapping[str, Body] = attrs.field(factory=dict)
+    objectives: Mapping[str, Objective] = attrs.field(factory=dict)
 
     @classmethod
-    def of(cls, nodes: Iterable[Node], bodies: Iterable[Body]) -> Structure:
-        """Build a structure from its records."""
-        return cls({n.name: n for n in nodes}, {b.name: b for b in bodies})
+    def of(cls, entities: Iterable[Node | Body | Objective]) -> Structure:
+        """Build a structure from its records (nodes, bodies and objectives, any order)."""
+        items = list(entities)
+        return cls(
+            {e.name: e for e in items if isinstance(e, Node)},
+            {e.name: e for e in items if isinstance(e, Body)},
+            {e.name: e for e in items if isinstance(e, Objective)},
+        )
+
+    def records(self) -> list[Node | Body | Objective]:
+        """Every node, body and objective."""
+        return [*self.nodes.values(), *self.bodies.values(), *self.objectives.values()]
 
     def descendants(self, name: str) -> frozenset[str]:
         """``name`` and every node below it (just ``name`` when it is not in the tree)."""

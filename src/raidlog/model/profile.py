@@ -113,6 +113,8 @@ class Profile:
     bands: tuple[Band, ...]
     vocabularies: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
     rag_by_priority: Mapping[str, Rag] = attrs.field(factory=dict)
+    #: Review cadence in days for kinds not scored by the matrix (risks use their band's).
+    review_days: Mapping[str, int] = attrs.field(factory=dict)
     source: Mapping[str, Any] = attrs.field(factory=dict, eq=False, repr=False)
 
     def lifecycle(self, kind: str) -> Lifecycle:
@@ -195,5 +197,6 @@ class Profile:
             bands=bands,
             vocabularies=vocabularies,
             rag_by_priority=rag_by_priority,
+            review_days={k: int(v) for k, v in data.get("review_days", {}).items()},
             source=dict(data),
         )

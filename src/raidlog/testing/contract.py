@@ -29,15 +29,17 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import run_state_machine_as_test
 
 import raidlog
 from raidlog.backends.base import Backend
-from raidlog.model.governance import Body, Node
+from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Action, Decision, Issue, Item, Link, Risk
 from raidlog.model.values import Relation
 from raidlog.plugins import find_backend, get_plugin_manager
 from raidlog.query import Query, evaluate
 from raidlog.register import Register
+from raidlog.testing.stateful import StepClock, machine_for
 from raidlog.testing.strategies import items, queries
 
 __all__ = ["BackendContract", "FakeClock"]
@@ -105,6 +107,8 @@ class BackendContract:
     processes: ClassVar[int] = 4
     #: Threads in the multi-thread tests.
     threads: ClassVar[int] = 4
+    #: Random sequences the stateful test runs (each up to 15 steps).
+    stateful_examples: ClassVar[int] = 20
 
     def make_location(self, directory: Path) -> str:
         """Return the location of a new, empty register (a new one at each call)."""
@@ -185,7 +189,15 @@ class BackendContract:
         assert list(reg.items()) == [stored]
         content = reg.codec.content(stored)
         original = reg.codec.content(item)
-        derived = {"rag", "score", "inherent_score", "residual_score", "target_score", "status"}
+        derived = {
+            "rag",
+            "score",
+            "inherent_score",
+            "residual_score",
+            "target_score",
+            "status",
+            "next_review",
+        }
         assert {k: v for k, v in content.items() if k not in derived} == {
             k: v for k, v in original.items() if k not in derived
         }
@@ -349,8 +361,14 @@ class BackendContract:
         )
         reg.put_body(Body(name="ExCo", node="corporate", score_tolerance=15))
         reg.put_body(Body(name="Programme board", node="programme", score_tolerance=10))
+        reg.put_objective(
+            Objective(
+                name="O-1", title="Go live by Q3", node="programme", key_results=("CRM live",)
+            )
+        )
         risk = reg.add(
             Risk(
+                objectives=("O-1",),
                 title="Supplier late",
                 probability=3,
                 impact=4,
@@ -457,6 +475,48 @@ class BackendContract:
             ("I-0001", raidlog.Relation.RELATES_TO, "R-0001"),
             ("R-0001", raidlog.Relation.MATERIALISED_AS, "I-0001"),
         ]
+
+    # random sequences ----------------------------------------------------------------------
+    def test_random_changes_agree_with_the_memory_reference(self) -> None:
+        def open_subject(clock: StepClock) -> Register:
+            return raidlog.open(
+                self.new_location(),
+                actor="machine",
+                clock=clock,
+                plugins=self.plugins,
+                options=self.open_options,
+            )
+
+        run_state_machine_as_test(
+            machine_for(open_subject),
+            settings=settings(
+                max_examples=self.stateful_examples,
+                stateful_step_count=15,
+                deadline=None,
+                suppress_health_check=list(HealthCheck),
+            ),
+        )
+
+    # governance ------------------------------------------------------------------------------
+    def test_governance_answers_equal_the_memory_reference(self) -> None:
+        reg = self.open(clock=FakeClock())
+        self._exercise(reg)
+        reg.add(
+            Risk(title="Data loss", node="programme", probability=4, impact=4, cost_exposure=5e5)
+        )
+        reg.add(Action(title="Late", node="programme", due=date(2026, 1, 2), objectives=("O-1",)))
+        reference = self.open("memory:", clock=FakeClock())
+        reg.copy_to(reference)
+        day = date(2026, 6, 1)
+        for body in reg.structure().bodies:
+            assert reg.view(body, today=day) == reference.view(body, today=day), body
+            assert reg.agenda(body, day) == reference.agenda(body, day), body
+            assert reg.rollup(body=body) == reference.rollup(body=body), body
+        assert reg.escalations_due(today=day) == reference.escalations_due(today=day)
+        for level in ("inherent", "current", "residual"):
+            assert reg.heatmap(level=level) == reference.heatmap(level=level)
+        assert reg.objectives_at_risk() == reference.objectives_at_risk()
+        assert reg.view("Programme board", today=day), "the exercise puts items in this view"
 
     # persistence -----------------------------------------------------------------------------
     def test_everything_survives_close_and_reopen(self) -> None:
