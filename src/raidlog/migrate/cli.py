@@ -72,7 +72,9 @@ def import_command(
                 bar.render_finish()
             current[0] = stage
             bar = click.progressbar(
-                length=max(total, 1), label=_STAGES.get(stage, stage).ljust(8), file=None
+                length=max(total, 1),
+                label=_STAGES.get(stage, stage).ljust(8),
+                file=click.get_text_stream("stderr"),
             )
             bar.render_progress()
         if bar is not None:
