@@ -65,3 +65,9 @@ def test_upsert_refuses_a_status_of_another_kind(reg: Register) -> None:
     (risk,) = reg.add_many([Risk(title="a")])
     with pytest.raises(ValidationError, match="not a risk status"):
         reg.upsert_many([attrs.evolve(risk, status="done")])
+
+
+def test_add_many_records_each_items_own_fields(reg: Register) -> None:
+    a, b = reg.add_many([Risk(title="a", owner="ana"), Risk(title="b")])
+    assert [c.field for c in reg.history(a)[0].changes] == ["title", "owner", "status"]
+    assert [c.field for c in reg.history(b)[0].changes] == ["title", "status"]
