@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -72,9 +73,9 @@ def import_command(
                 bar.render_finish()
             current[0] = stage
             bar = click.progressbar(
-                length=max(total, 1),
+                range(max(total, 1)),
                 label=_STAGES.get(stage, stage).ljust(8),
-                file=click.get_text_stream("stderr"),
+                file=sys.stderr,
             )
             bar.render_progress()
         if bar is not None:

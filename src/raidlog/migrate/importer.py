@@ -270,6 +270,8 @@ class _TableBuilder:
                     column.choices = [("kind", 1.0)]
         find_kind_column(table, table.data_start, table.data_end)
         self.notes: list[str] = []
+        self._targets: dict[str, dict[int, str | None]] = {}
+        self._statuses: dict[tuple[str, object], str | None] = {}
         self._check_values()
         self._assign()
         self.table_report = TableReport(
@@ -300,7 +302,8 @@ class _TableBuilder:
         for column in self.table.columns:
             if column.forced or not column.choices:
                 continue
-            filled = [v for v in self.values[column.index] if not is_blank(v)]
+            # A thousand values decide what a column holds; more only cost time.
+            filled = [v for v in self.values[column.index] if not is_blank(v)][:1000]
             if not filled:
                 continue
             numbers = sum(1 for v in filled if isinstance(v, int | float))
@@ -311,10 +314,9 @@ class _TableBuilder:
                     continue
                 if key in _DATE_KEYS:
                     reader = DateReader(filled, epoch=self.epoch)
+                    readings = [reader.read(v) for v in filled]
                     good = sum(
-                        1
-                        for v in filled
-                        if reader.read(v)[0] is not None or "placeholder" in str(reader.read(v)[1])
+                        1 for d, why in readings if d is not None or "placeholder" in str(why)
                     )
                     if good < 0.5 * len(filled):
                         continue
@@ -536,6 +538,11 @@ class _TableBuilder:
                 )
             kind = named or kind
         lifecycle = profile.lifecycle(kind)
+        targets = self._targets.get(kind)
+        if targets is None:
+            targets = self._targets[kind] = {
+                p: (attribute(kind, c.key) if c.key is not None else None) for p, c in keyed.items()
+            }
         fields: dict[str, Any] = {}
         extra: dict[str, ExtraValue] = {}
         source_ref: str | None = None
@@ -547,15 +554,16 @@ class _TableBuilder:
                 self._flag(r, header, reason + "; kept as written in extra")
 
         for position, value in enumerate(values):
+            if value == "" or value is None or (type(value) is str and not value.strip()):
+                if position in formula_cols:
+                    self._flag(
+                        r, keyed[position].header, "formula without a saved value: read as empty"
+                    )
+                continue
             column = keyed[position]
-            if position in formula_cols and is_blank(value):
-                self._flag(r, column.header, "formula without a saved value: read as empty")
-                continue
-            if is_blank(value):
-                continue
             key = column.key
             header = column.header
-            target = attribute(kind, key) if key is not None else None
+            target = targets[position]
             if key == "kind":
                 continue
             if key == "ref":
@@ -615,7 +623,10 @@ class _TableBuilder:
             elif target in _SCORE_KEYS:
                 raw_scores[target] = (header, value)
             elif target == "status":
-                status = read_status(value, lifecycle)
+                memo = (kind, value)
+                status = self._statuses.get(memo, "")
+                if status == "":
+                    status = self._statuses[memo] = read_status(value, lifecycle)
                 if status is None:
                     keep(
                         header,

@@ -150,6 +150,7 @@ class DateReader:
     def __init__(self, values: Iterable[object], *, epoch: int = 1900, order: str | None = None):
         self.epoch = epoch
         self.note: str | None = None
+        self._memo: dict[tuple[type, object], tuple[date | None, str | None]] = {}
         if order is not None:
             self.order = order
             return
@@ -184,6 +185,13 @@ class DateReader:
 
     def read(self, value: object) -> tuple[date | None, str | None]:
         """``(date, None)``, ``(None, None)`` for empty, or ``(None, why)``."""
+        key = (type(value), value)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._read(value)
+        return found
+
+    def _read(self, value: object) -> tuple[date | None, str | None]:
         if is_blank(value):
             return None, None
         if isinstance(value, datetime):
@@ -295,6 +303,7 @@ class LevelReader:
 
     def __init__(self, values: Sequence[object], levels: int) -> None:
         self.levels = levels
+        self._memo: dict[tuple[type, object], tuple[int | None, str | None]] = {}
         words = {w for w in (self._word(v) for v in values) if w}
         self.scale: tuple[str, ...] | None = None
         best = 0
@@ -325,6 +334,13 @@ class LevelReader:
 
     def read(self, value: object) -> tuple[int | None, str | None]:
         """``(level, None)``, ``(None, None)`` for empty, or ``(None, why)``."""
+        key = (type(value), value)
+        found = self._memo.get(key)
+        if found is None:
+            found = self._memo[key] = self._read(value)
+        return found
+
+    def _read(self, value: object) -> tuple[int | None, str | None]:
         if is_blank(value) or (isinstance(value, str) and value.strip().casefold() in NULL_WORDS):
             return None, None
         if isinstance(value, bool):
@@ -358,7 +374,7 @@ class LevelReader:
         known = sorted({w for s in _SCALES for w in s} | set(_ALIASES))
         close = difflib.get_close_matches(word, known, n=1, cutoff=0.8)
         if close:
-            level, _ = self.read(_ALIASES.get(close[0], close[0]))
+            level, _ = self._read(_ALIASES.get(close[0], close[0]))
             if level is not None:
                 return level, f"{text!r} read as {close[0]!r}"
         return None, f"{text!r} is not a level raidlog can read"
