@@ -244,3 +244,21 @@ def test_ods_is_read(tmp_path: Path, reg: Register) -> None:
     (action,) = reg.items()
     assert (action.kind, action.title, action.due) == ("action", "Call vendor", date(2024, 3, 1))
     assert report.format == "ods"
+
+
+def test_a_risk_issue_column_splits_kinds_and_a_rag_column_does_not(
+    tmp_path: Path, reg: Register
+) -> None:
+    rows = [
+        ["No.", "Risk/Issue", "Description", "RAG"],
+        [1, "Risk", "Vendor late", "A"],
+        [2, "Issue", "Server down", "R"],
+        [3, "R", "Budget cut", "A"],
+    ]
+    report = import_file(xlsx(tmp_path / "ri.xlsx", {"Log": rows}), reg)
+    assert sorted((i.kind, i.title, i.rag) for i in reg.items()) == [
+        ("issue", "Server down", "red"),
+        ("risk", "Budget cut", "amber"),
+        ("risk", "Vendor late", "amber"),
+    ]
+    assert report.tables[0].kind_column == "Risk/Issue"

@@ -113,8 +113,6 @@ _TITLE_SOURCES = (
     "rationale",
 )
 _TEXT_KEYS = frozenset(("title", *_LONG_TEXT, *_SHORT_TEXT))
-#: Longest title taken from a description (the description keeps the full text).
-_DERIVED_TITLE = 120
 _MONEY = re.compile(r"^[\s$£€]*(-?[\d,]+(?:\.\d+)?)\s*([kKmM]?)\s*$")
 
 
@@ -802,10 +800,7 @@ class _TableBuilder:
                 return False
             if self.has_title:
                 self._flag(r, source, f"no title: the {source} gives it")
-            title = " ".join(title.split())
-            if len(title) > _DERIVED_TITLE:
-                title = title[:_DERIVED_TITLE].rsplit(" ", 1)[0].rstrip(" ,;:.-") + "…"
-        title = " ".join(title.split())
+        title = title.strip()
         if len(title) > TITLE_MAX:
             cut = (
                 title[: TITLE_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-") or title[: TITLE_MAX - 1]

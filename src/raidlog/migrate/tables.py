@@ -405,27 +405,44 @@ def decide_kind(table: Table, file_stem: str) -> None:
     table.kind_reason = "; ".join(reasons)
 
 
+_TYPE_WORDS = frozenset(
+    {"type", "category", "raid", "kind", "item", "log", "class", "risk", "issue"}
+)
+
+
 def find_kind_column(table: Table, start: int, end: int) -> None:
-    """A type column whose values name kinds (Risk, R, Action...) decides each row's kind."""
+    """A type column whose values name kinds (Risk, R, Action...) decides each row's kind.
+
+    A column headed like a type (``Type``, ``Risk/Issue``, ``RAID Category``) qualifies when
+    most of its values are kind words; the values must name at least two kinds unless the
+    header itself is a type header.
+    """
     for column in table.columns:
-        if not column.choices or column.choices[0][0] != "kind":
+        typed = bool(column.choices) and column.choices[0][0] == "kind"
+        words = set(normalise(column.header).split(" "))
+        if not typed and (
+            not words & _TYPE_WORDS
+            or any(k in ("rag", "status", "priority", "title") for k, _ in column.choices)
+        ):
             continue
         values = [
             _cell(table.sheet.rows, r, column.index)
-            for r in range(start, end)
+            for r in range(start, min(end, start + 2000))
             if not is_blank(_cell(table.sheet.rows, r, column.index))
         ]
-        named = sum(1 for v in values if kind_of_word(as_text(v)))
-        if values and named >= 0.6 * len(values):
+        named = [kind_of_word(as_text(v)) for v in values]
+        share = sum(1 for k in named if k) / len(values) if values else 0.0
+        distinct = len({k for k in named if k})
+        if share >= (0.6 if typed else 0.8) and (typed or distinct >= 2):
             table.kind_column = column
             column.key = "kind"
             column.forced = True
-            kinds = Counter(kind_of_word(as_text(v)) for v in values)
-            table.kind = kinds.most_common(1)[0][0] or table.kind
+            kinds = Counter(k for k in named if k)
+            table.kind = kinds.most_common(1)[0][0]
             table.kind_reason = "each row's kind from the type column"
-        else:
+            return
+        if typed:
             column.choices = [("type", 0.8)]
-        return
 
 
 def row_problem(
