@@ -262,3 +262,23 @@ def test_a_risk_issue_column_splits_kinds_and_a_rag_column_does_not(
         ("risk", "Vendor late", "amber"),
     ]
     assert report.tables[0].kind_column == "Risk/Issue"
+
+
+def test_a_repeated_header_row_is_not_an_item(tmp_path: Path, reg: Register) -> None:
+    rows = [RISK_HEADER[:3], ["R1", "Vendor late", "Ana"], RISK_HEADER[:3], ["R2", "Cut", "Ben"]]
+    report = import_file(xlsx(tmp_path / "rep.xlsx", {"Risks": rows}), reg)
+    assert titles(reg) == ["Vendor late", "Cut"]
+    assert [n.reason for n in report.skipped] == ["the header row repeated"]
+
+
+def test_a_register_named_only_by_its_risk_event_column(tmp_path: Path, reg: Register) -> None:
+    rows = [
+        ["Risk No", "Cause", "Risk Event", "Effect", "Probability (1-10)", "Impact (1-10)"],
+        ["1", "Old kit", "Server fails", "Outage", 9, 4],
+    ]
+    report = import_file(xlsx(tmp_path / "ev.xlsx", {"Sheet1": rows}), reg)
+    (risk,) = reg.items()
+    assert isinstance(risk, Risk)
+    assert (risk.title, risk.event, risk.cause) == ("Server fails", "Server fails", "Old kit")
+    assert (risk.probability, risk.impact) == (5, 2)
+    assert any("1 to 10" in n for n in report.tables[0].notes)

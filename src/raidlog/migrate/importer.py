@@ -319,7 +319,7 @@ class _TableBuilder:
                     if good < 0.5 * len(filled):
                         continue
                 if key.endswith(("probability", "impact")):
-                    reader_l = LevelReader(filled, levels)
+                    reader_l = LevelReader(filled, levels, header=column.header)
                     good = sum(1 for v in filled if reader_l.read(v)[0] is not None)
                     if good < 0.5 * len(filled):
                         if key.endswith("impact") and numbers < 0.5 * len(filled):
@@ -397,7 +397,7 @@ class _TableBuilder:
                     orders.add(reader.order)
             elif key in _LEVEL_KEYS:
                 size = len(matrix.probability if key.endswith("probability") else matrix.impact)
-                level = LevelReader(values, size)
+                level = LevelReader(values, size, header=column.header)
                 self.levels[column.index] = level
                 if level.note:
                     self.notes.append(f"{column.header!r}: {level.note}")
@@ -467,6 +467,10 @@ class _TableBuilder:
         ref_col = ref_column.index - first if ref_column is not None else None
         formulas = sheet.formulas
         seen: dict[tuple[object, ...], int] = {}
+        header_row = rows[table.header_rows[-1]]
+        header_texts = [
+            as_text(header_row[c]) if c < len(header_row) else "" for c in range(first, last + 1)
+        ]
         drafts: list[_Draft] = []
         report = self.table_report
         for offset, r in enumerate(range(table.data_start, table.data_end)):
@@ -491,6 +495,13 @@ class _TableBuilder:
             report.rows_read += 1
             if problem is not None:
                 report.skipped.append(RowNote(sheet=sheet.name, row=r + 1, reason=problem))
+                continue
+            if header_texts and sum(
+                1 for v, h in zip(values, header_texts, strict=True) if h and as_text(v) == h
+            ) >= max(2, 0.6 * sum(1 for h in header_texts if h)):
+                report.skipped.append(
+                    RowNote(sheet=sheet.name, row=r + 1, reason="the header row repeated")
+                )
                 continue
             identity = tuple(values)
             if identity in seen:

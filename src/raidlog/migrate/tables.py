@@ -22,6 +22,9 @@ __all__ = ["Column", "Table", "column_letter", "find_tables", "row_problem"]
 #: Rows scanned for the first header (title blocks and instructions sit above it).
 HEADER_SCAN = 60
 TITLE_KEYS = frozenset({"title", "description"})
+#: Columns whose text can name an item when there is no title (a risk register may only
+#: have "Risk Event"; a decision log only "Decision").
+NAMING_KEYS = TITLE_KEYS | {"event", "decision"}
 _KIND_HINTS: dict[str, str] = {
     "probability": "risk",
     "impact": "risk",
@@ -154,7 +157,7 @@ def _header_score(row: Sequence[object]) -> tuple[float, int, bool, int, int]:
             confidence = found[0][1]
             matched += 1
             score += confidence
-            title = title or any(k in TITLE_KEYS for k, _ in found)
+            title = title or any(k in NAMING_KEYS for k, _ in found)
     return score, matched, title, texts, others
 
 
@@ -262,7 +265,7 @@ def _table_at(
     for first, last in blocks:
         columns = _columns(sheet, header_rows, first, last)
         matched = sum(1 for c in columns if c.choices)
-        title = any(k in TITLE_KEYS for c in columns for k, _ in c.choices)
+        title = any(k in NAMING_KEYS for c in columns for k, _ in c.choices)
         if not forced and (matched < 2 or not title):
             if any(
                 not is_blank(_cell(rows, r, c))

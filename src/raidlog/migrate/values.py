@@ -286,6 +286,7 @@ _ALIASES = {
 _BAND = re.compile(
     r"^\s*[<>≤≥]?\s*(\d+(?:\.\d+)?)\s*%?\s*(?:(?:to|-|\u2013|\u2014)\s*(\d+(?:\.\d+)?)\s*%)?\s*$"
 )
+_OUT_OF_TEN = re.compile(r"\b[01]\s*(?:-|to|\u2013)\s*10\b|/\s*10\b")
 _LEADING_NUMBER = re.compile(r"^\s*(\d+)\s*(?:[-:.)=]|\s)\s*\D")
 
 
@@ -301,7 +302,7 @@ class LevelReader:
     matrix; percentages and percentage bands use their midpoint.
     """
 
-    def __init__(self, values: Sequence[object], levels: int) -> None:
+    def __init__(self, values: Sequence[object], levels: int, *, header: str = "") -> None:
         self.levels = levels
         self._memo: dict[tuple[type, object], tuple[int | None, str | None]] = {}
         words = {w for w in (self._word(v) for v in values) if w}
@@ -319,9 +320,19 @@ class LevelReader:
         self.percent = (
             bool(numbers) and all(0 <= v <= 1 for v in numbers) and any(0 < v < 1 for v in numbers)
         )
+        # A 1 to 10 scale on a smaller matrix: spread, as words are.
+        said = _OUT_OF_TEN.search(header) is not None  # "Impact (1-10)"
+        self.ten = (
+            bool(numbers)
+            and levels < 10
+            and all(float(v).is_integer() and 0 <= v <= 10 for v in numbers)
+            and (said or max(numbers) > levels)
+        )
         self.note = (
             f"words read on the scale {' / '.join(self.scale)}" if self.scale and best else None
         )
+        if self.ten:
+            self.note = f"numbers on a 1 to 10 scale spread over 1 to {levels}"
 
     def _word(self, value: object) -> str | None:
         if not isinstance(value, str):
@@ -348,6 +359,8 @@ class LevelReader:
         if isinstance(value, int | float):
             if self.percent:
                 return self._fraction(float(value)), None
+            if self.ten and 1 <= value <= 10 and float(value).is_integer():
+                return self._spread(int(value), 10), None
             if float(value).is_integer() and 1 <= value <= self.levels:
                 return int(value), None
             if value == 0:
