@@ -282,3 +282,22 @@ def test_a_register_named_only_by_its_risk_event_column(tmp_path: Path, reg: Reg
     assert (risk.title, risk.event, risk.cause) == ("Server fails", "Server fails", "Old kit")
     assert (risk.probability, risk.impact) == (5, 2)
     assert any("1 to 10" in n for n in report.tables[0].notes)
+
+
+def test_section_headings_switch_the_kind(tmp_path: Path, reg: Register) -> None:
+    rows = [
+        ["Ref", "Description", "Owner", "Status"],
+        ["RISKS"],
+        ["1", "Vendor late", "Ana", "Open"],
+        ["Open Actions"],
+        ["2", "Call vendor", "Ben", "Open"],
+    ]
+    report = import_file(xlsx(tmp_path / "raid.xlsx", {"RAID": rows}), reg)
+    assert sorted((i.kind, i.title) for i in reg.items()) == [
+        ("action", "Call vendor"),
+        ("risk", "Vendor late"),
+    ]
+    assert [n.reason for n in report.skipped] == [
+        "section heading: the rows below are risk items",
+        "section heading: the rows below are action items",
+    ]

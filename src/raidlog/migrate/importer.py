@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 
 from raidlog.errors import ImmutableItemError, ImportRejected, RaidLogError, ValidationError
-from raidlog.migrate.headers import attribute, kind_of_word
+from raidlog.migrate.headers import KIND_WORDS, attribute, kind_of_word, normalise
 from raidlog.migrate.mapping import Mapping, load_mapping, to_toml
 from raidlog.migrate.preflight import Limits, preflight
 from raidlog.migrate.report import ColumnReport, ImportReport, RowNote, TableReport
@@ -269,6 +269,7 @@ class _TableBuilder:
         find_kind_column(table, table.data_start, table.data_end)
         self.notes: list[str] = []
         self._targets: dict[str, dict[int, str | None]] = {}
+        self.section: str | None = None
         self._statuses: dict[tuple[str, object], str | None] = {}
         self._check_values()
         self._assign()
@@ -493,6 +494,17 @@ class _TableBuilder:
             if problem == "blank":
                 continue
             report.rows_read += 1
+            section = _section(values) if table.kind_column is None else None
+            if section is not None:
+                self.section = section
+                report.skipped.append(
+                    RowNote(
+                        sheet=sheet.name,
+                        row=r + 1,
+                        reason=f"section heading: the rows below are {section} items",
+                    )
+                )
+                continue
             if problem is not None:
                 report.skipped.append(RowNote(sheet=sheet.name, row=r + 1, reason=problem))
                 continue
@@ -535,7 +547,7 @@ class _TableBuilder:
     ) -> _Draft | None:
         table = self.table
         profile = self.profile
-        kind = table.kind
+        kind = self.section or table.kind
         if table.kind_column is not None:
             cell = values[table.kind_column.index - table.first_col]
             named = kind_of_word(as_text(cell)) if not is_blank(cell) else None
@@ -833,6 +845,20 @@ class _TableBuilder:
             title = cut + "…"
         fields["title"] = title
         return True
+
+
+def _section(values: Sequence[object]) -> str | None:
+    """The kind a lone heading row names ("RISKS", "Open Actions"), if it is one."""
+    filled = [v for v in values if not is_blank(v)]
+    if len(filled) != 1 or not isinstance(filled[0], str) or len(filled[0]) > 40:
+        return None
+    words = [w for w in normalise(filled[0]).split(" ") if w not in _SECTION_FILLER]
+    if len(words) != 1 or len(words[0]) < 4:
+        return None
+    return KIND_WORDS.get(words[0])
+
+
+_SECTION_FILLER = frozenset({"open", "closed", "current", "active", "log", "register", "list"})
 
 
 def _money(value: object) -> float | None:
