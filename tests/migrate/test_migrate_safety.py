@@ -170,3 +170,19 @@ def test_report_json_lists_tables_columns_and_rows(tmp_path: Path, reg: Register
     assert {"header": "Owner", "column": "C", "field": "owner"} in table["columns"]
     assert table["skipped"] == [{"sheet": "Risks", "row": 5, "reason": "exact duplicate of row 2"}]
     assert data["items"] == {"added": 3, "updated": 0, "unchanged": 0}
+
+
+def test_a_re_import_that_changes_a_closed_item_names_its_row(
+    tmp_path: Path, reg: Register
+) -> None:
+    rows = [HEADER, ["R1", "Vendor late", "Ana", "Closed", "", ""], V1[2]]
+    import_file(xlsx(tmp_path / "v1.xlsx", {"Risks": rows}), reg)
+    rows[1] = ["R1", "Vendor very late", "Ana", "Closed", "", ""]
+    rows[2] = ["R2", "Budget cut by half", "Ben", "Open", "", ""]
+    newer = xlsx(tmp_path / "v2.xlsx", {"Risks": rows})
+    with pytest.raises(ImportRejected, match="closed") as caught:
+        import_file(newer, reg)
+    assert (caught.value.sheet, caught.value.row) == ("Risks", 2)
+    report = import_file(newer, reg, keep_valid=True)
+    assert [(n.row, "closed" in n.reason) for n in report.rejected] == [(2, True)]
+    assert [i.title for i in reg.items()] == ["Vendor late", "Budget cut by half"]

@@ -188,7 +188,7 @@ def import_file(
             )
             error.report = report  # type: ignore[attr-defined]  # carried for callers
             raise error
-        _write(items, sources, rows, register, report, name, dry_run, tick)
+        _write(items, sources, rows, register, report, name, dry_run, tick, keep_valid)
     finally:
         if paused:
             gc.enable()
@@ -954,6 +954,7 @@ def _write(
     name: str,
     dry_run: bool,
     tick: Progress,
+    keep_valid: bool = False,
 ) -> None:
     tick("writing", 0, len(items))
     before = {item.ref: item.version for item in items if item.ref is not None}
@@ -966,9 +967,32 @@ def _write(
     channel = register.channel
     register.channel = "import"
     try:
-        stored = register.upsert_many(items, reason=f"imported from {name}", sources=sources)
-    except ImmutableItemError as exc:
-        raise ImportRejected(name, f"{exc}; reopen it before importing a change to it") from None
+        while True:
+            try:
+                stored = register.upsert_many(
+                    items, reason=f"imported from {name}", sources=sources
+                )
+                break
+            except ImmutableItemError as exc:
+                # A closed item (or accepted decision) the new file changes: that row is
+                # rejected; with keep_valid the others are written without it.
+                ref = str(exc).split(" ", 1)[0]
+                index = next((i for i, item in enumerate(items) if item.ref == ref), None)
+                if index is None:
+                    raise ImportRejected(name, str(exc)) from None
+                draft = drafts[index]
+                reason = f"{exc}; the file changes it"
+                if not keep_valid:
+                    raise ImportRejected(
+                        name,
+                        f"{reason} (or import the other rows with --keep-valid)",
+                        sheet=draft.sheet,
+                        row=draft.row,
+                    ) from None
+                draft.report.rejected.append(
+                    RowNote(sheet=draft.sheet, row=draft.row, reason=reason)
+                )
+                del items[index], sources[index], drafts[index]
     except RaidLogError as exc:
         if isinstance(exc, ImportRejected):
             raise
