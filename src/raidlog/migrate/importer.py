@@ -174,6 +174,7 @@ def import_file(
     gc.disable()  # the collector costs most of the object layer in bulk work
     try:
         drafts, entries = _drafts(book, register, rules, checked.path.stem, report, tick)
+        del book  # the sheets' cells are not needed any more: free them before the items
         report.mapping_toml = to_toml(entries)
         items, sources, rows = _items(drafts, register, report, name, checked.sha256)
         rejected = report.rejected
@@ -936,6 +937,8 @@ def _items(
         except (ValidationError, TypeError, ValueError) as exc:
             draft.report.rejected.append(RowNote(sheet=draft.sheet, row=draft.row, reason=str(exc)))
             continue
+        # The item holds the values now; a draft keeps only what duplicate checks compare.
+        draft.fields, draft.extra = {"title": item.title}, {}
         match = existing.get(draft.key)
         if match is not None:
             item = attrs.evolve(item, ref=match.ref, version=match.version)
