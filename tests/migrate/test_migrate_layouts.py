@@ -301,3 +301,10 @@ def test_section_headings_switch_the_kind(tmp_path: Path, reg: Register) -> None
         "section heading: the rows below are risk items",
         "section heading: the rows below are action items",
     ]
+
+
+def test_an_unlabelled_column_with_data_is_kept(tmp_path: Path, reg: Register) -> None:
+    rows = [[None, "Title", "Owner"], ["R1", "Vendor late", "Ana"], ["R2", "Budget cut", "Ben"]]
+    report = import_file(xlsx(tmp_path / "u.xlsx", {"Risks": rows}), reg)
+    assert [i.extra["Column A"] for i in reg.items()] == ["R1", "R2"]
+    assert report.tables[0].range == "A1:C3"

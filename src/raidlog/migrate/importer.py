@@ -236,6 +236,8 @@ def _drafts(
 
 
 class _TableBuilder:
+    """Maps one table's columns, then turns each of its rows into a draft item."""
+
     def __init__(
         self,
         table: Table,
@@ -251,7 +253,7 @@ class _TableBuilder:
         self.epoch = epoch
         self.rule = rule
         rows = table.sheet.rows
-        first, last = table.first_col, table.last_col
+        # Each column's data values, to decide once what the column holds.
         self.values: dict[int, list[object]] = {
             c.index: [
                 (rows[r][c.index] if c.index < len(rows[r]) else "")
@@ -285,7 +287,6 @@ class _TableBuilder:
         )
         report.tables.append(self.table_report)
         self._readers()
-        del first, last
 
     # which concept each column holds ------------------------------------------------------
     def _kinds(self) -> set[str]:

@@ -214,20 +214,20 @@ def find_tables(sheet: Sheet, *, header_row: int | None = None) -> tuple[list[Ta
 
 
 def _blocks(rows: Sequence[Sequence[object]], header: int, end: int) -> list[tuple[int, int]]:
-    """Column spans of the header row; a blank header cell with no data below splits them."""
-    row = rows[header]
+    """Column spans of the header row; a blank header cell splits them unless its column
+    holds data next to a headed column (an unlabelled column is still imported)."""
     width = max((len(rows[r]) for r in range(header, min(end, header + 40))), default=0)
+    headed = [not is_blank(_cell(rows, header, c)) for c in range(width)]
     used: list[bool] = []
     for c in range(width):
-        if not is_blank(_cell(rows, header, c)):
+        if headed[c]:
             used.append(True)
-        else:
-            below = any(
-                not is_blank(_cell(rows, r, c)) for r in range(header + 1, min(end, header + 30))
-            )
-            left = c > 0 and used[c - 1] if used else False
-            used.append(below and left)
-    del row
+            continue
+        below = any(
+            not is_blank(_cell(rows, r, c)) for r in range(header + 1, min(end, header + 30))
+        )
+        beside = (c > 0 and used[c - 1]) or (c + 1 < width and headed[c + 1])
+        used.append(below and beside)
     spans: list[tuple[int, int]] = []
     start = None
     for c, on in enumerate([*used, False]):
