@@ -308,3 +308,10 @@ def test_an_unlabelled_column_with_data_is_kept(tmp_path: Path, reg: Register) -
     report = import_file(xlsx(tmp_path / "u.xlsx", {"Risks": rows}), reg)
     assert [i.extra["Column A"] for i in reg.items()] == ["R1", "R2"]
     assert report.tables[0].range == "A1:C3"
+
+
+def test_csv_with_excels_sep_line(tmp_path: Path, reg: Register) -> None:
+    path = tmp_path / "sep.csv"
+    path.write_text("sep=;\r\nTitle;Owner\r\nVendor late, again;Ana\r\n", encoding="utf-8")
+    import_file(path, reg)
+    assert [(i.title, i.owner) for i in reg.items()] == [("Vendor late, again", "Ana")]

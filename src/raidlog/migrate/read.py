@@ -268,13 +268,18 @@ def _rag_colour(rgb: str | None) -> str | None:
 def _read_csv(path: Path, limits: Limits) -> dict[str, Any]:
     raw = path.read_bytes()
     text, encoding = _decode(raw)
+    declared = re.match(r"sep=(.)\r?\n", text[:8])
+    if declared is not None:  # Excel's "sep=;" first line names the delimiter
+        delimiter = declared.group(1)
+        text = text[declared.end() :]
     sample = text[: 64 * 1024]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        delimiter = dialect.delimiter
-    except csv.Error:
-        counts = {d: sample.count(d) for d in ",;\t|"}
-        delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
+    if declared is None:
+        try:
+            dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+            delimiter = dialect.delimiter
+        except csv.Error:
+            counts = {d: sample.count(d) for d in ",;\t|"}
+            delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     rows: list[list[object]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
     try:
