@@ -423,6 +423,9 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "alternatives considered",
     ),
     "decided_by": (
+        "made by",
+        "decision made by",
+        "decided",
         "decided by",
         "decision maker",
         "decision makers",
