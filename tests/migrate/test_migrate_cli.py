@@ -47,3 +47,15 @@ def test_sample_workbook_imports_as_documented(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["import", str(sample), "memory:"])
     assert "Risks row 13: exact duplicate of row 11" in result.output
     assert "Risks row 6: hint or instruction row" in result.output
+
+
+def test_the_docs_show_the_real_output_for_the_corpus_example(corpus: Path) -> None:
+    docs = Path(__file__).resolve().parents[2] / "docs" / "migrating.md"
+    command = "$ raidlog import prince2-risk-register.xlsx raid.db --as pmo\n"
+    page = docs.read_text(encoding="utf-8")
+    shown = page.split(command, 1)[1].split("```", 1)[0].rstrip("\n")
+    result = CliRunner().invoke(
+        main, ["import", str(corpus / "prince2-risk-register.xlsx"), "memory:", "--as", "pmo"]
+    )
+    assert result.exit_code == 0
+    assert result.stdout.rstrip("\n") == shown
