@@ -315,3 +315,32 @@ def test_csv_with_excels_sep_line(tmp_path: Path, reg: Register) -> None:
     path.write_text("sep=;\r\nTitle;Owner\r\nVendor late, again;Ana\r\n", encoding="utf-8")
     import_file(path, reg)
     assert [(i.title, i.owner) for i in reg.items()] == [("Vendor late, again", "Ana")]
+
+
+def test_legends_and_lookup_lists_are_not_registers(tmp_path: Path, reg: Register) -> None:
+    sheets = {
+        "Scoring": [
+            ["Likelihood", "Descriptor", "Description"],
+            [1, "Rare", "May occur only in exceptional circumstances"],
+            [2, "Unlikely", "Could occur at some time"],
+        ],
+        "Statuses": [["Status", "Description"], ["Open", "The risk is live"]],
+        "Sheet1": [["Ref", "Title", "Owner"], ["R1", "Vendor late", "Ana"]],
+    }
+    report = import_file(xlsx(tmp_path / "book.xlsx", sheets), reg)
+    assert titles(reg) == ["Vendor late"]
+    assert sum("legend or lookup list" in n for n in report.notes) == 2
+
+
+def test_a_summary_sheet_repeating_items_does_not_duplicate_them(
+    tmp_path: Path, reg: Register
+) -> None:
+    sheets = {
+        "Risks": [["Risk ID", "Title", "Owner"], ["R1", "Vendor late", "Ana"], ["R2", "Cut", "Bo"]],
+        "Top Risks": [["Title", "Owner"], ["Vendor late", "Ana"]],
+    }
+    report = import_file(xlsx(tmp_path / "book.xlsx", sheets), reg)
+    assert titles(reg) == ["Vendor late", "Cut"]
+    assert [n.reason for n in report.skipped] == [
+        "same item as Risks row 2 (same title, no other id)"
+    ]

@@ -33,6 +33,7 @@ from raidlog.migrate.tables import (
     decide_kind,
     find_kind_column,
     find_tables,
+    looks_like_register,
     row_problem,
 )
 from raidlog.migrate.values import (
@@ -222,7 +223,19 @@ def _drafts(
                 report.sheets_skipped.append(sheet.name)
                 entries.append({"sheet": sheet.name, "skip": True})
             continue
+        kept = [t for t in tables if rule is not None or looks_like_register(t, stem)]
         for table in tables:
+            if table not in kept:
+                report.notes.append(
+                    f"sheet {sheet.name!r} {table.range}: a legend or lookup list (no id, owner "
+                    "or date column, and no kind in the sheet's name), not imported; a mapping "
+                    "file can import it"
+                )
+        if not kept:
+            report.sheets_skipped.append(sheet.name)
+            entries.append({"sheet": sheet.name, "skip": True})
+            continue
+        for table in kept:
             builder = _TableBuilder(table, register, book.epoch, rule, stem, report)
             builder.table_report.notes.extend(notes)
             notes = []
@@ -898,7 +911,24 @@ def _items(
     sources: list[str] = []
     kept: list[_Draft] = []
     first_seen: dict[tuple[str, str, str], _Draft] = {}
+    by_title: dict[tuple[str, str], _Draft] = {}
     for draft in drafts:
+        title_key = (draft.kind, str(draft.fields.get("title", "")).casefold())
+        copy = by_title.get(title_key)
+        if copy is not None and copy.report is not draft.report and draft.key[1] == "row":
+            # The same item shown again by another table (a summary or pasted copy).
+            draft.report.skipped.append(
+                RowNote(
+                    sheet=draft.sheet,
+                    row=draft.row,
+                    reason=f"same item as {copy.sheet} row {copy.row} (same title, no other id)",
+                )
+            )
+            draft.report.flagged = [
+                n for n in draft.report.flagged if (n.sheet, n.row) != (draft.sheet, draft.row)
+            ]
+            continue
+        by_title.setdefault(title_key, draft)
         earlier = first_seen.get(draft.key)
         if earlier is not None:
             if (

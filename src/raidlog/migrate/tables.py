@@ -362,6 +362,47 @@ def sheet_kind_votes(name: str, weight: float) -> dict[str, float]:
     return votes
 
 
+#: Columns only a register has (a legend or lookup list has none of them).
+_REGISTER_KEYS = frozenset(
+    {
+        "ref",
+        "owner",
+        "raised_by",
+        "raised_on",
+        "due",
+        "closed_on",
+        "next_review",
+        "decided_by",
+        "decided_on",
+        "actionee",
+        "kind",
+    }
+)
+
+
+def looks_like_register(table: Table, file_stem: str) -> bool:
+    """A register table, not a scoring legend or a list of statuses with descriptions.
+
+    It has an id, owner or date column, or both probability and impact, or the sheet name,
+    the title block above it or the file name names a kind.
+    """
+    keys = {c.choices[0][0] for c in table.columns if c.choices}
+    if keys & _REGISTER_KEYS or {"probability", "impact"} <= keys:
+        return True
+    rows = table.sheet.rows
+    block = " ".join(
+        as_text(v)
+        for r in range(max(table.floor, table.header_rows[0] - 6), table.header_rows[0])
+        for v in rows[r]
+        if isinstance(v, str)
+    )
+    return bool(
+        sheet_kind_votes(table.sheet.name, 1.0)
+        or sheet_kind_votes(block[:500], 1.0)
+        or sheet_kind_votes(file_stem, 1.0)
+    )
+
+
 def decide_kind(table: Table, file_stem: str) -> None:
     """Set the table's kind (and reason) from sheet name, title block, columns and file name."""
     votes: dict[str, float] = {}
