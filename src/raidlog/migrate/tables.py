@@ -498,24 +498,29 @@ def row_problem(
     offset: int,
 ) -> str | None:
     """Why a data row is not an item (positions relative to the table), or ``None``."""
-    filled = [i for i, v in enumerate(values) if not is_blank(v)]
+    filled = [
+        i
+        for i, v in enumerate(values)
+        if not (v is None or v == "" or (type(v) is str and not v.strip()))
+    ]
     if not filled:
         return "blank"
-    texts = [as_text(values[i]) for i in filled]
-    first = texts[0]
+    first = as_text(values[filled[0]])
     if (
         _TOTAL.match(first)
         and len(filled) > 1
         and all(isinstance(values[i], int | float) for i in filled[1:])
     ):
         return "totals row"
-    hints = sum(1 for i in filled if _HINT_START.match(as_text(values[i])) is not None)
-    if hints and (hints * 2 >= len(filled) or (offset < 3 and hints >= 1 and len(filled) <= 3)):
-        return "hint or instruction row"
-    lowered = {t.casefold().strip() for t in texts}
-    if lowered & _EXAMPLE or any(
-        t.casefold().startswith(("example:", "example -", "e.g.", "eg:", "sample:")) for t in texts
-    ):
+    # Hints and example markers sit in the first cells; look further only when they do.
+    lead = [as_text(values[i]) for i in filled[:2]]
+    if any(_HINT_START.match(t) for t in lead):
+        hints = sum(1 for i in filled if _HINT_START.match(as_text(values[i])) is not None)
+        if hints * 2 >= len(filled) or (offset < 3 and len(filled) <= 3):
+            return "hint or instruction row"
+    if any(
+        t.casefold().startswith(("example:", "example -", "e.g.", "eg:", "sample:")) for t in lead
+    ) or any(type(v) is str and v.strip().casefold() in _EXAMPLE for v in values):
         return "example row"
     if _LEGEND.match(first) and len(filled) <= 3:
         return "legend or note row"
@@ -524,8 +529,7 @@ def row_problem(
         if content and all(i in formula_cols for i in content):
             return "holds only formulas (no content typed)"
         if not content:
-            ref = texts[0]
-            if len(ref) > 20 or " " in ref.strip():
+            if len(first) > 20 or " " in first:
                 return "legend or note row"
             return "numbered row with no content"
         return "no title or description"
