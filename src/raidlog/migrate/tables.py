@@ -114,7 +114,6 @@ class Table:
     kind: str = "risk"
     kind_reason: str = ""
     kind_column: Column | None = None
-    notes: list[str] = attrs.Factory(list)
     #: Where the table before this one on the sheet ends (its title block starts below).
     floor: int = 0
 
