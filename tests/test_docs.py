@@ -53,3 +53,11 @@ def test_every_docs_page_is_in_the_nav() -> None:
     for page in (ROOT / "docs").rglob("*.md"):
         relative = page.relative_to(ROOT / "docs").as_posix()
         assert relative in nav, f"{relative} is not in the mkdocs nav"
+
+
+def test_snippet_includes_point_at_files() -> None:
+    for page in (ROOT / "docs").rglob("*.md"):
+        text = page.read_text()
+        assert "--8 <" not in text, f"{page}: a formatter broke a snippet marker"
+        for target in re.findall(r'^--8<-- "([^"]+)"', text, flags=re.MULTILINE):
+            assert (ROOT / target).is_file(), f"{page} includes {target}, which does not exist"

@@ -30,7 +30,7 @@ __all__ = [
 
 #: Modules of the plugins raidlog ships; each ends with the same ``@hookimpl`` a third
 #: party writes.
-BUILTIN_PLUGINS: tuple[str, ...] = ("raidlog.backends.memory",)
+BUILTIN_PLUGINS: tuple[str, ...] = ("raidlog.backends.memory", "raidlog.backends.excel")
 
 
 def get_plugin_manager(

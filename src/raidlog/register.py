@@ -8,11 +8,12 @@ hash-chained events together. Nothing is ever written without its event.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import attrs
 import pluggy
@@ -1132,6 +1133,18 @@ class Register:
     def _store_profile(self, profile: Profile) -> None:
         payload = json.dumps(profile.source, sort_keys=True)
         self.backend.atomic(lambda txn: txn.set_meta("profile", payload))
+
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        """Group changes so the store writes once: ``with register.batch(): ...``.
+
+        Backends that save a whole file per change (the Excel workbook) save once when
+        the block ends, and nothing if it raises; for the others it changes nothing
+        (each change is still its own atomic write).
+        """
+        batch = getattr(self.backend, "batch", None)
+        if batch is None:
+            return contextlib.nullcontext()
+        return cast("contextlib.AbstractContextManager[None]", batch())
 
 
 def _sources(items: Sequence[Item], sources: Sequence[str | None] | None) -> Sequence[str | None]:

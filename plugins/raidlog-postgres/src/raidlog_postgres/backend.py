@@ -1,0 +1,621 @@
+"""The PostgreSQL backend: one register per schema, any number of writers.
+
+Every write transaction starts by locking the ``writer`` row of ``meta``
+(``SELECT ... FOR UPDATE``). Writers of one register therefore take turns, which is what
+the hash chain needs (a single head: two writers never both append event N + 1), and
+makes ref allocation from the ``counters`` table safe and gap-free. The version check
+(``UPDATE ... WHERE ref = %s AND version = %s``) still guards every update, so a stale
+copy raises :class:`~raidlog.errors.ConflictError` whatever the isolation level. A
+serialization failure (40001) or deadlock (40P01) runs the whole work function again,
+a bounded number of times with jittered back-off.
+
+Reads take a pooled connection in autocommit mode; ``items()`` and ``events()`` page
+through the table by key, so iterating a large register never pins a connection.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import TupleRow
+from psycopg_pool import ConnectionPool
+
+from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
+from raidlog.convert import Codec
+from raidlog.errors import BackendError, ConflictError, DuplicateRefError, RaidLogError
+from raidlog.model.events import ChainHead, Change, Event
+from raidlog.model.governance import Node
+from raidlog.model.items import Item
+from raidlog.model.values import Relation
+from raidlog.query import Query
+from raidlog_postgres.compile import ITEM_COLUMNS, order_clause, search_words, where_clause
+from raidlog_postgres.location import Options, PostgresLocation, parse_location, redact
+from raidlog_postgres.schema import ensure_schema
+
+__all__ = ["PostgresBackend"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+Conn = psycopg.Connection[TupleRow]
+
+#: SQLSTATEs after which the whole transaction is run again.
+RETRYABLE = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
+# Below this many rows a multi-row INSERT beats setting up a COPY.
+_COPY_FROM = 32
+_PAGE = 2000
+_EVENT_COLUMNS = (
+    "seq",
+    "ref",
+    "kind",
+    "action",
+    "version",
+    "actor",
+    "at",
+    "channel",
+    "changes",
+    "reason",
+    "source",
+    "prev_hash",
+    "hash",
+)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def _whole(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+@contextlib.contextmanager
+def _collector_paused(size: int) -> Iterator[None]:
+    """Pause the garbage collector around bulk row building (it dominates that cost)."""
+    if size < 1000 or not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
+class _Sql:
+    """The statements of one schema, composed once with safely quoted identifiers."""
+
+    def __init__(self, schema: str) -> None:
+        def table(name: str) -> sql.Identifier:
+            return sql.Identifier(schema, name)
+
+        def columns(names: Iterable[str]) -> sql.Composable:
+            return sql.SQL(", ").join(sql.Identifier(n) for n in names)
+
+        self.items = table("items")
+        self.links = table("links")
+        self.events = table("events")
+        self.entities = table("entities")
+        self.counters = table("counters")
+        self.meta = table("meta")
+        item_columns = (*ITEM_COLUMNS, "doc")
+        self.item_columns = columns(item_columns)
+        self.event_columns = columns(_EVENT_COLUMNS)
+        placeholders = sql.SQL(", ").join(
+            sql.SQL("%s::json") if name == "doc" else sql.Placeholder() for name in item_columns
+        )
+        self.item_values = sql.SQL("({})").format(placeholders)
+        self.insert_item = sql.SQL("INSERT INTO {} ({}) VALUES ").format(
+            self.items, self.item_columns
+        )
+        self.update_item = sql.SQL(
+            "UPDATE {} SET ({}) = ROW({}) WHERE ref = %s AND version = %s"
+        ).format(
+            self.items,
+            columns(item_columns[1:]),
+            sql.SQL(", ").join(
+                sql.SQL("%s::json") if n == "doc" else sql.Placeholder() for n in item_columns[1:]
+            ),
+        )
+        self.copy_items = sql.SQL("COPY {} ({}) FROM STDIN").format(self.items, self.item_columns)
+        self.copy_links = sql.SQL("COPY {} (source, position, relation, target) FROM STDIN").format(
+            self.links
+        )
+        self.copy_events = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            self.events, self.event_columns
+        )
+        self.lock_writer = sql.SQL("SELECT value FROM {} WHERE key = 'writer' FOR UPDATE").format(
+            self.meta
+        )
+        self.select_events = sql.SQL("SELECT {} FROM {}").format(self.event_columns, self.events)
+
+
+class _PostgresTransaction(Transaction):
+    """One write transaction, holding the register's writer lock."""
+
+    def __init__(self, backend: PostgresBackend, conn: Conn) -> None:
+        self.backend = backend
+        self.conn = conn
+        self.q = backend._sql
+        self._head: ChainHead | None = None
+        self._counters: dict[str, int] = {}
+        self._changed: set[str] = set()
+
+    # reads ------------------------------------------------------------------------------
+    def get(self, ref: str) -> Item | None:
+        return self.backend._get(self.conn, ref)
+
+    def head(self) -> ChainHead:
+        if self._head is None:
+            self._head = self.backend._head(self.conn)
+        return self._head
+
+    # refs -------------------------------------------------------------------------------
+    def _counter(self, prefix: str) -> int:
+        # The writer lock is held from the start of the transaction, so no other writer
+        # can move the counter: it is read once and written back at commit.
+        if prefix not in self._counters:
+            row = self.conn.execute(
+                sql.SQL("SELECT value FROM {} WHERE prefix = %s").format(self.q.counters),
+                [prefix],
+            ).fetchone()
+            self._counters[prefix] = int(row[0]) if row else 0
+        return self._counters[prefix]
+
+    def allocate(self, prefix: str) -> int:
+        number = self._counter(prefix) + 1
+        self._counters[prefix] = number
+        self._changed.add(prefix)
+        return number
+
+    def reserve(self, prefix: str, number: int) -> None:
+        if number > self._counter(prefix):
+            self._counters[prefix] = number
+            self._changed.add(prefix)
+
+    def flush(self) -> None:
+        """Write the counters this transaction moved (before commit)."""
+        if not self._changed:
+            return
+        with self.conn.cursor() as cur:
+            cur.executemany(
+                sql.SQL(
+                    "INSERT INTO {t} (prefix, value) VALUES (%s, %s) ON CONFLICT (prefix) "
+                    "DO UPDATE SET value = GREATEST({t}.value, EXCLUDED.value)"
+                ).format(t=self.q.counters),
+                [(prefix, self._counters[prefix]) for prefix in sorted(self._changed)],
+            )
+
+    # items ------------------------------------------------------------------------------
+    def put(self, writes: Sequence[tuple[Item, int]]) -> None:
+        refs = [item.ref for item, _ in writes]
+        if None in refs:
+            raise BackendError("items are stored with their ref; allocate one first")
+        if len(set(refs)) != len(refs):
+            # The same ref twice in one call: apply each write in turn, like the reference.
+            for write in writes:
+                self.put([write])
+            return
+        inserts = [item for item, expected in writes if expected == 0]
+        if inserts:
+            self._insert(inserts)
+        updates = [(item, expected) for item, expected in writes if expected != 0]
+        for item, expected in updates:
+            self._update(item, expected)
+        if updates:
+            self.conn.execute(
+                sql.SQL("DELETE FROM {} WHERE source = ANY(%s::text[])").format(self.q.links),
+                [[item.ref for item, _ in updates]],
+            )
+            self._write_links([item for item, _ in updates])
+
+    def _insert(self, items: list[Item]) -> None:
+        taken = self.conn.execute(
+            sql.SQL("SELECT ref FROM {} WHERE ref = ANY(%s::text[]) ORDER BY ref LIMIT 1").format(
+                self.q.items
+            ),
+            [[item.ref for item in items]],
+        ).fetchone()
+        if taken is not None:
+            raise DuplicateRefError(str(taken[0]))
+        with _collector_paused(len(items)):
+            rows = [self.backend._item_row(item) for item in items]
+        self._write_rows(self.q.copy_items, self.q.insert_item, self.q.item_values, rows)
+        self._write_links(items)
+
+    def _update(self, item: Item, expected: int) -> None:
+        row = self.backend._item_row(item)
+        cur = self.conn.execute(self.q.update_item, [*row[1:], row[0], expected])
+        if cur.rowcount != 1:
+            current = self.get(item.ref or "")
+            raise ConflictError(item.ref or "", expected, current)
+
+    def _write_links(self, items: Iterable[Item]) -> None:
+        rows = [
+            (item.ref, position, link.relation.value, link.target)
+            for item in items
+            for position, link in enumerate(item.links)
+        ]
+        values = sql.SQL("(%s, %s, %s, %s)")
+        insert = sql.SQL("INSERT INTO {} (source, position, relation, target) VALUES ").format(
+            self.q.links
+        )
+        self._write_rows(self.q.copy_links, insert, values, rows)
+
+    def _write_rows(
+        self,
+        copy: sql.Composed,
+        insert: sql.Composable,
+        values: sql.Composable,
+        rows: Sequence[Sequence[Any]],
+    ) -> None:
+        if not rows:
+            return
+        with self.conn.cursor() as cur:
+            if len(rows) >= _COPY_FROM:
+                with cur.copy(copy) as out:
+                    for row in rows:
+                        out.write_row(row)
+            else:
+                statement = sql.Composed([insert, sql.SQL(", ").join([values] * len(rows))])
+                cur.execute(statement, [value for row in rows for value in row])
+
+    # events -----------------------------------------------------------------------------
+    def append(self, events: Sequence[Event]) -> None:
+        if not events:
+            return
+        head = self.head()
+        for event in events:
+            if event.seq != head.seq + 1 or event.prev_hash != head.hash:
+                raise BackendError(
+                    f"event {event.seq} does not continue the chain at {head.seq}: events "
+                    "must be sealed inside the write transaction, after its head()"
+                )
+            head = ChainHead(event.seq, event.hash)
+        with _collector_paused(len(events)):
+            rows = [self.backend._event_row(event) for event in events]
+        values = sql.SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s::json, %s, %s, %s, %s)")
+        insert = sql.SQL("INSERT INTO {} ({}) VALUES ").format(self.q.events, self.q.event_columns)
+        self._write_rows(self.q.copy_events, insert, values, rows)
+        self._head = head
+
+    # structure and metadata ---------------------------------------------------------------
+    def get_entity(self, entity: type[Entity], name: str) -> Entity | None:
+        row = self.conn.execute(
+            sql.SQL("SELECT doc FROM {} WHERE entity = %s AND name = %s").format(self.q.entities),
+            [_entity_name(entity), name],
+        ).fetchone()
+        return None if row is None else self.backend.codec.entity_from_dict(row[0])
+
+    def put_entity(self, entity: Entity, expected_version: int) -> None:
+        kind = _entity_name(type(entity))
+        doc = _dumps(self.backend.codec.entity_to_dict(entity))
+        if expected_version == 0:
+            cur = self.conn.execute(
+                sql.SQL(
+                    "INSERT INTO {} (entity, name, version, doc) VALUES (%s, %s, %s, %s::json) "
+                    "ON CONFLICT (entity, name) DO NOTHING"
+                ).format(self.q.entities),
+                [kind, entity.name, entity.version, doc],
+            )
+        else:
+            cur = self.conn.execute(
+                sql.SQL(
+                    "UPDATE {} SET version = %s, doc = %s::json "
+                    "WHERE entity = %s AND name = %s AND version = %s"
+                ).format(self.q.entities),
+                [entity.version, doc, kind, entity.name, expected_version],
+            )
+        if cur.rowcount != 1:
+            raise ConflictError(f"{kind}:{entity.name}", expected_version, None)
+
+    def set_meta(self, key: str, value: str) -> None:
+        if key in ("writer", "schema_version", "format"):
+            raise BackendError(f"meta key {key!r} belongs to the postgres backend itself")
+        self.conn.execute(
+            sql.SQL(
+                "INSERT INTO {} (key, value) VALUES (%s, %s) "
+                "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value"
+            ).format(self.q.meta),
+            [key, value],
+        )
+
+
+class _BrokenConnection(BackendError):
+    """The pooled connection was found dead."""
+
+
+def _entity_name(cls: type[Entity]) -> str:
+    return "node" if issubclass(cls, Node) else "body"
+
+
+class PostgresBackend(Backend):
+    """A register in a PostgreSQL schema: ``postgresql://user@host/db?schema=name``."""
+
+    name: ClassVar[str] = "postgres"
+    schemes: ClassVar[tuple[str, ...]] = ("postgresql", "postgres")
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        persistent=True,
+        concurrent_threads=True,
+        concurrent_processes=True,
+        full_text_search=True,
+        query_pushdown=True,
+    )
+
+    def __init__(
+        self,
+        location: str,
+        codec: Codec,
+        *,
+        target: PostgresLocation,
+        options: Options,
+        pool: ConnectionPool[Conn],
+    ) -> None:
+        super().__init__(location, codec)
+        self.target = target
+        self.options = options
+        self.schema = target.schema
+        self._pool = pool
+        self._sql = _Sql(target.schema)
+        self._closed = False
+        self._close_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, location: str, *, codec: Codec, options: Mapping[str, Any]) -> PostgresBackend:
+        """Connect, create or migrate the schema, and start a connection pool.
+
+        Raises :class:`~raidlog.errors.BackendError` when the server cannot be reached,
+        :class:`~raidlog.errors.SchemaVersionError` for a schema from a newer release.
+        """
+        target = parse_location(location)
+        settings = Options.from_mapping(options)
+        server_options = f"{target.server_options} {settings.server_settings()}".strip()
+        kwargs: dict[str, Any] = {
+            "autocommit": True,
+            "options": server_options,
+            "application_name": "raidlog",
+            "connect_timeout": max(1, round(settings.connect_timeout)),
+        }
+        try:
+            with psycopg.connect(target.conninfo, **kwargs) as conn:
+                ensure_schema(conn, target.schema)
+        except psycopg.Error as exc:
+            raise BackendError(
+                f"cannot open the PostgreSQL register at {redact(location)}: {exc}".strip()
+            ) from exc
+        pool: ConnectionPool[Conn] = ConnectionPool(
+            target.conninfo,
+            kwargs=kwargs,
+            min_size=1,
+            max_size=settings.pool_size,
+            open=True,
+            name=f"raidlog:{target.schema}",
+            timeout=settings.statement_timeout,
+        )
+        return cls(location, codec, target=target, options=settings, pool=pool)
+
+    # connections ----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def _connection(self) -> Iterator[Conn]:
+        if self._closed:
+            raise BackendError(f"{redact(self.location)} is closed; open the register again")
+        conn: Conn | None = None
+        try:
+            with self._pool.connection() as conn:
+                yield conn
+        except RaidLogError:
+            raise
+        except psycopg.errors.QueryCanceled as exc:
+            raise BackendError(
+                f"a statement ran longer than {self.options.statement_timeout} s and was "
+                f"cancelled; raise the statement_timeout option if this is expected: {exc}"
+            ) from exc
+        except psycopg.Error as exc:
+            if conn is not None and conn.broken:
+                raise _BrokenConnection(
+                    f"the connection to {redact(self.location)} was lost: {exc}"
+                ) from exc
+            raise BackendError(f"PostgreSQL failed on {redact(self.location)}: {exc}") from exc
+
+    def _read(self, read: Callable[[Conn], R]) -> R:
+        """Run ``read`` on a pooled connection. Connections are not pinged before use (a
+        round trip per call); one that died while idle in the pool (server restart,
+        network) fails its first statement, and a read is safe to run once more."""
+        try:
+            with self._connection() as conn:
+                return read(conn)
+        except _BrokenConnection:
+            with self._connection() as conn:
+                return read(conn)
+
+    # writes ---------------------------------------------------------------------------
+    def atomic(self, work: Callable[[Transaction], T]) -> T:
+        attempts = self.options.retries
+        for attempt in range(1, attempts + 1):
+            locked = False
+            try:
+                with self._connection() as conn, conn.transaction():
+                    conn.execute(self._sql.lock_writer)
+                    locked = True
+                    txn = _PostgresTransaction(self, conn)
+                    result = work(txn)
+                    txn.flush()
+                return result
+            except _BrokenConnection:
+                # Dead before the lock: nothing ran, so running again is safe. Once the
+                # work ran, the outcome of a lost connection is for the caller to check.
+                if locked or attempt == attempts:
+                    raise
+            except BackendError as exc:
+                if not isinstance(exc.__cause__, RETRYABLE):
+                    raise
+                if attempt == attempts:
+                    raise BackendError(
+                        f"gave up after {attempts} attempts, each ended by "
+                        f"{type(exc.__cause__).__name__}; retry later or raise the "
+                        f"retries option: {exc.__cause__}"
+                    ) from exc.__cause__
+                # Jittered exponential back-off, so colliding writers spread out.
+                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+        raise AssertionError("unreachable: the loop returns or raises")
+
+    # reads ------------------------------------------------------------------------------
+    def _item_row(self, item: Item) -> tuple[Any, ...]:
+        doc = self.codec.item_to_dict(item)
+        return (
+            item.ref,
+            item.kind,
+            item.version,
+            item.title,
+            item.status,
+            item.priority,
+            None if item.rag is None else item.rag.value,
+            item.owner,
+            item.body,
+            item.node,
+            item.due,
+            item.next_review,
+            item.raised_on,
+            item.closed_on,
+            _whole(getattr(item, "score", None)),
+            _whole(getattr(item, "inherent_score", None)),
+            _whole(getattr(item, "residual_score", None)),
+            getattr(item, "cost_exposure", None),
+            item.created_at,
+            item.updated_at,
+            list(item.escalated_to),
+            list(item.objectives),
+            list(item.tags),
+            search_words(item.title, item.description),
+            _dumps(doc),
+        )
+
+    def _event_row(self, event: Event) -> tuple[Any, ...]:
+        return (
+            event.seq,
+            event.ref,
+            event.kind,
+            event.action,
+            event.version,
+            event.actor,
+            event.at,
+            event.channel,
+            _dumps([[c.field, c.old, c.new] for c in event.changes]),
+            event.reason,
+            event.source,
+            event.prev_hash,
+            event.hash,
+        )
+
+    def _event(self, row: Sequence[Any]) -> Event:
+        values = dict(zip(_EVENT_COLUMNS, row, strict=True))
+        changes = values.pop("changes")
+        return Event(
+            **values,
+            changes=tuple(Change(field=f, old=old, new=new) for f, old, new in changes),
+        )
+
+    def _get(self, conn: Conn, ref: str) -> Item | None:
+        row = conn.execute(
+            sql.SQL("SELECT doc FROM {} WHERE ref = %s").format(self._sql.items), [ref]
+        ).fetchone()
+        return None if row is None else self.codec.item_from_dict(row[0])
+
+    def _head(self, conn: Conn) -> ChainHead:
+        row = conn.execute(
+            sql.SQL("SELECT seq, hash FROM {} ORDER BY seq DESC LIMIT 1").format(self._sql.events)
+        ).fetchone()
+        return ChainHead() if row is None else ChainHead(int(row[0]), str(row[1]))
+
+    def _rows(self, statement: sql.Composed, params: Sequence[Any] = ()) -> list[TupleRow]:
+        return self._read(lambda conn: conn.execute(statement, params).fetchall())
+
+    def get(self, ref: str) -> Item | None:
+        return self._read(lambda conn: self._get(conn, ref))
+
+    def head(self) -> ChainHead:
+        return self._read(self._head)
+
+    def items(self, kinds: Iterable[str] | None = None) -> Iterator[Item]:
+        wanted = None if kinds is None else list(kinds)
+        page = sql.SQL(
+            "SELECT ref, doc FROM {} WHERE ref > %s "
+            "AND (%s::text[] IS NULL OR kind = ANY(%s::text[])) ORDER BY ref LIMIT %s"
+        ).format(self._sql.items)
+        after = ""
+        while True:
+            rows = self._rows(page, [after, wanted, wanted, _PAGE])
+            yield from (self.codec.item_from_dict(doc) for _, doc in rows)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
+
+    def events(self, *, ref: str | None = None, after: int = 0) -> Iterator[Event]:
+        page = sql.SQL(
+            "{} WHERE seq > %s AND (%s::text IS NULL OR ref = %s) ORDER BY seq LIMIT %s"
+        ).format(self._sql.select_events)
+        while True:
+            rows = self._rows(page, [after, ref, ref, _PAGE])
+            yield from (self._event(row) for row in rows)
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
+
+    def entities(self) -> list[Entity]:
+        rows = self._rows(
+            sql.SQL("SELECT doc FROM {} ORDER BY entity, name").format(self._sql.entities)
+        )
+        return [self.codec.entity_from_dict(doc) for (doc,) in rows]
+
+    def get_meta(self, key: str) -> str | None:
+        rows = self._rows(
+            sql.SQL("SELECT value FROM {} WHERE key = %s").format(self._sql.meta), [key]
+        )
+        return str(rows[0][0]) if rows else None
+
+    def query(self, query: Query) -> list[Item]:
+        """Answer ``query`` in SQL (equal to :func:`raidlog.query.evaluate`)."""
+        where, params = where_clause(query)
+        statement = sql.SQL("SELECT doc FROM {} WHERE {} ORDER BY {}").format(
+            self._sql.items, where, order_clause(query)
+        )
+        if query.limit is not None:
+            statement = sql.SQL("{} LIMIT %s").format(statement)
+            params.append(query.limit)
+        if query.offset:
+            statement = sql.SQL("{} OFFSET %s").format(statement)
+            params.append(query.offset)
+        return [self.codec.item_from_dict(doc) for (doc,) in self._rows(statement, params)]
+
+    def count(self, query: Query) -> int:
+        """How many items match the filters of ``query``, counted by the server."""
+        where, params = where_clause(query)
+        statement = sql.SQL("SELECT count(*) FROM {} WHERE {}").format(self._sql.items, where)
+        return int(self._rows(statement, params)[0][0])
+
+    def links_to(self, ref: str) -> list[tuple[str, Relation]]:
+        rows = self._rows(
+            sql.SQL(
+                "SELECT source, relation FROM {} WHERE target = %s ORDER BY source, position"
+            ).format(self._sql.links),
+            [ref],
+        )
+        return [(str(source), Relation(relation)) for source, relation in rows]
+
+    def close(self) -> None:
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._pool.close()
+
+    def __repr__(self) -> str:
+        return f"<PostgresBackend {redact(self.location)!r} schema={self.schema!r}>"

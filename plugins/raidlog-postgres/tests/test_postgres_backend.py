@@ -1,0 +1,433 @@
+"""What the PostgreSQL backend guarantees beyond the conformance suite."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+from urllib.parse import quote
+
+import attrs
+import psycopg
+import pytest
+from psycopg import sql
+from raidlog_postgres import SCHEMA_VERSION
+from raidlog_postgres import schema as schema_module
+from raidlog_postgres.backend import PostgresBackend
+from raidlog_postgres.compile import order_clause, where_clause
+
+import raidlog
+from raidlog.backends.base import Transaction
+from raidlog.errors import BackendError, ConflictError, DuplicateRefError, SchemaVersionError
+from raidlog.model.items import Action, Decision, Item, Risk
+from raidlog.plugins import get_plugin_manager, plugin_versions
+from raidlog.query import Query, evaluate
+
+Raw = psycopg.Connection[tuple[object, ...]]
+
+
+def _open(location: str, **options: Any) -> raidlog.Register:
+    return raidlog.open(location, actor="tester", options=options)
+
+
+def _backend(reg: raidlog.Register) -> PostgresBackend:
+    assert isinstance(reg.backend, PostgresBackend)
+    return reg.backend
+
+
+def _table(schema: str, name: str) -> sql.Identifier:
+    return sql.Identifier(schema, name)
+
+
+def _conn(txn: Transaction) -> psycopg.Connection[Any]:
+    """The connection of the backend's own transaction (to provoke server errors)."""
+    conn: psycopg.Connection[Any] = txn.conn  # type: ignore[attr-defined]  # PostgresTransaction
+    return conn
+
+
+# the server ------------------------------------------------------------------------------
+Check = Callable[[str | None], str]
+
+
+def test_without_a_server_tests_skip_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch, require_server: Check
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="RAIDLOG_TEST_POSTGRES_URL"):
+        require_server("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_without_a_server_ci_fails(monkeypatch: pytest.MonkeyPatch, require_server: Check) -> None:
+    monkeypatch.setenv("CI", "true")
+    with pytest.raises(pytest.fail.Exception, match="RAIDLOG_TEST_POSTGRES_URL"):
+        require_server("postgresql://nobody@127.0.0.1:1/none")
+
+
+def test_an_unreachable_server_is_a_backend_error_without_the_password() -> None:
+    with pytest.raises(BackendError, match="cannot open") as caught:
+        _open("postgresql://ana:s3cret@127.0.0.1:1/none?schema=x", connect_timeout=1)
+    assert "s3cret" not in str(caught.value)
+
+
+def test_the_plugin_is_listed_with_its_version() -> None:
+    assert "raidlog-postgres 0.1.0" in plugin_versions(get_plugin_manager()).values()
+
+
+# schema ----------------------------------------------------------------------------------
+def test_a_new_register_creates_its_schema_with_the_current_version(
+    location: str, schema: str, raw: Raw
+) -> None:
+    with _open(location) as reg:
+        assert reg.capabilities.concurrent_processes
+    rows = raw.execute(sql.SQL("SELECT key, value FROM {}").format(_table(schema, "meta")))
+    meta = {str(key): str(value) for key, value in rows.fetchall()}
+    assert meta["schema_version"] == str(SCHEMA_VERSION)
+    assert meta["format"] == "raidlog"
+
+
+def test_a_register_from_a_newer_release_is_refused(location: str, schema: str, raw: Raw) -> None:
+    _open(location).close()
+    raw.execute(
+        sql.SQL("UPDATE {} SET value = '99' WHERE key = 'schema_version'").format(
+            _table(schema, "meta")
+        )
+    )
+    with pytest.raises(SchemaVersionError, match="upgrade raidlog-postgres"):
+        _open(location)
+
+
+def test_a_schema_holding_other_tables_is_refused(location: str, schema: str, raw: Raw) -> None:
+    raw.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    raw.execute(sql.SQL("CREATE TABLE {} (id int)").format(_table(schema, "payroll")))
+    with pytest.raises(SchemaVersionError, match="not a raidlog register"):
+        _open(location)
+
+
+def test_an_older_schema_is_migrated_in_order(
+    location: str, schema: str, raw: Raw, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with _open(location) as reg:
+        risk = reg.add(Risk(title="kept"))
+    monkeypatch.setattr(schema_module, "SCHEMA_VERSION", SCHEMA_VERSION + 1)
+    monkeypatch.setitem(
+        schema_module.MIGRATIONS,
+        SCHEMA_VERSION,
+        ("ALTER TABLE {s}.items ADD COLUMN migrated boolean NOT NULL DEFAULT true",),
+    )
+    with _open(location) as reg:
+        assert reg.get(risk.ref or "") == risk
+    version = raw.execute(
+        sql.SQL("SELECT value FROM {} WHERE key = 'schema_version'").format(_table(schema, "meta"))
+    ).fetchone()
+    assert version == (str(SCHEMA_VERSION + 1),)
+    assert raw.execute(
+        sql.SQL("SELECT migrated FROM {}").format(_table(schema, "items"))
+    ).fetchone()
+
+
+def test_processes_opening_one_new_register_at_once_create_it_once(location: str) -> None:
+    errors: list[BaseException] = []
+
+    def open_it() -> None:
+        try:
+            _open(location).close()
+        except BaseException as exc:  # reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_sessions_carry_the_timeouts(location: str) -> None:
+    with _open(location, statement_timeout=7, idle_in_transaction_timeout=9) as reg:
+        backend = _backend(reg)
+        with backend._connection() as conn:
+            row = conn.execute(
+                "SELECT current_setting('statement_timeout'), "
+                "current_setting('idle_in_transaction_session_timeout'), "
+                "current_setting('TimeZone')"
+            ).fetchone()
+    assert row == ("7s", "9s", "UTC")
+
+
+def test_a_statement_over_the_timeout_is_a_clear_error(location: str) -> None:
+    with _open(location, statement_timeout=0.2) as reg:
+        backend = _backend(reg)
+
+        def slow(txn: Transaction) -> None:
+            _conn(txn).execute("SELECT pg_sleep(2)")
+
+        with pytest.raises(BackendError, match="statement_timeout option"):
+            backend.atomic(slow)
+
+
+# history cannot be rewritten, even from psql ------------------------------------------------
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE {events} SET actor = 'mallory'",
+        "DELETE FROM {events}",
+        "TRUNCATE {events}",
+        "DELETE FROM {items}",
+        "TRUNCATE {items} CASCADE",
+        "UPDATE {items} SET title = 'quietly changed' WHERE kind = 'decision'",
+        "UPDATE {items} SET doc = '{{}}' WHERE kind = 'decision'",
+    ],
+)
+def test_triggers_refuse_rewriting_history_from_raw_sql(
+    location: str, schema: str, raw: Raw, statement: str
+) -> None:
+    with _open(location) as reg:
+        reg.transition(reg.add(Decision(title="Go with vendor A")), "accepted")
+        events = list(reg.events())
+    query = sql.SQL(statement).format(
+        events=_table(schema, "events"), items=_table(schema, "items")
+    )
+    with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match=r"refused|accepted"):
+        raw.execute(query)
+    with _open(location) as reg:
+        assert list(reg.events()) == events
+        assert reg.verify().ok
+
+
+def test_an_accepted_decision_still_moves_through_its_lifecycle(location: str) -> None:
+    with _open(location) as reg:
+        decision = reg.transition(reg.add(Decision(title="Go")), "accepted")
+        reg.supersede(decision, Decision(title="Go, but later"))
+        assert reg.get(decision.ref or "").status == "superseded"
+        assert reg.verify().ok
+
+
+# injection -------------------------------------------------------------------------------
+HOSTILE = "x'); DROP TABLE items; -- \\ $$ %s {s} \" & | ! :*"
+
+
+def test_values_are_parameters_never_sql(location: str) -> None:
+    with _open(location) as reg:
+        risk = reg.add(Risk(title=HOSTILE, description=HOSTILE, owner=HOSTILE, tags=(HOSTILE,)))
+        assert reg.get(risk.ref or "") == risk
+        assert reg.query(owner=HOSTILE, tags=HOSTILE, text=HOSTILE) == [risk]
+        assert reg.query(text="drop' OR 1=1 --") == []
+        assert reg.count(owner="' OR ''='") == 0
+        assert len(reg) == 1
+
+
+def test_schema_names_are_identifiers_never_sql(server_url: str, raw: Raw) -> None:
+    hostile = 'raidlog_test_"; DROP SCHEMA public; --'
+    location = f"{server_url}?schema={quote(hostile)}"
+    try:
+        with _open(location) as reg:
+            reg.add(Risk(title="in a strangely named schema"))
+            assert _backend(reg).schema == hostile
+        found = raw.execute("SELECT 1 FROM pg_namespace WHERE nspname = %s", [hostile]).fetchone()
+        assert found == (1,)
+        assert raw.execute("SELECT 1 FROM pg_namespace WHERE nspname = 'public'").fetchone()
+    finally:
+        raw.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(hostile)))
+
+
+# transactions ------------------------------------------------------------------------------
+def _failing(sqlstate: str, times: int, calls: list[int]) -> Any:
+    """A work function whose first ``times`` runs end in a server error ``sqlstate``."""
+
+    def work(txn: Transaction) -> str:
+        calls.append(1)
+        txn.put([(Risk(title=f"attempt {len(calls)}", ref=f"R-{len(calls):04d}", version=1), 0)])
+        if len(calls) <= times:
+            _conn(txn).execute(
+                sql.SQL("DO $$ BEGIN RAISE EXCEPTION 'provoked' USING ERRCODE = {}; END $$").format(
+                    sql.Literal(sqlstate)
+                )
+            )
+        return "done"
+
+    return work
+
+
+@pytest.mark.parametrize("sqlstate", ["40001", "40P01"])
+def test_serialization_failures_and_deadlocks_rerun_the_whole_transaction(
+    location: str, sqlstate: str
+) -> None:
+    calls: list[int] = []
+    with _open(location) as reg:
+        assert reg.backend.atomic(_failing(sqlstate, 2, calls)) == "done"
+        assert len(calls) == 3
+        # The two failed attempts left nothing behind: only the third one's item.
+        assert [i.title for i in reg.items()] == ["attempt 3"]
+
+
+def test_retries_are_bounded(location: str) -> None:
+    calls: list[int] = []
+    with _open(location, retries=3) as reg:
+        with pytest.raises(BackendError, match="gave up after 3 attempts"):
+            reg.backend.atomic(_failing("40001", 99, calls))
+        assert len(calls) == 3
+        assert list(reg.items()) == []
+
+
+def test_other_server_errors_are_not_retried(location: str) -> None:
+    calls: list[int] = []
+    with _open(location) as reg:
+        with pytest.raises(BackendError, match="provoked"):
+            reg.backend.atomic(_failing("22000", 99, calls))
+        assert len(calls) == 1
+
+
+def test_a_real_deadlock_is_retried(location: str, schema: str, server_url: str) -> None:
+    """A psql session and a raidlog write lock two rows in opposite orders. PostgreSQL
+    aborts the raidlog transaction (it waited first) with 40P01; it runs again once
+    the other session has finished, and commits."""
+    with _open(location) as reg:
+        reg.add(Risk(title="makes the R counter row"))
+        counters, meta = _table(schema, "counters"), _table(schema, "meta")
+        lock_counter = sql.SQL("SELECT 1 FROM {} WHERE prefix = 'R' FOR UPDATE").format(counters)
+        pids: list[int] = []
+        errors: list[BaseException] = []
+        writer_locked = threading.Event()
+
+        def other_session() -> None:
+            try:
+                with psycopg.connect(server_url) as conn, conn.transaction():
+                    conn.execute(lock_counter)
+                    writer_locked.set()
+                    with psycopg.connect(server_url, autocommit=True) as watch:
+                        while not pids or watch.execute(
+                            "SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
+                            [pids[0]],
+                        ).fetchone() != ("Lock",):
+                            threading.Event().wait(0.02)
+                    conn.execute(
+                        sql.SQL("SELECT 1 FROM {} WHERE key = 'writer' FOR UPDATE").format(meta)
+                    )
+            except BaseException as exc:  # reported by the assertion below
+                errors.append(exc)
+
+        attempts: list[int] = []
+
+        def work(txn: Transaction) -> None:
+            attempts.append(1)
+            conn = _conn(txn)
+            if len(attempts) == 1:
+                thread.start()
+                writer_locked.wait(10)
+                pids.append(conn.info.backend_pid)
+            conn.execute(lock_counter)
+            txn.put([(Risk(title="after the deadlock", ref="R-0002", version=1), 0)])
+
+        thread = threading.Thread(target=other_session)
+        reg.backend.atomic(work)
+        thread.join(10)
+        assert errors == []
+        assert len(attempts) == 2
+        assert reg.get("R-0002") is not None
+
+
+def test_the_store_refuses_stale_versions_and_taken_refs(location: str) -> None:
+    with _open(location) as reg:
+        risk = reg.add(Risk(title="x"))
+        newer = reg.update(risk, title="y")
+        with pytest.raises(ConflictError) as caught:
+            reg.backend.atomic(lambda txn: txn.put([(attrs.evolve(risk, title="z"), 1)]))
+        assert caught.value.current == newer
+        with pytest.raises(DuplicateRefError):
+            reg.backend.atomic(lambda txn: txn.put([(attrs.evolve(risk, version=1), 0)]))
+        missing = Risk(title="never stored", ref="R-0999", version=2)
+        with pytest.raises(ConflictError):
+            reg.backend.atomic(lambda txn: txn.put([(missing, 1)]))
+        assert reg.get(risk.ref or "") == newer
+
+
+def test_bulk_writes_go_through_copy_and_stay_all_or_nothing(location: str) -> None:
+    with _open(location) as reg:
+        reg.add(Action(title="first", ref="A-0500"))
+        batch = [Action(title=f"bulk {n}") for n in range(300)]
+        added = reg.add_many(batch)
+        assert [a.ref for a in added[:2]] == ["A-0501", "A-0502"]
+        clash = [*(Action(title=f"more {n}", ref=f"A-{900 + n}") for n in range(50))]
+        clash.append(Action(title="taken", ref="A-0500"))
+        with pytest.raises(DuplicateRefError, match="A-0500"):
+            reg.add_many(clash)
+        assert len(reg) == 301
+        assert len(list(reg.events())) == 301
+        assert reg.verify().ok
+
+
+# queries -----------------------------------------------------------------------------------
+def _stored(item: Item, ref: str) -> Item:
+    return attrs.evolve(item, ref=ref, version=1)
+
+
+def test_sql_null_semantics_match_the_reference_evaluator(location: str) -> None:
+    """Items without status, body, score or words pass and fail filters exactly as in
+    :func:`raidlog.query.evaluate`, whatever SQL's three-valued logic would suggest."""
+    long_word = "é" * 150 + "x"  # stored as a digest: longer than a lexeme may be
+    items: list[Item] = [
+        _stored(Risk(title="Café budget", probability=2, impact=3, score=6), "R-0001"),
+        _stored(Risk(title="no status"), "R-0002"),
+        _stored(Action(title=f"Naïve {long_word}", status="done", body="PMO"), "A-0001"),
+        _stored(Action(title="!!!", escalated_to=("PMO",), due=date(2026, 1, 1)), "A-0002"),
+    ]
+    queries = [
+        Query(exclude=[("risk", "open"), ("action", "done")]),
+        Query(body="PMO"),
+        Query(min_score=1, order_by=["-score"]),
+        Query(text="CAFE"),
+        Query(text=f"naive {long_word.upper()}"),
+        Query(text="!!!"),
+        Query(text="   "),
+        Query(statuses=["done"], due_before=date(2027, 1, 1)),
+        Query(order_by=["status", "-due", "title"], limit=3, offset=1),
+        Query(kinds=[]),
+    ]
+    with _open(location) as reg:
+        reg.backend.atomic(lambda txn: txn.put([(item, 0) for item in items]))
+        for query in queries:
+            assert reg.backend.query(query) == evaluate(query, items), query
+            expected = len(evaluate(attrs.evolve(query, limit=None, offset=0), items))
+            assert reg.backend.count(query) == expected, query
+
+
+BODY_VIEW = Query(body="PMO", order_by=["-score"], limit=50)
+OVERDUE = Query(kinds=["action"], nodes=["programme"], due_before=date(2026, 6, 1))
+
+
+@pytest.mark.parametrize(
+    ("query", "indexes"),
+    [
+        (Query(text="supplier"), ["items_search"]),
+        (BODY_VIEW, ["items_body_score", "items_escalated_to"]),
+        (OVERDUE, []),
+    ],
+)
+def test_dashboard_queries_can_use_their_indexes(
+    location: str, schema: str, raw: Raw, query: Query, indexes: list[str]
+) -> None:
+    with _open(location):
+        pass
+    where, params = where_clause(query)
+    statement = sql.SQL("EXPLAIN SELECT doc FROM {} WHERE {} ORDER BY {}").format(
+        _table(schema, "items"), where, order_clause(query)
+    )
+    raw.execute("SET enable_seqscan = off")  # an empty table would be scanned otherwise
+    plan = " ".join(str(row[0]) for row in raw.execute(statement, params))
+    assert "Seq Scan" not in plan
+    for index in indexes:
+        assert index in plan
+
+
+def test_a_connection_killed_while_idle_in_the_pool_is_replaced(location: str, raw: Raw) -> None:
+    with _open(location, pool_size=1) as reg:
+        risk = reg.add(Risk(title="before the restart"))
+        with _backend(reg)._connection() as conn:
+            pid = conn.info.backend_pid
+        raw.execute("SELECT pg_terminate_backend(%s)", [pid])
+        assert reg.get(risk.ref or "") == risk  # a read runs again on a new connection
+        with _backend(reg)._connection() as conn:
+            pid = conn.info.backend_pid
+        raw.execute("SELECT pg_terminate_backend(%s)", [pid])
+        assert reg.add(Risk(title="after the restart")).ref == "R-0002"  # nothing had run

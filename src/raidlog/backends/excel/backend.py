@@ -1,0 +1,410 @@
+"""The ``*.xlsx`` backend: the workbook itself is the store.
+
+The register is read into memory when opened (python-calamine) and written back
+whole, with openpyxl, once per :meth:`ExcelBackend.atomic` call or once per
+:meth:`ExcelBackend.batch` block. Every write holds the inter-process lock, first
+checks that the file is still the one this process read (re-reading it when another
+raidlog process wrote it since, refusing with
+:class:`~raidlog.backends.excel.safety.WorkbookChangedError` when a person edited it),
+runs the transaction against that state, and saves atomically.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import json
+import os
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+import attrs
+
+from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
+from raidlog.convert import ENTITY_CLASSES, Codec
+from raidlog.errors import BackendError, ConflictError, DuplicateRefError
+from raidlog.hookspecs import hookimpl
+from raidlog.model.events import ChainHead, Event, seal
+from raidlog.model.items import Item
+from raidlog.model.profile import Profile
+
+from .external import reconcile
+from .safety import (
+    UnsafeWorkbookError,
+    WorkbookChangedError,
+    atomic_write,
+    file_digest,
+    locked,
+    preflight,
+    unsafe_parts,
+)
+from .workbook import Snapshot, check_written, read_workbook, render
+
+__all__ = ["ExcelBackend"]
+
+T = TypeVar("T")
+_EntityKey = tuple[type[Entity], str]
+
+
+@attrs.frozen
+class _State:
+    """One consistent version of the register, as held in memory."""
+
+    items: dict[str, Item]
+    events: list[Event]
+    entities: dict[_EntityKey, Entity]
+    counters: dict[str, int]
+    meta: dict[str, str]
+
+    @classmethod
+    def of(cls, snapshot: Snapshot) -> _State:
+        return cls(
+            dict(snapshot.items),
+            list(snapshot.events),
+            dict(snapshot.entities),
+            dict(snapshot.counters),
+            dict(snapshot.meta),
+        )
+
+
+class _ExcelTransaction(Transaction):
+    """Stages writes over a state; :meth:`applied` gives the state after them."""
+
+    def __init__(self, state: _State) -> None:
+        self.state = state
+        self.items: dict[str, Item] = {}
+        self.events: list[Event] = []
+        self.entities: dict[_EntityKey, Entity] = {}
+        self.counters: dict[str, int] = {}
+        self.meta: dict[str, str] = {}
+
+    def get(self, ref: str) -> Item | None:
+        return self.items.get(ref) or self.state.items.get(ref)
+
+    def head(self) -> ChainHead:
+        events = self.events or self.state.events
+        return ChainHead(events[-1].seq, events[-1].hash) if events else ChainHead()
+
+    def allocate(self, prefix: str) -> int:
+        number = self.counters.get(prefix, self.state.counters.get(prefix, 0)) + 1
+        self.counters[prefix] = number
+        return number
+
+    def reserve(self, prefix: str, number: int) -> None:
+        current = self.counters.get(prefix, self.state.counters.get(prefix, 0))
+        self.counters[prefix] = max(current, number)
+
+    def put(self, writes: Sequence[tuple[Item, int]]) -> None:
+        for item, expected in writes:
+            assert item.ref is not None, "items are stored with their ref"
+            stored = self.get(item.ref)
+            if expected == 0 and stored is not None:
+                raise DuplicateRefError(item.ref)
+            if expected != 0 and (stored is None or stored.version != expected):
+                raise ConflictError(item.ref, expected, stored)
+            self.items[item.ref] = item
+
+    def append(self, events: Sequence[Event]) -> None:
+        self.events.extend(events)
+
+    def get_entity(self, entity: type[Entity], name: str) -> Entity | None:
+        return self.entities.get((entity, name)) or self.state.entities.get((entity, name))
+
+    def put_entity(self, entity: Entity, expected_version: int) -> None:
+        stored = self.get_entity(type(entity), entity.name)
+        found = 0 if stored is None else stored.version
+        if found != expected_version:
+            raise ConflictError(
+                f"{type(entity).__name__.lower()}:{entity.name}", expected_version, None
+            )
+        self.entities[(type(entity), entity.name)] = entity
+
+    def set_meta(self, key: str, value: str) -> None:
+        if key.startswith("raidlog."):
+            raise ValueError(f"metadata keys starting with 'raidlog.' are reserved: {key!r}")
+        self.meta[key] = value
+
+    def changed(self) -> bool:
+        return bool(self.items or self.events or self.entities or self.counters or self.meta)
+
+    def applied(self) -> _State:
+        state = self.state
+        return _State(
+            {**state.items, **self.items},
+            [*state.events, *self.events],
+            {**state.entities, **self.entities},
+            {**state.counters, **self.counters},
+            {**state.meta, **self.meta},
+        )
+
+
+class ExcelBackend(Backend):
+    """A register stored in an Excel workbook (``raid.xlsx``).
+
+    Options: ``clock`` (a callable giving the time hand edits are recorded at; the
+    current UTC time by default).
+    """
+
+    name: ClassVar[str] = "excel"
+    suffixes: ClassVar[tuple[str, ...]] = (".xlsx", ".xlsm")
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        persistent=True, concurrent_threads=True, concurrent_processes=True
+    )
+
+    def __init__(self, location: str, codec: Codec, options: Mapping[str, Any]) -> None:
+        super().__init__(location, codec)
+        self.path = Path(location).expanduser().absolute()
+        self._lock = threading.RLock()
+        self._state = _State({}, [], {}, {}, {})
+        self._digest: str | None = None
+        self._signature: tuple[int, int, int] | None = None
+        # A file version a read found edited by hand: not re-read on every read.
+        self._refused: tuple[int, int, int] | None = None
+        self._batch_depth = 0
+        self._unsafe: str | None = None
+        self._clock: Callable[[], datetime] = options.get("clock") or (lambda: datetime.now(UTC))
+        self._closed = False
+
+    # opening ----------------------------------------------------------------------------
+    @classmethod
+    def open(cls, location: str, *, codec: Codec, options: Mapping[str, Any]) -> ExcelBackend:
+        """Open the workbook (or prepare a new one, written on the first change). Hand
+        edits made since raidlog last wrote it are checked and recorded as events;
+        raises :class:`~raidlog.backends.excel.external.HandEditError` when one is
+        invalid, leaving the file untouched."""
+        backend = cls(location, codec, options)
+        if not backend.path.parent.is_dir():
+            raise BackendError(f"the folder of {location} does not exist; create it first")
+        if backend.path.suffix.lower() == ".xlsm":
+            backend._unsafe = (
+                "it is a macro-enabled workbook (.xlsm): saving it with openpyxl would lose "
+                "its macros; keep the register in a .xlsx file"
+            )
+        backend._load(record=True)
+        return backend
+
+    def _signature_now(self) -> tuple[int, int, int] | None:
+        try:
+            stat = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+    def _load(self, *, record: bool) -> None:
+        """Read the file into memory (under the caller's thread lock)."""
+        signature = self._signature_now()
+        if signature is None:
+            self._state, self._digest, self._signature = _State({}, [], {}, {}, {}), None, None
+            return
+        preflight(self.path)
+        parts = unsafe_parts(self.path)
+        if parts and self._unsafe is None:
+            self._unsafe = (
+                f"it holds {', '.join(parts)}, which openpyxl would drop when saving; "
+                "remove them or keep them in another workbook"
+            )
+        digest = file_digest(self.path)
+        snapshot = read_workbook(self.path, self.codec, trust=False)
+        unknown = sorted(
+            {e.kind for e in snapshot.events} - set(self.codec.kinds) - set(ENTITY_CLASSES)
+        )
+        if unknown and self._unsafe is None:
+            # Their sheets would not be written back: the items would be lost.
+            self._unsafe = (
+                f"it holds items of kinds no installed plugin provides ({', '.join(unknown)}); "
+                "install the plugin that adds them"
+            )
+        if snapshot.edited_sheets():
+            if not record:
+                raise WorkbookChangedError(
+                    self.location, f"sheets edited: {', '.join(snapshot.edited_sheets())}"
+                )
+            self._take_hand_edits(snapshot, digest)
+            return
+        self._state, self._digest, self._signature = _State.of(snapshot), digest, signature
+
+    def _take_hand_edits(self, snapshot: Snapshot, digest: str | None) -> None:
+        profile_json = snapshot.meta.get("profile")
+        if profile_json is None:
+            raise BackendError(f"{self.location} has no profile in its _meta sheet")
+        profile = Profile.from_mapping(json.loads(profile_json))
+        result = reconcile(snapshot, self.codec, profile, self._now(), self.path.name)
+        events = seal(
+            result.drafts,
+            ChainHead(snapshot.events[-1].seq, snapshot.events[-1].hash)
+            if snapshot.events
+            else ChainHead(),
+        )
+        state = _State(
+            result.items,
+            [*snapshot.events, *events],
+            {(type(e), e.name): e for e in result.entities},
+            result.counters,
+            dict(snapshot.meta),
+        )
+        if self._unsafe is not None:
+            # Cannot write: serve the edited register as read, without recording it.
+            self._state, self._digest = state, digest
+            self._signature = self._signature_now()
+            return
+        with locked(self.path):
+            if file_digest(self.path) != digest:
+                raise WorkbookChangedError(self.location, "it changed while being read")
+            self._save(state)
+
+    def _now(self) -> datetime:
+        now = self._clock()
+        return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+
+    # writing ----------------------------------------------------------------------------
+    def _refuse_if_unsafe(self) -> None:
+        if self._unsafe is not None:
+            raise UnsafeWorkbookError(f"raidlog will not write {self.location}: {self._unsafe}")
+
+    def _catch_up(self) -> None:
+        """Under the file lock: make the in-memory state the file's current state."""
+        signature = self._signature_now()
+        if signature == self._signature:
+            return
+        if file_digest(self.path) == self._digest:
+            self._signature = signature
+            return
+        if signature is None:
+            # Writing now would start a new register holding only this change.
+            raise WorkbookChangedError(self.location, "it was deleted or moved")
+        # Another raidlog process saved since: read its state. A person's edit is refused.
+        self._load(record=False)
+        self._refuse_if_unsafe()
+
+    def _save(self, state: _State) -> None:
+        # Writing builds hundreds of thousands of short-lived cells and none cycles.
+        enabled = gc.isenabled()
+        gc.disable()
+        try:
+            self._write(state)
+        finally:
+            if enabled:
+                gc.enable()
+
+    def _write(self, state: _State) -> None:
+        rendering = render(
+            self.codec,
+            state.items,
+            state.events,
+            state.entities.values(),
+            state.counters,
+            state.meta,
+        )
+        digest = atomic_write(
+            self.path, rendering.write, lambda temporary: check_written(temporary, rendering)
+        )
+        self._state, self._digest = state, digest
+        self._signature = self._signature_now()
+
+    def atomic(self, work: Callable[[Transaction], T]) -> T:
+        """Run ``work`` against the current register and save the workbook once (or
+        at the end of the enclosing :meth:`batch`)."""
+        with self._lock:
+            self._refuse_if_unsafe()
+            if self._batch_depth:
+                txn = _ExcelTransaction(self._state)
+                result = work(txn)
+                if txn.changed():
+                    self._state = txn.applied()
+                return result
+            with locked(self.path):
+                self._catch_up()
+                txn = _ExcelTransaction(self._state)
+                result = work(txn)
+                if txn.changed():
+                    self._save(txn.applied())
+                return result
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group writes: every :meth:`atomic` call inside the block changes the
+        register in memory, and the workbook is saved once when the block ends. If the
+        block raises, nothing is saved and the register is as it was before it. Holds
+        the inter-process lock for the whole block."""
+        with self._lock:
+            if self._batch_depth:
+                self._batch_depth += 1
+                try:
+                    yield
+                finally:
+                    self._batch_depth -= 1
+                return
+            self._refuse_if_unsafe()
+            with locked(self.path):
+                self._catch_up()
+                before = self._state
+                self._batch_depth = 1
+                try:
+                    yield
+                except BaseException:
+                    self._state = before
+                    raise
+                finally:
+                    self._batch_depth = 0
+                if self._state is not before:
+                    after, self._state = self._state, before
+                    self._save(after)
+
+    # reading ----------------------------------------------------------------------------
+    def _current(self) -> _State:
+        """The state to read from: reloaded when another raidlog process saved."""
+        with self._lock:
+            signature = self._signature_now()
+            if (
+                not self._batch_depth
+                and signature is not None
+                and signature != self._signature
+                and signature != self._refused
+                and file_digest(self.path) != self._digest
+            ):
+                try:
+                    self._load(record=False)
+                except WorkbookChangedError:
+                    # A person's edit is not taken by a read (a read does not write);
+                    # the next write refuses it, and reopening records it.
+                    self._refused = signature
+            return self._state
+
+    def get(self, ref: str) -> Item | None:
+        return self._current().items.get(ref)
+
+    def items(self, kinds: Iterable[str] | None = None) -> Iterator[Item]:
+        wanted = None if kinds is None else set(kinds)
+        state = self._current()
+        chosen = sorted(
+            (i for i in state.items.values() if wanted is None or i.kind in wanted),
+            key=lambda i: i.ref or "",
+        )
+        return iter(chosen)
+
+    def events(self, *, ref: str | None = None, after: int = 0) -> Iterator[Event]:
+        events = self._current().events
+        return (e for e in events[after:] if ref is None or e.ref == ref)
+
+    def entities(self) -> list[Entity]:
+        return list(self._current().entities.values())
+
+    def get_meta(self, key: str) -> str | None:
+        return self._current().meta.get(key)
+
+    def head(self) -> ChainHead:
+        events = self._current().events
+        return ChainHead(events[-1].seq, events[-1].hash) if events else ChainHead()
+
+    def close(self) -> None:
+        """Nothing stays open between calls: the workbook is read and written whole."""
+        self._closed = True
+
+
+@hookimpl
+def register_backends() -> list[type[Backend]]:
+    """The built-in Excel workbook backend, registered like any plugin's."""
+    return [ExcelBackend]

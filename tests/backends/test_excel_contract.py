@@ -1,0 +1,12 @@
+"""The Excel workbook backend passes the conformance suite."""
+
+from pathlib import Path
+
+from raidlog.testing import BackendContract
+
+
+class TestExcelBackend(BackendContract):
+    processes = 4
+
+    def make_location(self, directory: Path) -> str:
+        return str(directory / "raid.xlsx")
