@@ -344,3 +344,23 @@ def test_a_summary_sheet_repeating_items_does_not_duplicate_them(
     assert [n.reason for n in report.skipped] == [
         "same item as Risks row 2 (same title, no other id)"
     ]
+
+
+def test_a_row_continuing_the_item_above_is_merged_into_it(tmp_path: Path, reg: Register) -> None:
+    rows = [
+        ["Ref", "Title", "Description", "Comments"],
+        ["R1", "Vendor late", "The vendor may", "first"],
+        [None, None, "slip by a month", "second"],
+        ["R2", "Budget cut", "Ten percent", None],
+        ["R3", "Key person", "May leave", None],
+    ]
+    report = import_file(xlsx(tmp_path / "c.xlsx", {"Risks": rows}), reg)
+    first = next(reg.items())
+    assert (first.description, first.extra["Comments"]) == (
+        "The vendor may\nslip by a month",
+        "first\nsecond",
+    )
+    assert len(reg) == 3
+    assert [n.reason for n in report.skipped] == [
+        "continues row 2: its text was added to that item"
+    ]

@@ -481,6 +481,19 @@ class _TableBuilder:
         ]
         ref_column = table.by_key("ref")
         ref_col = ref_column.index - first if ref_column is not None else None
+        # When (nearly) every row has an id, a row without one and without a title
+        # continues the item above it (text wrapped onto a second row).
+        title_column = table.by_key("title")
+        numbered = False
+        if ref_column is not None:
+            ids = self.values[ref_column.index]
+            filled_rows = sum(1 for v in ids if not is_blank(v))
+            # Without a title column a row lacking an id may be an item of its own: be strict.
+            share = 0.5 if title_column is not None else 0.8
+            numbered = filled_rows >= 3 and filled_rows >= share * sum(
+                1 for r in range(table.data_start, table.data_end) if any(rows[r])
+            )
+        last_row = -2
         formulas = sheet.formulas
         seen: dict[tuple[object, ...], int] = {}
         header_row = rows[table.header_rows[-1]]
@@ -520,6 +533,17 @@ class _TableBuilder:
                     )
                 )
                 continue
+            if (
+                numbered
+                and problem in (None, "no title or description")
+                and drafts
+                and last_row == r - 1
+                and is_blank(values[ref_col])  # type: ignore[index]  # numbered implies a ref column
+                and (title_column is None or is_blank(values[title_column.index - first]))
+            ):
+                self._continue(drafts[-1], r, values, keyed)
+                last_row = r
+                continue
             if problem is not None:
                 report.skipped.append(RowNote(sheet=sheet.name, row=r + 1, reason=problem))
                 continue
@@ -544,9 +568,36 @@ class _TableBuilder:
             draft = self._draft(r, values, keyed, formula_cols)
             if draft is not None:
                 drafts.append(draft)
+                last_row = r
         if r_hidden := len(sheet.hidden_rows & set(range(table.data_start, table.data_end))):
             self.notes.append(f"{r_hidden} hidden row(s) imported like the others")
         return drafts
+
+    def _continue(
+        self, draft: _Draft, r: int, values: Sequence[object], keyed: dict[int, Any]
+    ) -> None:
+        """Add a continuation row's text to the item above it, field by field."""
+        for position, value in enumerate(values):
+            if is_blank(value):
+                continue
+            column = keyed[position]
+            text = clean_text(value)[0]
+            target = attribute(draft.kind, column.key) if column.key is not None else None
+            if target in _LONG_TEXT or target == "title":
+                current = draft.fields.get(target)
+                draft.fields[target] = f"{current}\n{text}" if current else text
+            else:
+                current_extra = draft.extra.get(column.header)
+                draft.extra[column.header] = (
+                    f"{current_extra}\n{text}" if current_extra not in (None, "") else text
+                )
+        self.table_report.skipped.append(
+            RowNote(
+                sheet=self.table.sheet.name,
+                row=r + 1,
+                reason=f"continues row {draft.row}: its text was added to that item",
+            )
+        )
 
     def _flag(self, row: int, column: str, reason: str) -> None:
         self.table_report.flagged.append(
