@@ -186,3 +186,31 @@ def test_a_re_import_that_changes_a_closed_item_names_its_row(
     report = import_file(newer, reg, keep_valid=True)
     assert [(n.row, "closed" in n.reason) for n in report.rejected] == [(2, True)]
     assert [i.title for i in reg.items()] == ["Vendor late", "Budget cut by half"]
+
+
+def test_linked_item_cells_become_typed_links(tmp_path: Path, reg: Register) -> None:
+    sheets = {
+        "Actions": [
+            ["Action ID", "Action", "Related Risks"],
+            ["A1", "Call vendor", "R1"],
+            ["A2", "Check budget", "R2; R9"],
+        ],
+        "Risks": [
+            ["Risk ID", "Title", "Dependencies"],
+            ["R1", "Vendor late", ""],
+            ["R2", "Cut", "R1"],
+        ],
+    }
+    report = import_file(xlsx(tmp_path / "links.xlsx", sheets), reg)
+    by_source = {i.extra["source_ref"]: i for i in reg.items()}
+    assert [(str(link.relation), link.target) for link in by_source["A1"].links] == [
+        ("relates_to", by_source["R1"].ref)
+    ]
+    assert [(str(link.relation), link.target) for link in by_source["R2"].links] == [
+        ("depends_on", by_source["R1"].ref)
+    ]
+    assert by_source["A2"].extra["Related Risks"] == "R2; R9"  # the text is kept as well
+    assert [n.reason for n in report.flagged] == ["'R9' names no item: kept as text in extra"]
+    assert reg.verify().ok
+    again = import_file(xlsx(tmp_path / "links.xlsx", sheets), reg)
+    assert (again.added, again.updated) == (0, 0)

@@ -511,6 +511,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "validated_on": ("validated on", "date validated", "validation date"),
     "tags": ("tags", "labels", "keywords", "label"),
     "links": (
+        "dependencies",
+        "depends on",
+        "predecessors",
+        "mitigates",
+        "mitigates risk",
+        "resolves",
         "linked item",
         "linked items",
         "links",

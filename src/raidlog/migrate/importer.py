@@ -49,8 +49,8 @@ from raidlog.migrate.values import (
     read_status,
     read_vocabulary,
 )
-from raidlog.model.items import Item
-from raidlog.model.values import DESCRIPTION_MAX, TITLE_MAX, ExtraValue
+from raidlog.model.items import Item, Link
+from raidlog.model.values import DESCRIPTION_MAX, TITLE_MAX, ExtraValue, Relation
 from raidlog.plugins import kind_classes
 from raidlog.register import Register
 
@@ -126,6 +126,10 @@ class _Draft:
     row: int
     key: tuple[str, str, str]
     report: TableReport
+    #: (header, text) of linked-item cells, resolved to refs once every item is known.
+    links: list[tuple[str, str]] = attrs.Factory(list)
+    #: The item fields the file's columns give (a re-import replaces only these).
+    mapped: frozenset[str] = frozenset()
 
 
 def import_file(
@@ -285,6 +289,7 @@ class _TableBuilder:
         find_kind_column(table, table.data_start, table.data_end)
         self.notes: list[str] = []
         self._targets: dict[str, dict[int, str | None]] = {}
+        self._mapped: dict[str, frozenset[str]] = {}
         self.section: str | None = None
         self._statuses: dict[tuple[str, object], str | None] = {}
         self._check_values()
@@ -634,6 +639,7 @@ class _TableBuilder:
         extra: dict[str, ExtraValue] = {}
         source_ref: str | None = None
         raw_scores: dict[str, tuple[str, object]] = {}
+        link_cells: list[tuple[str, str]] = []
 
         def keep(header: str, value: object, reason: str | None) -> None:
             extra[header] = extra_value(value)
@@ -659,7 +665,11 @@ class _TableBuilder:
                 if isinstance(value, float) and abs(value) >= 2**53:
                     self._flag(r, header, "a long number id lost digits in the file itself")
                 continue
-            if key == "links" or target is None:
+            if key == "links":
+                keep(header, value, None)  # the text stays; typed links are added when resolved
+                link_cells.append((header, clean_text(value)[0]))
+                continue
+            if target is None:
                 keep(header, value, None)
                 continue
             if (
@@ -808,6 +818,10 @@ class _TableBuilder:
             row=r + 1,
             key=key,
             report=self.table_report,
+            links=link_cells,
+            mapped=self._mapped.setdefault(
+                kind, frozenset(t for t in targets.values() if t is not None)
+            ),
         )
 
     def _scores(
@@ -911,6 +925,30 @@ class _TableBuilder:
             title = cut + "…"
         fields["title"] = title
         return True
+
+
+_DERIVED = frozenset(
+    {"score", "inherent_score", "residual_score", "target_score", "rag", "rag_manual", "title"}
+)
+
+
+def _over(current: Item, new: Item, mapped: frozenset[str]) -> Item:
+    """``new`` as an update of ``current``: the file's columns replace their fields; fields
+    the file has no column for (a review date raidlog set, an edit made in raidlog) and
+    extra keys the file no longer has are kept."""
+    keep = {
+        f.name: getattr(current, f.name)
+        for f in attrs.fields(type(current))
+        if f.name not in mapped
+        and f.name not in _DERIVED
+        and f.name not in ("extra", "links", "ref", "version", "kind")
+        and not f.name.startswith(("created_", "updated_"))
+    }
+    extra = {**current.extra, **new.extra}
+    links = new.links or current.links
+    return attrs.evolve(
+        new, ref=current.ref, version=current.version, extra=extra, links=links, **keep
+    )
 
 
 def _section(values: Sequence[object]) -> str | None:
@@ -1023,11 +1061,122 @@ def _items(
         draft.fields, draft.extra = {"title": item.title}, {}
         match = existing.get(draft.key)
         if match is not None:
-            item = attrs.evolve(item, ref=match.ref, version=match.version)
+            item = _over(match, item, draft.mapped)
         items.append(item)
         sources.append(f"{name} sha256:{sha} sheet:{draft.sheet} row:{draft.row}")
         kept.append(draft)
+    _link(items, sources, kept, existing, register)
     return items, sources, kept
+
+
+_REF_NUMBER = re.compile(r"^(?P<prefix>[A-Z]+)-(?P<number>\d+)$")
+_TOKENS = re.compile(r"[,;\s/]+")
+
+
+def _relation(header: str) -> Relation:
+    words = header.casefold()
+    for stem, relation in (
+        ("depend", Relation.DEPENDS_ON),
+        ("mitigat", Relation.MITIGATES),
+        ("resolv", Relation.RESOLVES),
+    ):
+        if stem in words:
+            return relation
+    return Relation.RELATES_TO
+
+
+def _link(
+    items: list[Item],
+    sources: list[str],
+    drafts: list[_Draft],
+    existing: dict[tuple[str, str, str], Item],
+    register: Register,
+) -> None:
+    """Turn linked-item cells into typed links, in place.
+
+    New items get their refs here (the next free numbers), so links between rows of the
+    file can name them; items are then ordered so that every link target is written
+    before the item linking to it. A cell naming nothing known stays text only (flagged).
+    """
+    if not any(d.links for d in drafts):
+        return
+    numbers: dict[str, int] = {}
+    known: dict[str, str] = {}
+    for item in register.items():
+        assert item.ref is not None
+        match = _REF_NUMBER.match(item.ref)
+        if match is not None:
+            prefix = match.group("prefix")
+            numbers[prefix] = max(numbers.get(prefix, 0), int(match.group("number")))
+        known[item.ref.casefold()] = item.ref
+    for index, item in enumerate(items):
+        if item.ref is None:
+            prefix = item.ref_prefix
+            numbers[prefix] = numbers.get(prefix, 0) + 1
+            items[index] = attrs.evolve(item, ref=f"{prefix}-{numbers[prefix]:04d}")
+    for (_, how, value), item in existing.items():
+        if how == "ref":
+            known.setdefault(value.casefold(), str(item.ref))
+    for item, draft in zip(items, drafts, strict=True):
+        if draft.key[1] == "ref":
+            known[draft.key[2].casefold()] = str(item.ref)
+        known[str(item.ref).casefold()] = str(item.ref)
+    wanted: list[set[str]] = []
+    for index, draft in enumerate(drafts):
+        links: list[Link] = []
+        for header, text in draft.links:
+            relation = _relation(header)
+            for token in (t for t in _TOKENS.split(text) if t):
+                target = known.get(token.casefold())
+                if target is None or target == items[index].ref:
+                    draft.report.flagged.append(
+                        RowNote(
+                            sheet=draft.sheet,
+                            row=draft.row,
+                            column=header,
+                            reason=f"{token!r} names no item: kept as text in extra",
+                        )
+                    )
+                    continue
+                links.append(Link(relation=relation, target=target))
+        if links:
+            items[index] = attrs.evolve(items[index], links=tuple(links))
+        wanted.append({link.target for link in links})
+    # Write link targets first (Kahn's order, file order among equals); a cycle's links
+    # cannot all be written: the last of them stays text only.
+    position = {str(item.ref): index for index, item in enumerate(items)}
+    order: list[int] = []
+    placed: set[int] = set()
+    pending = list(range(len(items)))
+    while pending:
+        progressed = False
+        for index in list(pending):
+            needs = {position[t] for t in wanted[index] if t in position} - placed - {index}
+            if not needs:
+                order.append(index)
+                placed.add(index)
+                pending.remove(index)
+                progressed = True
+        if not progressed:
+            index = pending[0]
+            draft = drafts[index]
+            cut = tuple(
+                link
+                for link in items[index].links
+                if link.target not in position or position[link.target] in placed
+            )
+            draft.report.flagged.append(
+                RowNote(
+                    sheet=draft.sheet,
+                    row=draft.row,
+                    reason="links in a cycle with other rows: kept as text in extra",
+                )
+            )
+            items[index] = attrs.evolve(items[index], links=cut)
+            wanted[index] = {link.target for link in cut}
+    items[:] = [items[i] for i in order]
+    sources[:] = [sources[i] for i in order]
+    drafts[:] = [drafts[i] for i in order]
 
 
 def _write(
@@ -1042,9 +1191,10 @@ def _write(
     keep_valid: bool = False,
 ) -> None:
     tick("writing", 0, len(items))
-    before = {item.ref: item.version for item in items if item.ref is not None}
+    # Items matched to an earlier import carry the version read; new ones carry 0.
+    before = {item.ref: item.version for item in items if item.version}
     if dry_run:
-        report.added = sum(1 for i in items if i.ref is None)
+        report.added = sum(1 for i in items if not i.version)
         report.updated = len(items) - report.added
         for draft in drafts:
             draft.report.imported += 1

@@ -161,8 +161,12 @@ def _sniff_zip(file: Path, name: str, limits: Limits) -> tuple[str, int, list[st
             if any(n.startswith("xl/externalLinks/") for n in names):
                 notes.append("external links ignored: their cached values are imported as is")
             return fmt, total, notes
-    except zipfile.BadZipFile as exc:
-        raise ImportRejected(name, f"a damaged zip file ({exc})") from None
+    except ImportRejected:
+        raise
+    except Exception as exc:  # zipfile raises BadZipFile, NotImplementedError, zlib.error...
+        raise ImportRejected(
+            name, f"a damaged zip file ({type(exc).__name__}: {str(exc)[:200]})"
+        ) from None
 
 
 def _sniff_text(file: Path, name: str) -> str:
