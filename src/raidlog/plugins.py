@@ -30,7 +30,11 @@ __all__ = [
 
 #: Modules of the plugins raidlog ships; each ends with the same ``@hookimpl`` a third
 #: party writes.
-BUILTIN_PLUGINS: tuple[str, ...] = ("raidlog.backends.memory", "raidlog.backends.excel")
+BUILTIN_PLUGINS: tuple[str, ...] = (
+    "raidlog.backends.memory",
+    "raidlog.backends.sqlite",
+    "raidlog.backends.excel",
+)
 
 
 def get_plugin_manager(

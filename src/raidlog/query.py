@@ -84,9 +84,24 @@ def text_words(text: str) -> tuple[str, ...]:
 
     SQLite's FTS5 ``unicode61`` tokenizer and this function agree on letters and digits.
     """
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    lowered = text.lower()
+    if lowered.isascii():
+        # ASCII is its own NFKD form and has no combining marks: skip both steps.
+        return tuple(_WORD.findall(lowered))
+    plain = unicodedata.normalize("NFKD", lowered).translate(_NO_COMBINING)
     return tuple(_WORD.findall(plain))
+
+
+class _CombiningMarks(dict[int, int | None]):
+    """A ``str.translate`` table that drops combining marks, filled as characters appear."""
+
+    def __missing__(self, codepoint: int) -> int | None:
+        kept = None if unicodedata.combining(chr(codepoint)) else codepoint
+        self[codepoint] = kept
+        return kept
+
+
+_NO_COMBINING = _CombiningMarks()
 
 
 @attrs.frozen(kw_only=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar, cast
@@ -23,6 +24,7 @@ from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
 from raidlog.backends.memory import MemoryBackend
 from raidlog.convert import ENTITY_CLASSES, METADATA_FIELDS, Codec, JsonDict, entity_kind
 from raidlog.errors import (
+    BackendError,
     ConflictError,
     ImmutableItemError,
     InvalidTransitionError,
@@ -99,7 +101,6 @@ class _Write:
         self.drafts: list[EventDraft] = []
         self.staged: dict[str, Item] = {}
         self.entities: list[tuple[Entity, int]] = []
-        self._defaults: dict[type[Item], JsonDict] = {}
         self.sealed: list[Event] = []
 
     def current(self, ref: str) -> Item:
@@ -167,9 +168,7 @@ class _Write:
         if stored.next_review is None:
             stored = attrs.evolve(stored, next_review=review_date(reg, stored, self.now.date()))
         self._check_links(stored)
-        defaults = self._defaults.get(type(item))
-        if defaults is None:  # once per kind: building it per item doubled bulk-add time
-            defaults = self._defaults[type(item)] = reg.codec.content(type(item)(title="x"))
+        defaults = reg._defaults(type(item))
         changes = [
             Change(field=k, old=None, new=v)
             for k, v in reg.codec.content(stored).items()
@@ -286,6 +285,7 @@ class Register:
         self.read_only = read_only
         self._clock = clock or (lambda: datetime.now(UTC))
         self._source: str | None = None
+        self._default_content: dict[type[Item], JsonDict] = {}
 
     # life cycle ------------------------------------------------------------------------
     def __enter__(self) -> Register:
@@ -314,6 +314,14 @@ class Register:
     def _now(self) -> datetime:
         now = self._clock()
         return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+
+    def _defaults(self, cls: type[Item]) -> JsonDict:
+        """The content of a new ``cls`` with every field left at its default (the title
+        is a placeholder: callers always record the title)."""
+        found = self._default_content.get(cls)
+        if found is None:
+            found = self._default_content[cls] = self.codec.content(cls(title="-"))
+        return found
 
     def today(self) -> date:
         """Today's date in UTC (what "overdue" and "review due" compare with)."""
@@ -1145,6 +1153,20 @@ class Register:
         if batch is None:
             return contextlib.nullcontext()
         return cast("contextlib.AbstractContextManager[None]", batch())
+
+    def backup(self, path: str | os.PathLike[str]) -> None:
+        """Copy the register, consistent while others write, to a new file at ``path``.
+
+        Raises :class:`~raidlog.errors.BackendError` when the backend cannot back up
+        (use :meth:`copy_to` into a new register instead).
+        """
+        backup = getattr(self.backend, "backup", None)
+        if backup is None:
+            raise BackendError(
+                f"the {self.backend.name} backend has no backup; copy the register with "
+                "copy_to() into a new register instead"
+            )
+        backup(path)
 
 
 def _sources(items: Sequence[Item], sources: Sequence[str | None] | None) -> Sequence[str | None]:

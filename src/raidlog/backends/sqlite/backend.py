@@ -1,0 +1,670 @@
+"""The SQLite backend: the embedded default register.
+
+Each thread gets its own connection (all from :func:`~.connection.connect`), so
+readers in WAL mode never wait for a writer. Every write is one ``BEGIN IMMEDIATE``
+transaction: it takes the write lock before reading anything, so the version checks,
+ref allocation and event chain all see the latest commit of every other connection
+and process. ``work`` is run again from the start (a bounded number of times) when
+the lock stays busy beyond the busy timeout.
+"""
+
+from __future__ import annotations
+
+import gc
+import heapq
+import json
+import os
+import pathlib
+import random
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, TypeVar
+
+from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
+from raidlog.backends.sqlite import compile as qc
+from raidlog.backends.sqlite.connection import Settings, connect, is_busy, parse_location
+from raidlog.backends.sqlite.schema import (
+    OTHER_TABLE,
+    Column,
+    TableSpec,
+    ensure_schema,
+    entity_spec,
+    refuse_foreign,
+    table_for_kind,
+    table_specs,
+)
+from raidlog.convert import ENTITY_CLASSES, Codec, JsonDict, entity_kind
+from raidlog.errors import (
+    BackendError,
+    ConflictError,
+    DuplicateRefError,
+    ImmutableItemError,
+)
+from raidlog.hookspecs import hookimpl
+from raidlog.model.events import ChainHead, Event
+from raidlog.model.items import Item
+from raidlog.model.values import Relation
+from raidlog.query import Query, text_words
+
+__all__ = ["SQLiteBackend"]
+
+T = TypeVar("T")
+
+#: How many times ``atomic`` runs ``work`` when the write lock stays busy.
+MAX_ATTEMPTS = 8
+_BATCH = 2000
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _dumps(value: Any) -> str:
+    if not value and isinstance(value, list | dict):
+        return "[]" if isinstance(value, list) else "{}"
+    return _ENCODE(value)
+
+
+def _to_sql(column: Column, value: Any) -> Any:
+    if column.codec == "json":
+        return _dumps(value)
+    if column.codec == "bool":
+        return None if value is None else int(value)
+    return value
+
+
+def _from_sql(column: Column, value: Any) -> Any:
+    if value is None:
+        return None
+    if column.codec == "json":
+        return json.loads(value)
+    if column.codec == "bool":
+        return bool(value)
+    return value
+
+
+class _Tables:
+    """The item tables and the SQL text each needs, computed once per backend."""
+
+    def __init__(self) -> None:
+        self.specs = table_specs()
+        self.other = self.specs[OTHER_TABLE]
+        self.core = {c.name for c in self.other.columns} - {"kind", "fields"}
+        self.select: dict[str, str] = {}
+        self.names = {name: spec.names for name, spec in self.specs.items()}
+        self.insert: dict[str, str] = {}
+        self.update: dict[str, str] = {}
+        for name, spec in self.specs.items():
+            cols = ", ".join(spec.names)
+            self.select[name] = f"SELECT id, {cols} FROM {name} t"
+            marks = ", ".join("?" * (len(spec.columns) + 1))
+            self.insert[name] = f"INSERT INTO {name} (id, {cols}) VALUES ({marks})"
+            sets = ", ".join(f"{c} = ?" for c in spec.names)
+            self.update[name] = (
+                f"UPDATE {name} SET {sets} WHERE ref = ? AND version = ? RETURNING id"
+            )
+
+        self.builtin_kinds = {s.kind for s in self.specs.values() if s.kind is not None}
+        # Per table: positions of the JSON and boolean columns, for building rows fast.
+        self.json_at = {
+            n: [i for i, c in enumerate(s.columns) if c.codec == "json"]
+            for n, s in self.specs.items()
+        }
+        self.bool_at = {
+            n: [i for i, c in enumerate(s.columns) if c.codec == "bool"]
+            for n, s in self.specs.items()
+        }
+
+    def spec_for(self, kind: str) -> TableSpec:
+        return self.specs[table_for_kind(kind)]
+
+
+class SQLiteBackend(Backend):
+    """A register in one SQLite file: ``raid.db``, ``raid.sqlite``, ``sqlite:///path``."""
+
+    name: ClassVar[str] = "sqlite"
+    schemes: ClassVar[tuple[str, ...]] = ("sqlite",)
+    suffixes: ClassVar[tuple[str, ...]] = (".db", ".sqlite", ".sqlite3")
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        persistent=True,
+        concurrent_threads=True,
+        concurrent_processes=True,
+        full_text_search=True,
+        query_pushdown=True,
+    )
+
+    def __init__(self, location: str, codec: Codec, path: pathlib.Path, settings: Settings) -> None:
+        super().__init__(location, codec)
+        self.path = path
+        self.settings = settings
+        self._tables = _Tables()
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        # Each connection with the thread that uses it: a finished thread's connection
+        # is closed when a new one is made, so short-lived threads do not pile them up.
+        self._connections: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        self._closed = False
+
+    @classmethod
+    def open(cls, location: str, *, codec: Codec, options: Mapping[str, Any]) -> SQLiteBackend:
+        """Open or create the register file; reads only ``meta`` and the catalogue.
+
+        Raises :class:`~raidlog.errors.BackendError` for a file that is not a raidlog
+        register, :class:`~raidlog.errors.SchemaVersionError` for one written by a
+        newer release.
+        """
+        settings = Settings.from_options(options)
+        path = parse_location(location)
+        backend = cls(location, codec, path, settings)
+        try:
+            conn = backend._conn(inspect=refuse_foreign)
+            ensure_schema(conn, location)
+        except BaseException:
+            backend.close()
+            raise
+        return backend
+
+    # connections ------------------------------------------------------------------------
+    def _conn(
+        self, inspect: Callable[[sqlite3.Connection], None] | None = None
+    ) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if self._closed:
+            raise BackendError(f"{self.location} is closed; open the register again")
+        conn = connect(self.path, self.settings, inspect=inspect)
+        with self._lock:
+            finished = [c for t, c in self._connections if not t.is_alive()]
+            self._connections = [(t, c) for t, c in self._connections if t.is_alive()]
+            self._connections.append((threading.current_thread(), conn))
+        for old in finished:
+            old.close()
+        self._local.conn = conn
+        return conn
+
+    def open_connections(self) -> int:
+        """How many connections this backend holds open (one per live thread using it)."""
+        with self._lock:
+            return len(self._connections)
+
+    def close(self) -> None:
+        """Close every connection this backend opened (idempotent)."""
+        with self._lock:
+            self._closed = True
+            connections, self._connections = self._connections, []
+        for _, conn in connections:
+            conn.close()
+        self._local = threading.local()
+
+    # writes -----------------------------------------------------------------------------
+    def atomic(self, work: Callable[[Transaction], T]) -> T:
+        """Run ``work`` in one ``BEGIN IMMEDIATE`` transaction; retry it from the start
+        when the lock stays busy, at most :data:`MAX_ATTEMPTS` times."""
+        conn = self._conn()
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            # The collector is most of the cost of building many objects in bulk
+            # (see DESIGN.md); a write creates no cycles worth collecting mid-way.
+            collecting = gc.isenabled()
+            gc.disable()
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(_SQLiteTransaction(self, conn))
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                return result
+            except sqlite3.OperationalError as exc:
+                if is_busy(exc) and attempt < MAX_ATTEMPTS:
+                    time.sleep(random.uniform(0.01, 0.05) * attempt)  # jitter, not crypto
+                    continue
+                raise BackendError(f"{self.location}: the write failed: {exc}") from exc
+            except sqlite3.IntegrityError as exc:
+                if "immutable" in str(exc):
+                    raise ImmutableItemError(
+                        f"{self.location} refused the change: {exc}".replace("raidlog: ", "")
+                    ) from exc
+                raise BackendError(f"{self.location} refused the change: {exc}") from exc
+            finally:
+                if collecting:
+                    gc.enable()
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def backup(self, path: str | os.PathLike[str]) -> None:
+        """Copy the register to a new file at ``path`` with SQLite's online backup API,
+        consistent even while other connections write. Refuses to overwrite a file."""
+        target = pathlib.Path(path)
+        if target.exists() and target.stat().st_size > 0:
+            raise BackendError(f"{target} exists; back up to a new file")
+        try:
+            dest = sqlite3.connect(os.fspath(target))
+        except sqlite3.Error as exc:
+            raise BackendError(f"cannot create the backup {target}: {exc}") from exc
+        try:
+            self._conn().backup(dest)
+        except sqlite3.Error as exc:
+            raise BackendError(f"the backup to {target} failed: {exc}") from exc
+        finally:
+            dest.close()
+
+    # reads ------------------------------------------------------------------------------
+    def _item(self, spec: TableSpec, row: Sequence[Any]) -> Item:
+        data: JsonDict = {}
+        for column, value in zip(spec.columns, row[1:], strict=True):
+            data[column.name] = _from_sql(column, value)
+        if spec.kind is None:
+            data.update(data.pop("fields") or {})
+        else:
+            data["kind"] = spec.kind
+        return self.codec.item_from_dict(data)
+
+    def _get(self, conn: sqlite3.Connection, ref: str) -> Item | None:
+        found = conn.execute("SELECT kind FROM refs WHERE ref = ?", (ref,)).fetchone()
+        if found is None:
+            return None
+        spec = self._tables.spec_for(found[0])
+        row = conn.execute(self._tables.select[spec.name] + " WHERE ref = ?", (ref,)).fetchone()
+        return None if row is None else self._item(spec, row)
+
+    def get(self, ref: str) -> Item | None:
+        """The stored item with this ref, or ``None``."""
+        return self._get(self._conn(), ref)
+
+    def _rows(self, sql: str, params: Sequence[Any] = ()) -> Iterator[Any]:
+        cursor = self._conn().execute(sql, params)
+        try:
+            while batch := cursor.fetchmany(_BATCH):
+                yield from batch
+        finally:
+            cursor.close()
+
+    def _scan(self, spec: TableSpec, where: str = "", params: Sequence[Any] = ()) -> Iterator[Item]:
+        sql = self._tables.select[spec.name] + where + " ORDER BY t.ref"
+        return (self._item(spec, row) for row in self._rows(sql, params))
+
+    def items(self, kinds: Iterable[str] | None = None) -> Iterator[Item]:
+        """Every item (of these kinds) in ref order: each table in ref order, merged."""
+        wanted = None if kinds is None else set(kinds)
+        scans = []
+        for spec in self._tables.specs.values():
+            if wanted is None:
+                scans.append(self._scan(spec))
+            elif spec.kind is None:
+                others = sorted(wanted - self._tables.builtin_kinds)
+                if others:
+                    scans.append(
+                        self._scan(
+                            spec,
+                            " WHERE t.kind IN (SELECT value FROM json_each(?))",
+                            (json.dumps(others),),
+                        )
+                    )
+            elif spec.kind in wanted:
+                scans.append(self._scan(spec))
+        if len(scans) == 1:
+            return scans[0]
+        return heapq.merge(*scans, key=lambda item: item.ref or "")
+
+    def _event(self, row: Sequence[Any]) -> Event:
+        names = (
+            "seq",
+            "ref",
+            "kind",
+            "action",
+            "version",
+            "actor",
+            "at",
+            "channel",
+            "changes",
+            "reason",
+            "source",
+            "prev_hash",
+            "hash",
+        )
+        data = dict(zip(names, row, strict=True))
+        data["changes"] = json.loads(data["changes"])
+        return self.codec.event_from_dict(data)
+
+    def events(self, *, ref: str | None = None, after: int = 0) -> Iterator[Event]:
+        """Stored events in sequence order (of one ref; after a sequence number)."""
+        sql = (
+            "SELECT seq, ref, kind, action, version, actor, at, channel, changes, reason, "
+            "source, prev_hash, hash FROM events WHERE seq > ?"
+        )
+        params: tuple[Any, ...] = (after,)
+        if ref is not None:
+            sql += " AND ref = ?"
+            params += (ref,)
+        return (self._event(row) for row in self._rows(sql + " ORDER BY seq", params))
+
+    def _entity(self, entity: type[Entity], row: Sequence[Any]) -> Entity:
+        _, columns = entity_spec(entity)
+        data: JsonDict = {c.name: _from_sql(c, v) for c, v in zip(columns, row, strict=True)}
+        data["entity"] = entity_kind(entity)
+        return self.codec.entity_from_dict(data)
+
+    def _entities(self, conn: sqlite3.Connection, entity: type[Entity]) -> list[Entity]:
+        table, columns = entity_spec(entity)
+        sql = f"SELECT {', '.join(c.name for c in columns)} FROM {table} ORDER BY name"
+        return [self._entity(entity, row) for row in conn.execute(sql)]
+
+    def entities(self) -> list[Entity]:
+        """Every node, body and objective of the structure, each by name."""
+        conn = self._conn()
+        return [e for cls in ENTITY_CLASSES.values() for e in self._entities(conn, cls)]
+
+    def get_meta(self, key: str) -> str | None:
+        """A value of the ``meta`` table, or ``None``."""
+        row = self._conn().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def head(self) -> ChainHead:
+        """The last event's sequence number and hash, from the ``events`` primary key."""
+        return _head(self._conn())
+
+    # push-down --------------------------------------------------------------------------
+    def _order_exprs(self, spec: TableSpec, query: Query) -> dict[str, str]:
+        names = {k.lstrip("-") for k in query.order_by} | {"ref"}
+        return {name: qc.value_expr(spec, name) for name in names}
+
+    def query(self, query: Query) -> list[Item]:
+        """Answer ``query`` in SQL: filters, FTS5 text search, order, offset and limit."""
+        if query.limit == 0:
+            return []
+        limited = query.limit is not None
+        compiled = qc.compile_arms(query, list(self._tables.specs.values()), split_body=limited)
+        arms = compiled.arms
+        if not arms:
+            return []
+        if len(arms) == 1:
+            arm = arms[0]
+            limit, limit_params = qc.limit_clause(query)
+            order = qc.order_clause(query, self._order_exprs(arm.spec, query))
+            sql = (
+                f"{compiled.with_sql}{self._tables.select[arm.spec.name]} WHERE {arm.where} "
+                f"ORDER BY {order}{limit}"
+            )
+            args = (*compiled.with_params, *arm.params, *limit_params)
+            return [self._item(arm.spec, row) for row in self._rows(sql, args)]
+        numbered = list(enumerate(arms))
+        hits: list[tuple[int, int]] | None = None
+        if query.limit is not None:
+            wanted = query.offset + query.limit
+            first = query.order_by[0].lstrip("-")
+            present = [(n, a) for n, a in numbered if qc.value_expr(a.spec, first) != "NULL"]
+            if 0 < len(present) < len(numbered):
+                # Every row lacking the first order key sorts after every row that has it:
+                # when the tables that can have it fill the page, the others are not read.
+                top = self._hits(compiled, query, present, first, wanted, wanted, 0)
+                if len(top) == wanted:
+                    hits = top[query.offset :]
+            if hits is None:
+                hits = self._hits(
+                    compiled, query, numbered, None, wanted, query.limit, query.offset
+                )
+        else:
+            hits = self._hits(compiled, query, numbered, None, None, -1, query.offset)
+        by_arm: dict[int, list[int]] = {}
+        for number, ident in hits:
+            by_arm.setdefault(number, []).append(ident)
+        found: dict[tuple[str, int], Item] = {}
+        for number, idents in by_arm.items():
+            spec = arms[number].spec
+            sql = f"{self._tables.select[spec.name]} WHERE t.id IN (SELECT value FROM json_each(?))"
+            for row in self._rows(sql, (json.dumps(idents),)):
+                found[spec.name, row[0]] = self._item(spec, row)
+        return [found[arms[number].spec.name, ident] for number, ident in hits]
+
+    def _hits(
+        self,
+        compiled: qc.Compiled,
+        query: Query,
+        arms: Sequence[tuple[int, qc.Arm]],
+        not_null: str | None,
+        cap: int | None,
+        limit: int,
+        offset: int,
+    ) -> list[tuple[int, int]]:
+        """(arm number, id) of the matching rows of ``arms`` in query order.
+
+        ``not_null`` keeps only rows that have that order key; ``cap`` limits each
+        arm to its own first rows before the arms are merged.
+        """
+        keys = sorted({k.lstrip("-") for k in query.order_by} | {"ref"})
+        alias = {name: f"o_{name}" for name in keys}
+        known = frozenset() if not_null is None else frozenset({not_null})
+        selects: list[str] = []
+        params: list[Any] = list(compiled.with_params)
+        for number, arm in arms:
+            exprs = self._order_exprs(arm.spec, query)
+            cols = ", ".join(f"{exprs[k]} AS {alias[k]}" for k in keys)
+            where = arm.where
+            if not_null is not None:
+                where += f" AND {exprs[not_null]} IS NOT NULL"
+            select = (
+                f"SELECT {number} AS arm, t.id AS id, {cols} FROM {arm.spec.name} t WHERE {where}"
+            )
+            if cap is not None:
+                order = qc.order_clause(query, exprs, known)
+                select = f"SELECT * FROM ({select} ORDER BY {order} LIMIT {int(cap)})"
+            selects.append(select)
+            params.extend(arm.params)
+        sql = (
+            f"{compiled.with_sql}SELECT arm, id FROM ({' UNION ALL '.join(selects)}) "
+            f"ORDER BY {qc.order_clause(query, alias, known)} LIMIT ? OFFSET ?"
+        )
+        rows = self._conn().execute(sql, (*params, limit, offset)).fetchall()
+        return [(int(number), int(ident)) for number, ident in rows]
+
+    def count(self, query: Query) -> int:
+        """How many items match the filters of ``query``, counted in SQL."""
+        compiled = qc.compile_arms(query, list(self._tables.specs.values()))
+        if not compiled.arms:
+            return 0
+        parts = [f"(SELECT count(*) FROM {a.spec.name} t WHERE {a.where})" for a in compiled.arms]
+        params = [*compiled.with_params, *(p for a in compiled.arms for p in a.params)]
+        sql = f"{compiled.with_sql}SELECT {' + '.join(parts)}"
+        return int(self._conn().execute(sql, params).fetchone()[0])
+
+    def links_to(self, ref: str) -> list[tuple[str, Relation]]:
+        """Links pointing at ``ref``, from the ``links`` table's target index."""
+        rows = self._conn().execute(
+            "SELECT source, relation FROM links WHERE target = ? ORDER BY source, position",
+            (ref,),
+        )
+        return [(source, Relation(relation)) for source, relation in rows]
+
+
+def _head(conn: sqlite3.Connection) -> ChainHead:
+    row = conn.execute("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1").fetchone()
+    return ChainHead() if row is None else ChainHead(int(row[0]), str(row[1]))
+
+
+class _SQLiteTransaction(Transaction):
+    """The register under ``BEGIN IMMEDIATE``: every read sees this transaction's writes."""
+
+    def __init__(self, backend: SQLiteBackend, conn: sqlite3.Connection) -> None:
+        self.backend = backend
+        self.conn = conn
+        self.tables = backend._tables
+
+    def get(self, ref: str) -> Item | None:
+        return self.backend._get(self.conn, ref)
+
+    def head(self) -> ChainHead:
+        return _head(self.conn)
+
+    def allocate(self, prefix: str) -> int:
+        row = self.conn.execute(
+            "INSERT INTO counters (prefix, last) VALUES (?, 1) "
+            "ON CONFLICT (prefix) DO UPDATE SET last = last + 1 RETURNING last",
+            (prefix,),
+        ).fetchone()
+        return int(row[0])
+
+    def reserve(self, prefix: str, number: int) -> None:
+        self.conn.execute(
+            "INSERT INTO counters (prefix, last) VALUES (?, ?) "
+            "ON CONFLICT (prefix) DO UPDATE SET last = max(last, excluded.last)",
+            (prefix, number),
+        )
+
+    def _row(self, spec: TableSpec, ident: int, item: Item) -> list[Any]:
+        data = self.backend.codec.item_to_dict(item)
+        if spec.kind is None:
+            core = self.tables.core
+            fields = {k: v for k, v in data.items() if k not in core and k != "kind"}
+            data = {**{k: v for k, v in data.items() if k in core}, "kind": item.kind}
+            data["fields"] = fields
+        row: list[Any] = [ident, *map(data.get, self.tables.names[spec.name])]
+        for i in self.tables.json_at[spec.name]:
+            row[i + 1] = _dumps(row[i + 1])
+        for i in self.tables.bool_at[spec.name]:
+            if row[i + 1] is not None:
+                row[i + 1] = int(row[i + 1])
+        return row
+
+    def put(self, writes: Sequence[tuple[Item, int]]) -> None:
+        inserts = [item for item, expected in writes if expected == 0]
+        if inserts:
+            self._insert(inserts)
+        for item, expected in writes:
+            if expected != 0:
+                self._update(item, expected)
+
+    def _insert(self, items: Sequence[Item]) -> None:
+        conn = self.conn
+        start = conn.execute("SELECT coalesce(max(id), 0) FROM refs").fetchone()[0] + 1
+        refs = [(start + n, item.ref, item.kind) for n, item in enumerate(items)]
+        try:
+            conn.executemany("INSERT INTO refs (id, ref, kind) VALUES (?, ?, ?)", refs)
+        except sqlite3.IntegrityError:
+            raise DuplicateRefError(self._duplicate([str(i.ref) for i in items])) from None
+        rows: dict[str, list[list[Any]]] = {}
+        for (ident, _, _), item in zip(refs, items, strict=True):
+            spec = self.tables.spec_for(item.kind)
+            rows.setdefault(spec.name, []).append(self._row(spec, ident, item))
+        for name, batch in rows.items():
+            conn.executemany(self.tables.insert[name], batch)
+        self._side_tables([(ident, item) for (ident, _, _), item in zip(refs, items, strict=True)])
+
+    def _duplicate(self, refs: list[str]) -> str:
+        seen: set[str] = set()
+        for ref in refs:
+            if ref in seen:
+                return ref
+            seen.add(ref)
+        taken = self.conn.execute(
+            "SELECT ref FROM refs WHERE ref IN (SELECT value FROM json_each(?)) ORDER BY ref",
+            (json.dumps(refs),),
+        ).fetchone()
+        return str(taken[0]) if taken else refs[0]
+
+    def _side_tables(self, items: Sequence[tuple[int, Item]]) -> None:
+        """Rows of ``links``, ``escalations`` and ``item_fts`` for new item versions."""
+        links: list[tuple[Any, ...]] = []
+        escalations: list[tuple[Any, ...]] = []
+        documents: list[tuple[int, str]] = []
+        for ident, item in items:
+            links.extend(
+                (item.ref, n, link.relation.value, link.target) for n, link in enumerate(item.links)
+            )
+            escalations.extend((body, item.ref) for body in item.escalated_to)
+            words = text_words(item.title) + text_words(item.description)
+            documents.append((ident, qc.fts_document(words)))
+        conn = self.conn
+        if links:
+            conn.executemany(
+                "INSERT INTO links (source, position, relation, target) VALUES (?, ?, ?, ?)",
+                links,
+            )
+        if escalations:
+            conn.executemany("INSERT INTO escalations (body, ref) VALUES (?, ?)", escalations)
+        conn.executemany("INSERT INTO item_fts (rowid, words) VALUES (?, ?)", documents)
+
+    def _update(self, item: Item, expected: int) -> None:
+        spec = self.tables.spec_for(item.kind)
+        row = self._row(spec, 0, item)[1:]
+        found = self.conn.execute(
+            self.tables.update[spec.name], (*row, item.ref, expected)
+        ).fetchall()
+        if not found:
+            raise ConflictError(str(item.ref), expected, self.get(str(item.ref)))
+        ident = int(found[0][0])
+        self.conn.execute("DELETE FROM links WHERE source = ?", (item.ref,))
+        self.conn.execute("DELETE FROM escalations WHERE ref = ?", (item.ref,))
+        self.conn.execute("DELETE FROM item_fts WHERE rowid = ?", (ident,))
+        self._side_tables([(ident, item)])
+
+    def append(self, events: Sequence[Event]) -> None:
+        rows = []
+        for event in events:
+            rows.append(
+                (
+                    event.seq,
+                    event.ref,
+                    event.kind,
+                    event.action,
+                    event.version,
+                    event.actor,
+                    event.at.isoformat(),
+                    event.channel,
+                    _dumps([[c.field, c.old, c.new] for c in event.changes]),
+                    event.reason,
+                    event.source,
+                    event.prev_hash,
+                    event.hash,
+                )
+            )
+        self.conn.executemany(
+            "INSERT INTO events (seq, ref, kind, action, version, actor, at, channel, changes, "
+            "reason, source, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+    def get_entity(self, entity: type[Entity], name: str) -> Entity | None:
+        table, columns = entity_spec(entity)
+        row = self.conn.execute(
+            f"SELECT {', '.join(c.name for c in columns)} FROM {table} WHERE name = ?", (name,)
+        ).fetchone()
+        return None if row is None else self.backend._entity(entity, row)
+
+    def put_entity(self, entity: Entity, expected_version: int) -> None:
+        table, columns = entity_spec(type(entity))
+        data = self.backend.codec.entity_to_dict(entity)
+        values = [_to_sql(c, data.get(c.name)) for c in columns]
+        label = f"{entity_kind(type(entity))}:{entity.name}"
+        if expected_version == 0:
+            try:
+                self.conn.execute(
+                    f"INSERT INTO {table} ({', '.join(c.name for c in columns)}) "
+                    f"VALUES ({', '.join('?' * len(columns))})",
+                    values,
+                )
+            except sqlite3.IntegrityError:
+                raise ConflictError(label, 0, None) from None
+            return
+        sets = ", ".join(f"{c.name} = ?" for c in columns)
+        done = self.conn.execute(
+            f"UPDATE {table} SET {sets} WHERE name = ? AND version = ?",
+            (*values, entity.name, expected_version),
+        )
+        if done.rowcount != 1:
+            raise ConflictError(label, expected_version, None)
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+
+@hookimpl
+def register_backends() -> list[type[Backend]]:
+    """The built-in SQLite backend, registered like any plugin's."""
+    return [SQLiteBackend]
