@@ -214,3 +214,17 @@ def test_linked_item_cells_become_typed_links(tmp_path: Path, reg: Register) -> 
     assert reg.verify().ok
     again = import_file(xlsx(tmp_path / "links.xlsx", sheets), reg)
     assert (again.added, again.updated) == (0, 0)
+
+
+def test_import_into_a_sqlite_register_is_one_transaction_and_repeatable(tmp_path: Path) -> None:
+    path = xlsx(tmp_path / "log.xlsx", {"Risks": V1})
+    location = str(tmp_path / "raid.db")
+    try:
+        register = raidlog.open(location, actor="pmo")
+    except raidlog.BackendNotFoundError:
+        pytest.skip("no SQLite backend installed")
+    with register:
+        first = import_file(path, register)
+        again = import_file(path, register)
+        assert (first.added, again.unchanged, len(register)) == (3, 3, 3)
+        assert register.verify().ok
