@@ -356,10 +356,13 @@ def escalations_due(register: Register, *, today: date | None = None) -> list[Es
     return due
 
 
-def review_date(register: Register, item: Item, start: date) -> date | None:
+def review_date(
+    register: Register, item: Item, start: date, *, score: int | None = None
+) -> date | None:
     """The next review of ``item`` from ``start``: the cadence of its score's band for
-    risks, the profile's ``review_days`` for its kind otherwise (none when unset)."""
-    score = getattr(item, "score", None)
+    risks, the profile's ``review_days`` for its kind otherwise (none when unset).
+    ``score`` overrides the item's own (for a score about to be stored)."""
+    score = score if score is not None else getattr(item, "score", None)
     if isinstance(item, Risk) and score is not None:
         return start + timedelta(days=register.profile.band(score).review_days)
     days = register.profile.review_days.get(item.kind)

@@ -9,6 +9,7 @@ hash-chained events together. Nothing is ever written without its event.
 from __future__ import annotations
 
 import contextlib
+import copy
 import json
 import logging
 import os
@@ -153,20 +154,20 @@ class _Write:
                 f"{reg.profile.name!r}: {', '.join(lifecycle.statuses)}",
                 field="status",
             )
-        stored = reg._derive(
-            attrs.evolve(
-                item,
-                ref=ref,
-                status=status,
-                version=1,
-                created_at=self.now,
-                created_by=reg.actor,
-                updated_at=self.now,
-                updated_by=reg.actor,
-            )
+        values = reg._derived(item)
+        if item.next_review is None:
+            score = values.get("score", getattr(item, "score", None))
+            values["next_review"] = review_date(reg, item, self.now.date(), score=score)
+        values.update(
+            ref=ref,
+            status=status,
+            version=1,
+            created_at=self.now,
+            created_by=reg.actor,
+            updated_at=self.now,
+            updated_by=reg.actor,
         )
-        if stored.next_review is None:
-            stored = attrs.evolve(stored, next_review=review_date(reg, stored, self.now.date()))
+        stored = _assign(item, values)
         self._check_links(stored)
         defaults = reg._defaults(type(item))
         changes = [
@@ -188,11 +189,11 @@ class _Write:
         source: str | None = None,
     ) -> Item:
         reg = self.register
-        new = reg._derive(new)
+        new = _assign(new, reg._derived(new))
         score = getattr(new, "score", None)
         if score != getattr(old, "score", None) and new.next_review == old.next_review:
             # A new score may move the risk to another band: review on that band's cadence.
-            new = attrs.evolve(new, next_review=review_date(reg, new, self.now.date()))
+            new = _assign(new, {"next_review": review_date(reg, new, self.now.date())})
         self._check_links(new)
         before, after = reg.codec.content(old), reg.codec.content(new)
         changes = [
@@ -202,8 +203,8 @@ class _Write:
         ]
         if not changes:
             return old
-        stored = attrs.evolve(
-            new, version=old.version + 1, updated_at=self.now, updated_by=reg.actor
+        stored = _assign(
+            new, {"version": old.version + 1, "updated_at": self.now, "updated_by": reg.actor}
         )
         base = next((v for i, v in self.writes if i.ref == old.ref), None)
         self.writes = [(i, v) for i, v in self.writes if i.ref != old.ref]
@@ -687,6 +688,8 @@ class Register:
             current = self._read_for_write(w, item)
             if from_body not in current.escalated_to:
                 return current
+            if current.status in self.profile.lifecycle(current.kind).frozen:
+                raise ImmutableItemError(self._frozen_message(current))
             kept = tuple(b for b in current.escalated_to if b != from_body)
             return w.replace(current, attrs.evolve(current, escalated_to=kept), "deescalate")
 
@@ -858,8 +861,9 @@ class Register:
                 changes["completed_on"] = changes.get("closed_on", item.closed_on)
         return attrs.evolve(item, **changes)
 
-    def _derive(self, item: Item) -> Item:
-        """Apply the profile: vocabularies, scores from the matrix, RAG from the bands."""
+    def _derived(self, item: Item) -> dict[str, Any]:
+        """What the profile derives for ``item`` (vocabulary spellings, scores from the
+        matrix, RAG from the bands), as the fields whose values change."""
         changes: dict[str, Any] = {}
         for field, vocabulary in (
             ("priority", "priority"),
@@ -898,8 +902,7 @@ class Register:
                 )
             else:
                 changes["rag"] = None
-        changed = {k: v for k, v in changes.items() if getattr(item, k) != v}
-        return attrs.evolve(item, **changed) if changed else item
+        return {k: v for k, v in changes.items() if getattr(item, k) != v}
 
     def _in_vocabulary(self, field: str, value: str, vocabulary: str) -> str:
         words = self.profile.vocabulary(vocabulary)
@@ -1167,6 +1170,31 @@ class Register:
                 "copy_to() into a new register instead"
             )
         backup(path)
+
+    # exports ---------------------------------------------------------------------------------
+    def to_dataframe(self, query: Query | None = None, /, **filters: Any) -> Any:
+        """The items (all, or those matching :meth:`query`'s filters) as a pandas
+        DataFrame indexed by ref; needs ``pip install 'raidlog[pandas]'``."""
+        # Imported here: exports sit above the register, and pandas is optional.
+        from raidlog.export.frames import to_dataframe
+
+        chosen = self.query(query, **filters) if query is not None or filters else self.items()
+        return to_dataframe(chosen)
+
+
+def _assign(item: ItemT, values: Mapping[str, Any]) -> ItemT:
+    """A copy of a validated ``item`` with register-computed ``values`` set.
+
+    The register derives these values itself (refs, versions, UTC timestamps, statuses
+    checked against the lifecycle, scores from the matrix), so running every validator
+    again through ``attrs.evolve`` would only cost time: three validations per item were
+    most of a bulk add's cost. ``extra`` is copied so the caller's dict is never shared.
+    """
+    new = copy.copy(item)
+    object.__setattr__(new, "extra", dict(item.extra))
+    for name, value in values.items():
+        object.__setattr__(new, name, value)
+    return new
 
 
 def _sources(items: Sequence[Item], sources: Sequence[str | None] | None) -> Sequence[str | None]:

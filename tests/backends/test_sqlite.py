@@ -293,9 +293,12 @@ def test_raw_sql_cannot_change_an_accepted_decision_but_supersede_works(
 
 def test_the_decision_trigger_surfaces_as_immutable_item_error(reg: Register) -> None:
     decision = reg.transition(reg.add(Decision(title="Go", escalated_to=("ExCo",))), "accepted")
-    # The register lets a de-escalation through; the store still refuses to touch the record.
-    with pytest.raises(raidlog.ImmutableItemError, match="immutable"):
+    with pytest.raises(raidlog.ImmutableItemError, match="supersede"):
         reg.deescalate(decision, "ExCo", reason="done")
+    # Past the register's own check, the store still refuses to touch the record.
+    edited = attrs.evolve(decision, escalated_to=(), version=decision.version + 1)
+    with pytest.raises(raidlog.ImmutableItemError, match="immutable"):
+        reg.backend.atomic(lambda txn: txn.put([(edited, decision.version)]))
     assert reg.get(decision.ref or "") == decision
 
 

@@ -67,7 +67,14 @@ def resolve_actor(actor: str | None) -> str:
 
 @contextmanager
 def open_register(location: str, actor: str | None, **kwargs: Any) -> Iterator[raidlog.Register]:
-    """Open a register for a command; raidlog errors become one line on stderr."""
+    """Open a register for a command; raidlog errors become one line on stderr.
+
+    An application embedding the command group can hand it extra plugin objects (a
+    backend of its own, say) with ``main(obj={"plugins": [...]})``.
+    """
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and isinstance(ctx.obj, dict) and "plugins" not in kwargs:
+        kwargs["plugins"] = tuple(ctx.obj.get("plugins", ()))
     with raidlog.open(location, actor=resolve_actor(actor), channel="cli", **kwargs) as register:
         yield register
 
@@ -92,6 +99,12 @@ class RaidlogGroup(click.Group):
                 raise
             code = getattr(exc, "exit_code", EXIT_ERROR)
             fail(str(exc), code)
+        except OSError as exc:
+            # A file a command reads or writes (an export, a report): say which and why.
+            if ctx.meta.get("raidlog.debug"):
+                raise
+            where = f"{exc.filename}: " if exc.filename else ""
+            fail(f"{where}{exc.strerror or exc}; check the path and its permissions")
 
 
 @click.group(cls=RaidlogGroup)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import struct
 import sys
 import zipfile
@@ -55,6 +56,25 @@ def _plain_workbook(rows: list[list[object]] | None = None) -> bytes:
         ws.append(row)
     out = io.BytesIO()
     wb.save(out)
+    return _deterministic(out.getvalue())
+
+
+_STAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def _deterministic(data: bytes) -> bytes:
+    """The same bytes at every run: fixed entry times and document dates, so a case such
+    as ``byte_flipped`` damages the same places each time."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = _STAMP.sub(b"2026-01-01T00:00:00Z", body)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2026, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, body)
     return out.getvalue()
 
 

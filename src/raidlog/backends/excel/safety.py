@@ -199,7 +199,9 @@ def preflight(path: Path) -> None:
                     ".xml"
                 ):
                     _check_extent(path, member.filename, archive.read(member))
-    except (zipfile.BadZipFile, zlib.error, EOFError) as exc:
+    # A damaged archive can also surface as NotImplementedError (an unknown compression
+    # method in a flipped header) or a ValueError: all mean the same to a user.
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
         raise BackendError(
             f"{path} is damaged or not an xlsx workbook ({exc}); restore it from a backup"
         ) from exc

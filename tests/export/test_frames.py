@@ -1,0 +1,35 @@
+"""Register.to_dataframe: the CSV columns in a pandas DataFrame (pandas is in the dev extra)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from raidlog import RaidLogError, Register
+
+
+def test_one_row_per_item_indexed_by_ref(board: Register) -> None:
+    frame = board.to_dataframe()
+    assert isinstance(frame, pd.DataFrame)
+    assert list(frame.index) == [i.ref for i in board.items()]
+    assert frame.loc["R-0001", "score"] == 16
+    assert frame.loc["R-0001", "tags"] == "supply; vendor"
+    assert frame.loc["A-0001", "due"] == date(2026, 5, 1)
+    assert frame.loc["R-0001", "extra.cost centre"] == "-CC12"
+
+
+def test_filters_are_those_of_query(board: Register) -> None:
+    frame = board.to_dataframe(kind="risk", min_score=10)
+    assert list(frame.index) == ["R-0001"]
+
+
+def test_without_pandas_the_error_names_the_extra(
+    board: Register, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "pandas", None)
+    with pytest.raises(RaidLogError, match=r"pip install 'raidlog\[pandas\]'"):
+        board.to_dataframe()
