@@ -551,7 +551,8 @@ class Register:
                     created_at=current.created_at,
                     created_by=current.created_by,
                 )
-                if self.codec.content(self._derive(new)) == self.codec.content(current):
+                derived = _assign(new, self._derived(new))
+                if self.codec.content(derived) == self.codec.content(current):
                     done.append(current)
                     continue
                 if current.status in lifecycle.frozen:
