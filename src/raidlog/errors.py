@@ -19,6 +19,7 @@ __all__ = [
     "DuplicateBackendError",
     "DuplicateRefError",
     "ImmutableItemError",
+    "ImportRejected",
     "InvalidTransitionError",
     "ItemNotFoundError",
     "ProfileError",
@@ -130,3 +131,32 @@ class SchemaVersionError(BackendError):
 
 class ReadOnlyError(RaidLogError):
     """A write was attempted on a read-only view (for example ``Register.as_of``)."""
+
+
+class ImportRejected(RaidLogError, ValueError):
+    """A spreadsheet could not be imported: nothing was written to the register.
+
+    ``file``, ``sheet`` and ``row`` (1-based, as the spreadsheet shows it) say where, when
+    known; ``reason`` says what was wrong. The CLI exits with :attr:`exit_code`.
+    """
+
+    exit_code = 4
+
+    def __init__(
+        self,
+        file: str,
+        reason: str,
+        *,
+        sheet: str | None = None,
+        row: int | None = None,
+    ) -> None:
+        where = file
+        if sheet is not None:
+            where += f", sheet {sheet!r}"
+        if row is not None:
+            where += f", row {row}"
+        super().__init__(f"{where}: {reason}; nothing was imported")
+        self.file = file
+        self.sheet = sheet
+        self.row = row
+        self.reason = reason

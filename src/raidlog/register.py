@@ -117,6 +117,7 @@ class _Write:
         version: int,
         changes: Iterable[Change],
         reason: str | None = None,
+        source: str | None = None,
     ) -> None:
         reg = self.register
         self.drafts.append(
@@ -130,11 +131,11 @@ class _Write:
                 channel=reg.channel,
                 changes=tuple(changes),
                 reason=reason if reason is not None else self.reason,
-                source=reg._source,
+                source=source if source is not None else reg._source,
             )
         )
 
-    def insert(self, item: Item) -> Item:
+    def insert(self, item: Item, source: str | None = None) -> Item:
         reg = self.register
         if item.ref is None:
             number = self.txn.allocate(item.ref_prefix)
@@ -175,10 +176,17 @@ class _Write:
         ]
         self.writes.append((stored, 0))
         self.staged[ref] = stored
-        self.draft(ref, stored.kind, "add", 1, changes)
+        self.draft(ref, stored.kind, "add", 1, changes, source=source)
         return stored
 
-    def replace(self, old: Item, new: Item, action: str, reason: str | None = None) -> Item:
+    def replace(
+        self,
+        old: Item,
+        new: Item,
+        action: str,
+        reason: str | None = None,
+        source: str | None = None,
+    ) -> Item:
         reg = self.register
         new = _assign(new, reg._derived(new))
         score = getattr(new, "score", None)
@@ -202,7 +210,7 @@ class _Write:
         self.writes.append((stored, base if base is not None else old.version))
         assert stored.ref is not None
         self.staged[stored.ref] = stored
-        self.draft(stored.ref, stored.kind, action, stored.version, changes, reason)
+        self.draft(stored.ref, stored.kind, action, stored.version, changes, reason, source)
         return stored
 
     def _check_links(self, item: Item) -> None:
@@ -477,10 +485,81 @@ class Register:
         """
         return self._commit(lambda w: w.insert(item), reason)  # type: ignore[return-value]  # insert keeps the class
 
-    def add_many(self, items: Iterable[Item], *, reason: str | None = None) -> list[Item]:
-        """Store several new items in one atomic write (all or none)."""
+    def add_many(
+        self,
+        items: Iterable[Item],
+        *,
+        reason: str | None = None,
+        sources: Sequence[str | None] | None = None,
+    ) -> list[Item]:
+        """Store several new items in one atomic write (all or none).
+
+        ``sources`` (one per item, ``None`` for none) is recorded as the ``source`` of each
+        item's event, for importers whose items come from different rows of a file.
+        """
         batch = list(items)
-        return self._commit(lambda w: [w.insert(i) for i in batch], reason)
+        where = _sources(batch, sources)
+        return self._commit(
+            lambda w: [w.insert(i, s) for i, s in zip(batch, where, strict=True)], reason
+        )
+
+    def upsert_many(
+        self,
+        items: Iterable[Item],
+        *,
+        reason: str | None = None,
+        sources: Sequence[str | None] | None = None,
+    ) -> list[Item]:
+        """Add or replace several items in one atomic write (all or none): re-imports.
+
+        An item whose ``ref`` is unset or not stored is added. An item whose ``ref`` is
+        stored replaces the stored content as a whole (metadata aside) and must carry the
+        ``version`` it was read at, else :class:`~raidlog.errors.ConflictError`; identical
+        content writes nothing, so repeating an upsert changes nothing. The source of record
+        decides the status, so lifecycle moves are not checked, but the status must be one
+        of the kind's, and a frozen item (closed, accepted) whose content would change
+        raises :class:`~raidlog.errors.ImmutableItemError`. ``sources`` as in
+        :meth:`add_many`.
+        """
+        batch = list(items)
+        where = _sources(batch, sources)
+
+        def work(w: _Write) -> list[Item]:
+            done: list[Item] = []
+            for item, source in zip(batch, where, strict=True):
+                current = None
+                if item.ref is not None:
+                    current = w.staged.get(item.ref) or w.txn.get(item.ref)
+                if current is None:
+                    done.append(w.insert(item, source))
+                    continue
+                if item.version != current.version:
+                    raise ConflictError(current.ref or "", item.version, current)
+                if type(item) is not type(current):
+                    raise ValidationError(f"{current.ref} is a {current.kind}, not a {item.kind}")
+                lifecycle = self.profile.lifecycle(current.kind)
+                status = item.status or current.status
+                if status not in lifecycle.statuses:
+                    raise ValidationError(
+                        f"{current.ref}: status {status!r} is not a {current.kind} status",
+                        field="status",
+                    )
+                new = attrs.evolve(
+                    item,
+                    status=status,
+                    created_at=current.created_at,
+                    created_by=current.created_by,
+                )
+                derived = _assign(new, self._derived(new))
+                if self.codec.content(derived) == self.codec.content(current):
+                    done.append(current)
+                    continue
+                if current.status in lifecycle.frozen:
+                    raise ImmutableItemError(self._frozen_message(current))
+                done.append(w.replace(current, new, "update", source=source))
+            return done
+
+        return self._commit(work, reason)
 
     def update(self, item: ItemT, /, *, reason: str | None = None, **changes: Any) -> ItemT:
         """Change fields of ``item`` (as it was read), in one atomic write.
@@ -1128,6 +1207,17 @@ def _slots(cls: type[Item]) -> tuple[str, ...]:
     if found is None:
         found = _SLOTS[cls] = tuple(field.name for field in attrs.fields(cls))
     return found
+
+
+def _sources(items: Sequence[Item], sources: Sequence[str | None] | None) -> Sequence[str | None]:
+    if sources is None:
+        return [None] * len(items)
+    if len(sources) != len(items):
+        raise ValidationError(
+            f"{len(sources)} sources for {len(items)} items: give one source per item",
+            field="sources",
+        )
+    return sources
 
 
 def _ref(item: Item | str) -> str:

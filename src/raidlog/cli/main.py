@@ -165,3 +165,7 @@ def _add_governance_commands() -> None:
 
 
 _add_governance_commands()
+
+from raidlog.migrate.cli import import_command  # noqa: E402  - last: it imports this module
+
+main.add_command(import_command)

@@ -1,0 +1,180 @@
+"""Benchmark: importing a generated legacy RAID log workbook.
+
+Scenarios, each run in a fresh subprocess (for a clean peak RSS) several times, medians
+reported, baselines in the same run:
+
+- ``raidlog``: ``raidlog.migrate.import_file`` of the workbook into a new register
+  (SQLite when the ``raid.db`` backend is installed, else ``memory:``; the output says which);
+- ``raw``: python-calamine read + ``sqlite3`` ``executemany`` of the raw rows, one transaction;
+- ``pandas``: ``pandas.read_excel`` (openpyxl engine) + ``DataFrame.to_sql`` into SQLite.
+
+Targets (issue 5): raidlog / raw <= 2.5, pandas / raidlog >= 3, peak memory < 500 MB.
+
+    python bench/bench_migrate.py            # 100,000 rows, 3 runs
+    python bench/bench_migrate.py --quick    # 2,000 rows, 1 run (a smoke test)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _sqlite_available() -> bool:
+    import raidlog
+    from raidlog.errors import BackendNotFoundError
+
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            raidlog.open(str(Path(folder) / "probe.db"), actor="bench").close()
+    except BackendNotFoundError:
+        return False
+    return True
+
+
+def run_raidlog(path: Path, folder: Path) -> dict[str, object]:
+    import raidlog
+    from raidlog.migrate import import_file
+
+    location = str(folder / "raid.db") if _sqlite_available() else "memory:"
+    start = time.perf_counter()
+    with raidlog.open(location, actor="bench") as register:
+        report = import_file(path, register)
+        items = report.added
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "items": items, "location": location}
+
+
+def run_raw(path: Path, folder: Path) -> dict[str, object]:
+    import sqlite3
+
+    from python_calamine import CalamineWorkbook
+
+    start = time.perf_counter()
+    book = CalamineWorkbook.from_path(str(path))
+    rows = book.get_sheet_by_name(book.sheet_names[0]).to_python(skip_empty_area=False)
+    header, data = rows[4], rows[5:]
+    width = len(header)
+    connection = sqlite3.connect(folder / "raw.db")
+    try:
+        columns = ", ".join(f"c{n}" for n in range(width))
+        connection.execute(f"CREATE TABLE raw ({columns})")
+        marks = ", ".join("?" * width)
+        with connection:
+            connection.executemany(f"INSERT INTO raw VALUES ({marks})", data)
+    finally:
+        connection.close()
+    return {"seconds": time.perf_counter() - start, "items": len(data)}
+
+
+def run_pandas(path: Path, folder: Path) -> dict[str, object]:
+    import sqlite3
+
+    import pandas as pd
+
+    start = time.perf_counter()
+    frame = pd.read_excel(path, engine="openpyxl", header=4)
+    connection = sqlite3.connect(folder / "pandas.db")
+    try:
+        frame.to_sql("risks", connection, index=False)
+        connection.commit()
+    finally:
+        connection.close()
+    return {"seconds": time.perf_counter() - start, "items": len(frame)}
+
+
+SCENARIOS = {"raidlog": run_raidlog, "raw": run_raw, "pandas": run_pandas}
+
+
+def child(scenario: str, path: Path) -> None:
+    """Run one scenario and print its figures as JSON (peak RSS of this process and of the
+    sandbox child it started, in MB)."""
+    with tempfile.TemporaryDirectory() as folder:
+        result = SCENARIOS[scenario](path, Path(folder))
+    own, children = (
+        resource.getrusage(w) for w in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    result["peak_mb"] = own.ru_maxrss / 1024
+    result["child_peak_mb"] = children.ru_maxrss / 1024
+    # CPU seconds of the whole scenario (the sandboxed reader included), for busy machines.
+    result["cpu_s"] = own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+    print(json.dumps(result))
+
+
+def measure(scenario: str, path: Path, runs: int) -> dict[str, object]:
+    results = []
+    for _ in range(runs):
+        done = subprocess.run(
+            [sys.executable, __file__, "--child", scenario, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    seconds = [float(r["seconds"]) for r in results]
+    return {
+        "median_s": statistics.median(seconds),
+        "median_cpu_s": statistics.median(float(r["cpu_s"]) for r in results),
+        "runs_s": seconds,
+        "peak_mb": max(float(r["peak_mb"]) for r in results),
+        "child_peak_mb": max(float(r["child_peak_mb"]) for r in results),
+        "items": results[0]["items"],
+        "location": results[0].get("location"),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2,000 rows, one run")
+    parser.add_argument("--rows", type=int, default=None)
+    parser.add_argument("--runs", type=int, default=None)
+    parser.add_argument("--child", nargs=2, metavar=("SCENARIO", "FILE"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], Path(args.child[1]))
+        return
+    rows = args.rows or (2_000 if args.quick else 100_000)
+    runs = args.runs or (1 if args.quick else 3)
+    from raidlog.migrate.sample import write_large_legacy_log
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "legacy.xlsx"
+        start = time.perf_counter()
+        write_large_legacy_log(path, rows)
+        print(
+            f"generated {rows:,} rows ({path.stat().st_size / 1e6:.1f} MB) in "
+            f"{time.perf_counter() - start:.1f} s; {runs} run(s) per scenario, medians"
+        )
+        figures = {name: measure(name, path, runs) for name in SCENARIOS}
+    for name, f in figures.items():
+        where = f" into {f['location']}" if f.get("location") else ""
+        print(
+            f"  {name:<8} {f['median_s']:7.2f} s (cpu {f['median_cpu_s']:6.2f} s)  "
+            f"peak {f['peak_mb']:6.0f} MB "
+            f"(reader child {f['child_peak_mb']:.0f} MB)  {f['items']} rows{where}"
+        )
+    ours = float(figures["raidlog"]["median_s"])
+    raw = float(figures["raw"]["median_s"])
+    pandas = float(figures["pandas"]["median_s"])
+    peak = max(float(figures["raidlog"]["peak_mb"]), float(figures["raidlog"]["child_peak_mb"]))
+    cpu = {name: float(f["median_cpu_s"]) for name, f in figures.items()}
+    print(
+        f"raidlog / raw    = {ours / raw:.2f} wall, "
+        f"{cpu['raidlog'] / cpu['raw']:.2f} cpu  (target <= 2.5)"
+    )
+    print(
+        f"pandas / raidlog = {pandas / ours:.2f} wall, "
+        f"{cpu['pandas'] / cpu['raidlog']:.2f} cpu  (target >= 3)"
+    )
+    print(f"raidlog peak     = {peak:.0f} MB  (target < 500)")
+
+
+if __name__ == "__main__":
+    main()

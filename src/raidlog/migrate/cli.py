@@ -1,0 +1,112 @@
+"""``raidlog import``: the spreadsheet migration from the command line."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+import raidlog
+from raidlog.cli.main import ACTOR_ENV, resolve_actor
+from raidlog.errors import ImportRejected
+from raidlog.migrate.importer import import_file
+
+__all__ = ["import_command"]
+
+_STAGES = {"checking": "Checking", "reading": "Reading", "mapping": "Mapping", "writing": "Writing"}
+
+
+@click.command("import")
+@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("target")
+@click.option(
+    "--mapping",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A TOML mapping file that overrides the guesses (see --dry-run).",
+)
+@click.option(
+    "--dry-run", is_flag=True, help="Write nothing; print the report and the mapping as TOML."
+)
+@click.option(
+    "--keep-valid",
+    is_flag=True,
+    help="Import the valid rows and report the rejected ones (default: all or nothing).",
+)
+@click.option(
+    "--report",
+    "report_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the full import report as JSON to this file.",
+)
+@click.option(
+    "--as",
+    "actor",
+    envvar=ACTOR_ENV,
+    default=None,
+    help=f"Who is importing (default: ${ACTOR_ENV}, then your login name).",
+)
+def import_command(
+    source: Path,
+    target: str,
+    mapping: Path | None,
+    dry_run: bool,
+    keep_valid: bool,
+    report_path: Path | None,
+    actor: str | None,
+) -> None:
+    """Import a spreadsheet (xlsx, xlsm, xls, ods, csv) into the register at TARGET.
+
+    Tables, header rows, kinds and columns are found by content; every unmapped column
+    is kept in the items' extra fields. All or nothing unless --keep-valid; importing
+    the same file again changes nothing, a newer version updates the items. Exit code 4
+    when the file is rejected.
+    """
+    bar: Any = None
+    current: list[str] = [""]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        nonlocal bar
+        if stage != current[0]:
+            if bar is not None:
+                bar.render_finish()
+            current[0] = stage
+            bar = click.progressbar(
+                range(max(total, 1)),
+                label=_STAGES.get(stage, stage).ljust(8),
+                file=sys.stderr,
+            )
+            bar.render_progress()
+        if bar is not None:
+            bar.pos = min(done, bar.length)
+            bar.render_progress()
+
+    with raidlog.open(target, actor=resolve_actor(actor), channel="import") as register:
+        try:
+            report = import_file(
+                source,
+                register,
+                mapping=mapping,
+                dry_run=dry_run,
+                keep_valid=keep_valid,
+                progress=progress,
+            )
+        except ImportRejected as exc:
+            if bar is not None:
+                bar.render_finish()
+            partial = getattr(exc, "report", None)
+            if partial is not None:
+                click.echo(partial.summary(), err=True)
+                if report_path is not None:
+                    report_path.write_text(partial.to_json(), encoding="utf-8")
+            raise
+        if bar is not None:
+            bar.render_finish()
+    click.echo(report.summary())
+    if report_path is not None:
+        report_path.write_text(report.to_json(), encoding="utf-8")
+        click.echo(f"report written to {report_path}")
+    if dry_run:
+        click.echo("\n# The mapping used (save it, edit it, pass it with --mapping):")
+        click.echo(report.mapping_toml)
