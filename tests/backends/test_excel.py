@@ -149,6 +149,16 @@ def test_text_in_excel_escape_syntax_reads_back_as_typed(path: Path) -> None:
     assert row["Description"] == " spaced \n lines "
 
 
+def test_whitespace_only_text_reads_back_as_typed(path: Path) -> None:
+    # openpyxl writes " " without xml:space="preserve"; readers would drop it.
+    with open_register(path) as register:
+        register.add(Risk(title="=1+2", description=" \n "))
+    assert row_of(path, "Risks", "R-0001")["Description"] == " \n "
+    with open_register(path) as register:
+        assert register.get("R-0001").description == " \n "
+        assert register.verify().ok
+
+
 def test_text_longer_than_a_cell_is_refused_before_writing(path: Path) -> None:
     with open_register(path) as register:
         register.add(Action(title="small"))

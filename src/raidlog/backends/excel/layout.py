@@ -251,9 +251,13 @@ def cell_for(sheet: Any, value: Any) -> Any:
     openpyxl turns a string starting with ``=`` into a formula and ``#N/A`` into an
     error, and writes numbers with 16 significant digits: those get a cell with the
     type forced back. Text matching Excel's ``_xHHHH_`` escape is escaped itself, so
-    Excel and every reader show it as typed.
+    Excel and every reader show it as typed; so is whitespace-only text.
     """
     if isinstance(value, str):
+        if value and value.isspace():
+            # openpyxl writes whitespace-only text without xml:space="preserve", and
+            # readers then drop it: spell each character as an escape instead.
+            return "".join(f"_x{ord(ch):04X}_" for ch in value)
         if "_x" in value:
             value = _ESCAPE.sub("_x005F_", value)
         if value.startswith("=") or value in ERROR_CODES:
@@ -272,6 +276,8 @@ def text_length(value: Any) -> int:
     """How many characters a cell holds once written (escapes included)."""
     if not isinstance(value, str):
         return 0
+    if value and value.isspace():
+        return 7 * len(value)
     return len(value) + 6 * len(_ESCAPE.findall(value)) if "_x" in value else len(value)
 
 
