@@ -95,7 +95,7 @@ def test_a_failing_database_call_leaves_the_previous_state(
         monkeypatch.setattr(
             sqlite_backend,
             "connect",
-            lambda *a, **k: _FailingConnection(real_connect(*a, **k), plan),
+            lambda *a, plan=plan, **k: _FailingConnection(real_connect(*a, **k), plan),
         )
         reg = raidlog.open(str(path), actor="ana")
         plan.armed = True
