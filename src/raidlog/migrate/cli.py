@@ -41,6 +41,12 @@ _STAGES = {"checking": "Checking", "reading": "Reading", "mapping": "Mapping", "
     help="Write the full import report as JSON to this file.",
 )
 @click.option(
+    "--pack",
+    is_flag=True,
+    help="SOURCE is a board pack from `raidlog export --format xlsx` that people edited: "
+    "update the items by ref and add the new rows.",
+)
+@click.option(
     "--as",
     "actor",
     envvar=ACTOR_ENV,
@@ -54,15 +60,23 @@ def import_command(
     dry_run: bool,
     keep_valid: bool,
     report_path: Path | None,
+    pack: bool,
     actor: str | None,
 ) -> None:
     """Import a spreadsheet (xlsx, xlsm, xls, ods, csv) into the register at TARGET.
+
+    A raidlog JSON or JSON Lines export rebuilds the exported register (events
+    included) in an empty TARGET; with --pack, an edited xlsx board pack updates the
+    items by ref and adds its new rows.
 
     Tables, header rows, kinds and columns are found by content; every unmapped column
     is kept in the items' extra fields. All or nothing unless --keep-valid; importing
     the same file again changes nothing, a newer version updates the items. Exit code 4
     when the file is rejected.
     """
+    if source.suffix.lower() in (".json", ".jsonl") or pack:
+        _import_export(source, target, pack=pack, actor=actor)
+        return
     bar: Any = None
     current: list[str] = [""]
 
@@ -110,3 +124,23 @@ def import_command(
     if dry_run:
         click.echo("\n# The mapping used (save it, edit it, pass it with --mapping):")
         click.echo(report.mapping_toml)
+
+
+def _import_export(source: Path, target: str, *, pack: bool, actor: str | None) -> None:
+    """Files raidlog wrote itself: a JSON export, or a board pack people edited."""
+    from raidlog.export.jsonio import load_json
+    from raidlog.export.xlsx import apply_xlsx
+    from raidlog.migrate.preflight import preflight
+
+    with raidlog.open(target, actor=resolve_actor(actor), channel="import") as register:
+        if not pack:
+            count = load_json(source, register)
+            click.echo(f"rebuilt {count} items with their events from {source}")
+            return
+        # A pack comes back from people's hands: the same archive checks as any import.
+        preflight(source)
+        result = apply_xlsx(source, register)
+        click.echo(
+            f"{source}: {len(result.updated)} items updated, {len(result.added)} added, "
+            f"{result.unchanged} rows unchanged"
+        )
