@@ -32,7 +32,7 @@ def test_intact_register_verifies(reg: Register) -> None:
 
 def test_edited_event_is_named(reg: Register) -> None:
     store = _store(reg)
-    store._events[1] = attrs.evolve(store._events[1], actor="mallory")
+    store._state.events[1] = attrs.evolve(store._state.events[1], actor="mallory")
     problem = reg.verify().first_broken
     assert problem is not None
     assert (problem.seq, problem.ref) == (2, "R-0001")
@@ -40,7 +40,7 @@ def test_edited_event_is_named(reg: Register) -> None:
 
 
 def test_deleted_event_is_found(reg: Register) -> None:
-    del _store(reg)._events[1]
+    del _store(reg)._state.events[1]
     problem = reg.verify().first_broken
     assert problem is not None
     assert problem.seq == 3
@@ -49,7 +49,9 @@ def test_deleted_event_is_found(reg: Register) -> None:
 
 def test_rebuilt_chain_is_caught_by_replay(reg: Register) -> None:
     store = _store(reg)
-    store._items["R-0001"] = attrs.evolve(store._items["R-0001"], title="quietly changed")
+    store._state.items["R-0001"] = attrs.evolve(
+        store._state.items["R-0001"], title="quietly changed"
+    )
     report = reg.verify()
     assert not report.ok
     assert report.problems[0].ref == "R-0001"
@@ -57,5 +59,5 @@ def test_rebuilt_chain_is_caught_by_replay(reg: Register) -> None:
 
 
 def test_item_without_events_is_found(reg: Register) -> None:
-    _store(reg)._items["R-0099"] = Risk(title="smuggled", ref="R-0099", version=1)
+    _store(reg)._state.items["R-0099"] = Risk(title="smuggled", ref="R-0099", version=1)
     assert any(p.ref == "R-0099" for p in reg.verify().problems)

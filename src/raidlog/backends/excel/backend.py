@@ -16,16 +16,15 @@ import gc
 import json
 import os
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-import attrs
-
 from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
+from raidlog.backends.staging import StagingTransaction, State
 from raidlog.convert import ENTITY_CLASSES, Codec
-from raidlog.errors import BackendError, ConflictError, DuplicateRefError
+from raidlog.errors import BackendError
 from raidlog.hookspecs import hookimpl
 from raidlog.model.events import ChainHead, Event, seal
 from raidlog.model.items import Item
@@ -46,99 +45,26 @@ from .workbook import Snapshot, check_written, read_workbook, render
 __all__ = ["ExcelBackend"]
 
 T = TypeVar("T")
-_EntityKey = tuple[type[Entity], str]
 
 
-@attrs.frozen
-class _State:
-    """One consistent version of the register, as held in memory."""
-
-    items: dict[str, Item]
-    events: list[Event]
-    entities: dict[_EntityKey, Entity]
-    counters: dict[str, int]
-    meta: dict[str, str]
-
-    @classmethod
-    def of(cls, snapshot: Snapshot) -> _State:
-        return cls(
-            dict(snapshot.items),
-            list(snapshot.events),
-            dict(snapshot.entities),
-            dict(snapshot.counters),
-            dict(snapshot.meta),
-        )
+def _state_of(snapshot: Snapshot) -> State:
+    """The register as a workbook holds it, as a staging state."""
+    return State(
+        dict(snapshot.items),
+        list(snapshot.events),
+        dict(snapshot.entities),
+        dict(snapshot.counters),
+        dict(snapshot.meta),
+    )
 
 
-class _ExcelTransaction(Transaction):
-    """Stages writes over a state; :meth:`applied` gives the state after them."""
-
-    def __init__(self, state: _State) -> None:
-        self.state = state
-        self.items: dict[str, Item] = {}
-        self.events: list[Event] = []
-        self.entities: dict[_EntityKey, Entity] = {}
-        self.counters: dict[str, int] = {}
-        self.meta: dict[str, str] = {}
-
-    def get(self, ref: str) -> Item | None:
-        return self.items.get(ref) or self.state.items.get(ref)
-
-    def head(self) -> ChainHead:
-        events = self.events or self.state.events
-        return ChainHead(events[-1].seq, events[-1].hash) if events else ChainHead()
-
-    def allocate(self, prefix: str) -> int:
-        number = self.counters.get(prefix, self.state.counters.get(prefix, 0)) + 1
-        self.counters[prefix] = number
-        return number
-
-    def reserve(self, prefix: str, number: int) -> None:
-        current = self.counters.get(prefix, self.state.counters.get(prefix, 0))
-        self.counters[prefix] = max(current, number)
-
-    def put(self, writes: Sequence[tuple[Item, int]]) -> None:
-        for item, expected in writes:
-            assert item.ref is not None, "items are stored with their ref"
-            stored = self.get(item.ref)
-            if expected == 0 and stored is not None:
-                raise DuplicateRefError(item.ref)
-            if expected != 0 and (stored is None or stored.version != expected):
-                raise ConflictError(item.ref, expected, stored)
-            self.items[item.ref] = item
-
-    def append(self, events: Sequence[Event]) -> None:
-        self.events.extend(events)
-
-    def get_entity(self, entity: type[Entity], name: str) -> Entity | None:
-        return self.entities.get((entity, name)) or self.state.entities.get((entity, name))
-
-    def put_entity(self, entity: Entity, expected_version: int) -> None:
-        stored = self.get_entity(type(entity), entity.name)
-        found = 0 if stored is None else stored.version
-        if found != expected_version:
-            raise ConflictError(
-                f"{type(entity).__name__.lower()}:{entity.name}", expected_version, None
-            )
-        self.entities[(type(entity), entity.name)] = entity
+class _ExcelTransaction(StagingTransaction):
+    """Stages writes over the workbook's state; reserves ``raidlog.`` metadata keys."""
 
     def set_meta(self, key: str, value: str) -> None:
         if key.startswith("raidlog."):
             raise ValueError(f"metadata keys starting with 'raidlog.' are reserved: {key!r}")
-        self.meta[key] = value
-
-    def changed(self) -> bool:
-        return bool(self.items or self.events or self.entities or self.counters or self.meta)
-
-    def applied(self) -> _State:
-        state = self.state
-        return _State(
-            {**state.items, **self.items},
-            [*state.events, *self.events],
-            {**state.entities, **self.entities},
-            {**state.counters, **self.counters},
-            {**state.meta, **self.meta},
-        )
+        super().set_meta(key, value)
 
 
 class ExcelBackend(Backend):
@@ -158,7 +84,7 @@ class ExcelBackend(Backend):
         super().__init__(location, codec)
         self.path = Path(location).expanduser().absolute()
         self._lock = threading.RLock()
-        self._state = _State({}, [], {}, {}, {})
+        self._state = State()
         self._digest: str | None = None
         self._signature: tuple[int, int, int] | None = None
         # A file version a read found edited by hand: not re-read on every read.
@@ -197,7 +123,7 @@ class ExcelBackend(Backend):
         """Read the file into memory (under the caller's thread lock)."""
         signature = self._signature_now()
         if signature is None:
-            self._state, self._digest, self._signature = _State({}, [], {}, {}, {}), None, None
+            self._state, self._digest, self._signature = State(), None, None
             return
         preflight(self.path)
         parts = unsafe_parts(self.path)
@@ -224,7 +150,7 @@ class ExcelBackend(Backend):
                 )
             self._take_hand_edits(snapshot, digest)
             return
-        self._state, self._digest, self._signature = _State.of(snapshot), digest, signature
+        self._state, self._digest, self._signature = _state_of(snapshot), digest, signature
 
     def _take_hand_edits(self, snapshot: Snapshot, digest: str | None) -> None:
         profile_json = snapshot.meta.get("profile")
@@ -238,7 +164,7 @@ class ExcelBackend(Backend):
             if snapshot.events
             else ChainHead(),
         )
-        state = _State(
+        state = State(
             result.items,
             [*snapshot.events, *events],
             {(type(e), e.name): e for e in result.entities},
@@ -279,7 +205,7 @@ class ExcelBackend(Backend):
         self._load(record=False)
         self._refuse_if_unsafe()
 
-    def _save(self, state: _State) -> None:
+    def _save(self, state: State) -> None:
         # Writing builds hundreds of thousands of short-lived cells and none cycles.
         enabled = gc.isenabled()
         gc.disable()
@@ -289,7 +215,7 @@ class ExcelBackend(Backend):
             if enabled:
                 gc.enable()
 
-    def _write(self, state: _State) -> None:
+    def _write(self, state: State) -> None:
         rendering = render(
             self.codec,
             state.items,
@@ -354,7 +280,7 @@ class ExcelBackend(Backend):
                     self._save(after)
 
     # reading ----------------------------------------------------------------------------
-    def _current(self) -> _State:
+    def _current(self) -> State:
         """The state to read from: reloaded when another raidlog process saved."""
         with self._lock:
             signature = self._signature_now()
