@@ -156,7 +156,8 @@ def test_verify_fails_when_history_was_tampered_with(cli: Cli, reg: str) -> None
 
     cli("add", reg, "risk", "--title", "Original title")
     store = SharedMemoryBackend.stores[reg]
-    store._items["R-0001"] = attrs.evolve(store._items["R-0001"], title="Edited behind its back")
+    items = store._state.items
+    items["R-0001"] = attrs.evolve(items["R-0001"], title="Edited behind its back")
     result = cli("verify", reg, code=1)
     assert "verification failed at item R-0001" in result.stderr
     assert "title" in result.stderr
