@@ -31,6 +31,7 @@ __all__ = [
     "JsonDict",
     "entity_kind",
     "make_converter",
+    "replay",
 ]
 
 #: Version of the serialized form of items and events.
@@ -235,3 +236,47 @@ ENTITY_CLASSES: dict[str, type[Node] | type[Body] | type[Objective]] = {
 def entity_kind(cls: type[Node] | type[Body] | type[Objective]) -> str:
     """``node``, ``body`` or ``objective``: the name stores and events use for ``cls``."""
     return {Node: "node", Body: "body", Objective: "objective"}[cls]
+
+
+def replay(
+    events: Iterable[Event], codec: Codec, *, skip_unknown_kinds: bool = False
+) -> tuple[dict[str, Item], list[JsonDict]]:
+    """Items and governance records as the event log says they are: each event's changes
+    applied in order, register metadata taken from the first and last event of each ref.
+
+    The one replay rule of raidlog: ``Register.verify``, ``Register.as_of`` and stores
+    that detect edits made behind their back all use it. With ``skip_unknown_kinds``,
+    events of kinds no installed plugin provides are left out instead of failing.
+    """
+    states: dict[str, JsonDict] = {}
+    first: dict[str, Event] = {}
+    last: dict[str, Event] = {}
+    entities: dict[str, JsonDict] = {}
+    for event in events:
+        if event.kind in ENTITY_CLASSES:
+            state = entities.setdefault(event.ref, {"entity": event.kind})
+            state.update({c.field: c.new for c in event.changes})
+            state["version"] = event.version
+            continue
+        if skip_unknown_kinds and event.kind not in codec.kinds:
+            continue
+        if event.action == "add":
+            states[event.ref] = {"kind": event.kind}
+            first[event.ref] = event
+        states.setdefault(event.ref, {"kind": event.kind}).update(
+            {c.field: c.new for c in event.changes}
+        )
+        last[event.ref] = event
+    items: dict[str, Item] = {}
+    for ref, state in states.items():
+        made, now = first.get(ref, last[ref]), last[ref]
+        state.update(
+            ref=ref,
+            version=now.version,
+            created_at=made.at.isoformat(),
+            created_by=made.actor,
+            updated_at=now.at.isoformat(),
+            updated_by=now.actor,
+        )
+        items[ref] = codec.item_from_dict(state)
+    return items, list(entities.values())

@@ -22,7 +22,7 @@ import pluggy
 from raidlog import governance
 from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
 from raidlog.backends.memory import MemoryBackend
-from raidlog.convert import ENTITY_CLASSES, METADATA_FIELDS, Codec, JsonDict, entity_kind
+from raidlog.convert import METADATA_FIELDS, Codec, JsonDict, entity_kind, replay
 from raidlog.errors import (
     BackendError,
     ConflictError,
@@ -918,38 +918,9 @@ class Register:
 
     # history ---------------------------------------------------------------------------
     def replay(self, events: Iterable[Event]) -> tuple[dict[str, Item], Structure]:
-        """Rebuild items and structure from events alone."""
-        states: dict[str, JsonDict] = {}
-        meta: dict[str, Event] = {}
-        created: dict[str, Event] = {}
-        entities: dict[str, JsonDict] = {}
-        for event in events:
-            if event.kind in ENTITY_CLASSES:
-                state = entities.setdefault(event.ref, {"entity": event.kind})
-                for change in event.changes:
-                    state[change.field] = change.new
-                state["version"] = event.version
-                continue
-            if event.action == "add":
-                states[event.ref] = {"kind": event.kind}
-                created[event.ref] = event
-            state = states.setdefault(event.ref, {"kind": event.kind})
-            for change in event.changes:
-                state[change.field] = change.new
-            meta[event.ref] = event
-        items: dict[str, Item] = {}
-        for ref, state in states.items():
-            last, first = meta[ref], created.get(ref, meta[ref])
-            state.update(
-                ref=ref,
-                version=last.version,
-                created_at=first.at.isoformat(),
-                created_by=first.actor,
-                updated_at=last.at.isoformat(),
-                updated_by=last.actor,
-            )
-            items[ref] = self.codec.item_from_dict(state)
-        return items, Structure.of(self.codec.entity_from_dict(s) for s in entities.values())
+        """Rebuild items and structure from events alone (see :func:`raidlog.convert.replay`)."""
+        items, records = replay(events, self.codec)
+        return items, Structure.of(self.codec.entity_from_dict(r) for r in records)
 
     def as_of(self, when: datetime) -> Register:
         """A read-only register as this one stood at ``when`` (rebuilt from the events)."""

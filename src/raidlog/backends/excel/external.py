@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import attrs
 
-from raidlog.convert import ENTITY_CLASSES, METADATA_FIELDS, Codec, JsonDict
+from raidlog.convert import METADATA_FIELDS, Codec, JsonDict, replay
 from raidlog.errors import BackendError, ValidationError
 from raidlog.model.events import Change, Event, EventDraft
 from raidlog.model.items import Item, Risk
@@ -76,40 +76,9 @@ class HandEditError(BackendError):
 
 
 def replay_items(events: Iterable[Event], codec: Codec) -> tuple[dict[str, Item], list[JsonDict]]:
-    """Items and governance records as the event log says they are (the same rule as
-    ``Register.replay``: each event's changes applied in order)."""
-    states: dict[str, JsonDict] = {}
-    first: dict[str, Event] = {}
-    last: dict[str, Event] = {}
-    entities: dict[str, JsonDict] = {}
-    for event in events:
-        if event.kind in ENTITY_CLASSES:
-            state = entities.setdefault(event.ref, {"entity": event.kind})
-            state.update({c.field: c.new for c in event.changes})
-            state["version"] = event.version
-            continue
-        if event.kind not in codec.kinds:
-            continue  # a plugin's kind that is not installed: not readable here
-        if event.action == "add":
-            states[event.ref] = {"kind": event.kind}
-            first[event.ref] = event
-        states.setdefault(event.ref, {"kind": event.kind}).update(
-            {c.field: c.new for c in event.changes}
-        )
-        last[event.ref] = event
-    items = {}
-    for ref, state in states.items():
-        made, now = first.get(ref, last[ref]), last[ref]
-        state.update(
-            ref=ref,
-            version=now.version,
-            created_at=made.at.isoformat(),
-            created_by=made.actor,
-            updated_at=now.at.isoformat(),
-            updated_by=now.actor,
-        )
-        items[ref] = codec.item_from_dict(state)
-    return items, list(entities.values())
+    """Items and governance records as the event log says they are; a plugin's kind that
+    is not installed is not readable here and is left out."""
+    return replay(events, codec, skip_unknown_kinds=True)
 
 
 class _Reconciler:
