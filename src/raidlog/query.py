@@ -84,24 +84,36 @@ def text_words(text: str) -> tuple[str, ...]:
 
     SQLite's FTS5 ``unicode61`` tokenizer and this function agree on letters and digits.
     """
+    return tuple(_WORD.findall(folded(text)))
+
+
+def folded(text: str) -> str:
+    """``text`` as :func:`text_words` sees it before splitting: lower case, NFKD, with
+    combining marks removed."""
     lowered = text.lower()
     if lowered.isascii():
         # ASCII is its own NFKD form and has no combining marks: skip both steps.
-        return tuple(_WORD.findall(lowered))
-    plain = unicodedata.normalize("NFKD", lowered).translate(_NO_COMBINING)
-    return tuple(_WORD.findall(plain))
+        return lowered
+    return unaccented(lowered)
 
 
-class _CombiningMarks(dict[int, int | None]):
-    """A ``str.translate`` table that drops combining marks, filled as characters appear."""
-
-    def __missing__(self, codepoint: int) -> int | None:
-        kept = None if unicodedata.combining(chr(codepoint)) else codepoint
-        self[codepoint] = kept
-        return kept
+def split_folded(text: str) -> list[str]:
+    """The words of already :func:`folded` text (``text_words`` without the folding)."""
+    return _WORD.findall(text)
 
 
-_NO_COMBINING = _CombiningMarks()
+def unaccented(text: str) -> str:
+    """``text`` in NFKD with its combining marks removed."""
+    text = unicodedata.normalize("NFKD", text)
+    # Remove each distinct combining mark the text holds (str.replace runs in C; a
+    # translate table would be consulted once per character).
+    for char in set(_NON_ASCII.findall(text)):
+        if unicodedata.combining(char):
+            text = text.replace(char, "")
+    return text
+
+
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 
 
 @attrs.frozen(kw_only=True)

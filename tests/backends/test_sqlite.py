@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 import raidlog
 from raidlog.backends.base import Transaction
 from raidlog.backends.sqlite import SQLiteBackend, schema
+from raidlog.backends.sqlite import compile as qc
 from raidlog.backends.sqlite.connection import Settings, connect, parse_location
 from raidlog.errors import BackendError, SchemaVersionError, ValidationError
 from raidlog.hookspecs import hookimpl
@@ -579,3 +580,38 @@ def test_a_register_copied_into_sqlite_keeps_its_history(tmp_path: Path) -> None
             assert list(target.events()) == list(source.events())
             assert target.verify().ok
             assert target.add(Risk(title="next")).ref == "R-0008"
+
+
+def _fts_terms(document: str) -> set[str]:
+    """The terms SQLite's ``item_fts`` tokenizer makes of ``document``."""
+    conn = sqlite3.connect(":memory:")
+    try:
+        conn.execute(
+            "CREATE VIRTUAL TABLE f USING fts5(words, tokenize = \"ascii tokenchars '_'\", "
+            "detail = none, columnsize = 0)"
+        )
+        conn.execute("CREATE VIRTUAL TABLE v USING fts5vocab(f, row)")
+        conn.execute("INSERT INTO f (rowid, words) VALUES (1, ?)", (document,))
+        return {str(term) for (term,) in conn.execute("SELECT term FROM v")}
+    finally:
+        conn.close()
+
+
+_ODD_TEXT = st.text(
+    alphabet=st.one_of(
+        st.characters(codec="utf-8", exclude_categories=("Cs",)),
+        st.sampled_from([*"\u03c2\u03c3\u03a5\u210c\u19b0\ufb01_\u0301\u212a\u0130\u00dfA "]),
+    ),
+    max_size=60,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(title=_ODD_TEXT, description=_ODD_TEXT)
+def test_the_stored_fts_text_tokenizes_into_exactly_the_query_words(
+    title: str, description: str
+) -> None:
+    # The backend hands ASCII text to SQLite's tokenizer as it is and splits the rest
+    # itself: either way the index must hold exactly the terms queries look for.
+    expected = {qc.fts_term(w) for w in text_words(title) + text_words(description)}
+    assert _fts_terms(qc.fts_text(title, description)) == expected

@@ -46,7 +46,7 @@ from raidlog.hookspecs import hookimpl
 from raidlog.model.events import ChainHead, Event
 from raidlog.model.items import Item
 from raidlog.model.values import Relation
-from raidlog.query import Query, text_words
+from raidlog.query import Query
 
 __all__ = ["SQLiteBackend"]
 
@@ -587,8 +587,7 @@ class _SQLiteTransaction(Transaction):
                 (item.ref, n, link.relation.value, link.target) for n, link in enumerate(item.links)
             )
             escalations.extend((body, item.ref) for body in item.escalated_to)
-            words = text_words(item.title) + text_words(item.description)
-            documents.append((ident, qc.fts_document(words)))
+            documents.append((ident, qc.fts_text(item.title, item.description)))
         conn = self.conn
         if links:
             conn.executemany(
