@@ -60,6 +60,7 @@ _log = logging.getLogger("raidlog.notify")
 ItemT = TypeVar("ItemT", bound=Item)
 
 _READ_ONLY_FIELDS = METADATA_FIELDS | {"kind", "rag_manual"}
+_NOT_CONTENT = METADATA_FIELDS | {"kind"}  # item_to_dict keys that are not content
 _PREFIXED = ("inherent_", "", "residual_", "target_")
 CHANNELS = ("api", "cli", "import", "external", "copy")
 
@@ -168,11 +169,13 @@ class _Write:
         )
         stored = _assign(item, values)
         self._check_links(stored)
+        data = reg.codec.item_to_dict(stored)
+        reg.codec.remember(stored, data)  # the backend stores this very dict's values
         defaults = reg._defaults(type(item))
         changes = [
             Change(field=k, old=None, new=v)
-            for k, v in reg.codec.content(stored).items()
-            if k == "title" or v != defaults.get(k)
+            for k, v in data.items()
+            if k not in _NOT_CONTENT and (k == "title" or v != defaults.get(k))
         ]
         self.writes.append((stored, 0))
         self.staged[ref] = stored
@@ -462,7 +465,10 @@ class Register:
             committed[:] = [write]  # a retried transaction replaces the failed attempt
             return result
 
-        result = self.backend.atomic(run)
+        try:
+            result = self.backend.atomic(run)
+        finally:
+            self.codec.forget()
         if committed and committed[0].sealed:
             self._notify(committed[0].sealed)
         return result

@@ -23,6 +23,7 @@ __all__ = [
     "Event",
     "EventDraft",
     "JsonValue",
+    "changes_json",
     "event_hash",
     "seal",
 ]
@@ -75,6 +76,9 @@ class Event:
     source: str | None = None
     prev_hash: str
     hash: str
+    # The canonical JSON of ``changes`` when this process sealed the event (see
+    # :func:`changes_json`): not part of the event's value.
+    _changes_json: str | None = attrs.field(default=None, init=False, eq=False, repr=False)
 
 
 @attrs.frozen
@@ -85,27 +89,37 @@ class ChainHead:
     hash: str = GENESIS_HASH
 
 
-def _canonical(draft: EventDraft | Event, seq: int, prev_hash: str) -> bytes:
-    payload = {
-        "seq": seq,
-        "ref": draft.ref,
-        "kind": draft.kind,
-        "action": draft.action,
-        "version": draft.version,
-        "actor": draft.actor,
-        "at": draft.at.isoformat(),
-        "channel": draft.channel,
-        "changes": [[c.field, c.old, c.new] for c in draft.changes],
-        "reason": draft.reason,
-        "source": draft.source,
-        "prev_hash": prev_hash,
-    }
-    return json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+
+
+def changes_json(event: EventDraft | Event) -> str:
+    """``event.changes`` as canonical JSON (``[[field, old, new], ...]``, keys sorted).
+
+    A sealed event keeps the text its hash was computed from, so a backend storing it
+    does not encode the changes a second time."""
+    cached = getattr(event, "_changes_json", None)
+    if cached is not None:
+        return cached
+    return _ENCODE([[c.field, c.old, c.new] for c in event.changes])
+
+
+def _canonical(draft: EventDraft | Event, seq: int, prev_hash: str, changes: str) -> bytes:
+    # The event as JSON with sorted keys, compact separators and no ASCII escaping,
+    # assembled in key order (``changes`` is already encoded).
+    return (
+        f'{{"action":{_ENCODE(draft.action)},"actor":{_ENCODE(draft.actor)},'
+        f'"at":"{draft.at.isoformat()}","changes":{changes},'
+        f'"channel":{_ENCODE(draft.channel)},"kind":{_ENCODE(draft.kind)},'
+        f'"prev_hash":{_ENCODE(prev_hash)},"reason":{_ENCODE(draft.reason)},'
+        f'"ref":{_ENCODE(draft.ref)},"seq":{int(seq)},"source":{_ENCODE(draft.source)},'
+        f'"version":{int(draft.version)}}}'
+    ).encode()
 
 
 def event_hash(event: Event) -> str:
     """Recompute the hash an event should carry from its content and ``prev_hash``."""
-    return hashlib.sha256(_canonical(event, event.seq, event.prev_hash)).hexdigest()
+    canonical = _canonical(event, event.seq, event.prev_hash, changes_json(event))
+    return hashlib.sha256(canonical).hexdigest()
 
 
 def seal(drafts: list[EventDraft], head: ChainHead) -> list[Event]:
@@ -115,23 +129,24 @@ def seal(drafts: list[EventDraft], head: ChainHead) -> list[Event]:
     seq, prev = head.seq, head.hash
     for draft in drafts:
         seq += 1
-        digest = hashlib.sha256(_canonical(draft, seq, prev)).hexdigest()
-        sealed.append(
-            Event(
-                seq=seq,
-                ref=draft.ref,
-                kind=draft.kind,
-                action=draft.action,
-                version=draft.version,
-                actor=draft.actor,
-                at=draft.at,
-                channel=draft.channel,
-                changes=draft.changes,
-                reason=draft.reason,
-                source=draft.source,
-                prev_hash=prev,
-                hash=digest,
-            )
+        changes = changes_json(draft)
+        digest = hashlib.sha256(_canonical(draft, seq, prev, changes)).hexdigest()
+        event = Event(
+            seq=seq,
+            ref=draft.ref,
+            kind=draft.kind,
+            action=draft.action,
+            version=draft.version,
+            actor=draft.actor,
+            at=draft.at,
+            channel=draft.channel,
+            changes=draft.changes,
+            reason=draft.reason,
+            source=draft.source,
+            prev_hash=prev,
+            hash=digest,
         )
+        object.__setattr__(event, "_changes_json", changes)
+        sealed.append(event)
         prev = digest
     return sealed

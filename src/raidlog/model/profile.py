@@ -7,6 +7,7 @@ matrix described as data: any N x M, multiplicative, additive or lookup.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -34,7 +35,7 @@ class Lifecycle:
     frozen: frozenset[str] = frozenset()
     reason_required: frozenset[tuple[str, str]] = frozenset()
 
-    @property
+    @functools.cached_property
     def statuses(self) -> tuple[str, ...]:
         """Every status, in the order the profile lists them."""
         seen = dict.fromkeys([self.initial, *self.transitions])

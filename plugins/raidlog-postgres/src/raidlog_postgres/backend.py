@@ -32,7 +32,7 @@ from psycopg_pool import ConnectionPool
 from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
 from raidlog.convert import Codec
 from raidlog.errors import BackendError, ConflictError, DuplicateRefError, RaidLogError
-from raidlog.model.events import ChainHead, Change, Event
+from raidlog.model.events import ChainHead, Change, Event, changes_json
 from raidlog.model.governance import Node
 from raidlog.model.items import Item
 from raidlog.model.values import Relation
@@ -508,7 +508,7 @@ class PostgresBackend(Backend):
             event.actor,
             event.at,
             event.channel,
-            _dumps([[c.field, c.old, c.new] for c in event.changes]),
+            changes_json(event),
             event.reason,
             event.source,
             event.prev_hash,

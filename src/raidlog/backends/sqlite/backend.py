@@ -43,7 +43,7 @@ from raidlog.errors import (
     ImmutableItemError,
 )
 from raidlog.hookspecs import hookimpl
-from raidlog.model.events import ChainHead, Event
+from raidlog.model.events import ChainHead, Event, changes_json
 from raidlog.model.items import Item
 from raidlog.model.values import Relation
 from raidlog.query import Query
@@ -614,7 +614,10 @@ class _SQLiteTransaction(Transaction):
 
     def append(self, events: Sequence[Event]) -> None:
         rows = []
+        at, at_text = None, ""
         for event in events:
+            if event.at is not at:  # the events of one write share their time
+                at, at_text = event.at, event.at.isoformat()
             rows.append(
                 (
                     event.seq,
@@ -623,9 +626,9 @@ class _SQLiteTransaction(Transaction):
                     event.action,
                     event.version,
                     event.actor,
-                    event.at.isoformat(),
+                    at_text,
                     event.channel,
-                    _dumps([[c.field, c.old, c.new] for c in event.changes]),
+                    changes_json(event),
                     event.reason,
                     event.source,
                     event.prev_hash,
