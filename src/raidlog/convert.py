@@ -67,7 +67,20 @@ _Step = tuple[str, Callable[[Any], Any], Callable[[Any], Any] | None]
 
 
 def _iso(value: date | None) -> str | None:
-    return None if value is None else value.isoformat()
+    global _LAST_ISO  # a one-entry cache, replaced as a whole
+    if value is None:
+        return None
+    last = _LAST_ISO
+    if value is last[0]:
+        return last[1]
+    text = value.isoformat()
+    _LAST_ISO = (value, text)
+    return text
+
+
+# The last date or time converted and its text: the items of one write share their
+# created_at and updated_at objects (a tuple, read and replaced in one step).
+_LAST_ISO: tuple[object, str] = (None, "")
 
 
 def _enum_value(value: Any) -> Any:

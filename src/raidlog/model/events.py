@@ -97,7 +97,7 @@ def changes_json(event: EventDraft | Event) -> str:
 
     A sealed event keeps the text its hash was computed from, so a backend storing it
     does not encode the changes a second time."""
-    cached = getattr(event, "_changes_json", None)
+    cached: str | None = getattr(event, "_changes_json", None)
     if cached is not None:
         return cached
     return _ENCODE([[c.field, c.old, c.new] for c in event.changes])
