@@ -5,14 +5,18 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from raidlog_postgres.compile import lexeme, search_words, text_words_fast, tsquery
+from raidlog_postgres.compile import lexeme, search_words, tsquery
 
 from raidlog.query import text_words
 
 
-@given(st.text())
-def test_fast_words_equal_the_reference_words(text: str) -> None:
-    assert tuple(text_words_fast(text)) == text_words(text)
+def _reference(*texts: str) -> str:
+    return " ".join(dict.fromkeys(lexeme(w) for text in texts for w in text_words(text)))
+
+
+@given(st.text(), st.text())
+def test_search_words_are_the_reference_words(title: str, description: str) -> None:
+    assert search_words(title, description) == _reference(title, description)
 
 
 @pytest.mark.parametrize(
@@ -26,8 +30,8 @@ def test_fast_words_equal_the_reference_words(text: str) -> None:
         "한국어 日本語 עִבְרִית",
     ],
 )
-def test_fast_words_on_hard_cases(text: str) -> None:
-    assert tuple(text_words_fast(text)) == text_words(text)
+def test_search_words_on_hard_cases(text: str) -> None:
+    assert search_words(text, text[::-1]) == _reference(text, text[::-1])
 
 
 def test_search_words_join_distinct_lexemes_of_title_and_description() -> None:

@@ -227,8 +227,10 @@ class _PostgresTransaction(Transaction):
         if taken is not None:
             raise DuplicateRefError(str(taken[0]))
         with _collector_paused(len(items)):
-            rows = [self.backend._item_row(item) for item in items]
-        self._write_rows(self.q.copy_items, self.q.insert_item, self.q.item_values, rows)
+            rows = map(self.backend._item_row, items)
+            self._write_rows(
+                self.q.copy_items, self.q.insert_item, self.q.item_values, rows, len(items)
+            )
         self._write_links(items)
 
     def _update(self, item: Item, expected: int) -> None:
@@ -248,24 +250,28 @@ class _PostgresTransaction(Transaction):
         insert = sql.SQL("INSERT INTO {} (source, position, relation, target) VALUES ").format(
             self.q.links
         )
-        self._write_rows(self.q.copy_links, insert, values, rows)
+        self._write_rows(self.q.copy_links, insert, values, rows, len(rows))
 
     def _write_rows(
         self,
         copy: sql.Composed,
         insert: sql.Composable,
         values: sql.Composable,
-        rows: Sequence[Sequence[Any]],
+        rows: Iterable[Sequence[Any]],
+        count: int,
     ) -> None:
-        if not rows:
+        """Write ``count`` rows: by ``COPY`` when there are many, made as they are sent
+        (so the server stores the first rows while Python builds the next), else by one
+        ``INSERT``."""
+        if not count:
             return
         with self.conn.cursor() as cur:
-            if len(rows) >= _COPY_FROM:
+            if count >= _COPY_FROM:
                 with cur.copy(copy) as out:
                     for row in rows:
                         out.write_row(row)
             else:
-                statement = sql.Composed([insert, sql.SQL(", ").join([values] * len(rows))])
+                statement = sql.Composed([insert, sql.SQL(", ").join([values] * count)])
                 cur.execute(statement, [value for row in rows for value in row])
 
     # events -----------------------------------------------------------------------------
@@ -280,11 +286,11 @@ class _PostgresTransaction(Transaction):
                     "must be sealed inside the write transaction, after its head()"
                 )
             head = ChainHead(event.seq, event.hash)
-        with _collector_paused(len(events)):
-            rows = [self.backend._event_row(event) for event in events]
         values = sql.SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s::json, %s, %s, %s, %s)")
         insert = sql.SQL("INSERT INTO {} ({}) VALUES ").format(self.q.events, self.q.event_columns)
-        self._write_rows(self.q.copy_events, insert, values, rows)
+        with _collector_paused(len(events)):
+            rows = map(self.backend._event_row, events)
+            self._write_rows(self.q.copy_events, insert, values, rows, len(events))
         self._head = head
 
     # structure and metadata ---------------------------------------------------------------

@@ -5,8 +5,8 @@ Every filter is written so that SQL's three-valued logic gives the answer of
 ``exclude`` pair never drops an item whose status is empty.
 
 Text search: the words of title and description are computed in Python at write time
-by the reference evaluator's own rules (:func:`raidlog.query.text_words`; see
-:func:`text_words_fast`) and stored in ``words``, space-separated; the ``search`` column
+by the reference evaluator's own rules (:func:`raidlog.query.text_words`) and stored
+in ``words``, space-separated; the ``search`` column
 is ``array_to_tsvector(string_to_array(words, ' '))`` with a GIN index. A query's words,
 computed by ``text_words`` itself, become a ``tsquery`` of quoted lexemes joined by
 ``&``. PostgreSQL's parser and dictionaries never see the text, so a match is exactly
@@ -15,24 +15,19 @@ computed by ``text_words`` itself, become a ``tsquery`` of quoted lexemes joined
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import re
-import sys
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
 from psycopg import sql
 
-from raidlog.query import Query
+from raidlog.query import Query, folded, split_folded
 
 __all__ = [
     "ITEM_COLUMNS",
     "lexeme",
     "order_clause",
     "search_words",
-    "text_words_fast",
     "tsquery",
     "where_clause",
 ]
@@ -78,27 +73,13 @@ def lexeme(word: str) -> str:
     return "#" + hashlib.sha256(word.encode()).hexdigest()
 
 
-_WORD = re.compile(r"[^\W_]+")
-
-
-@functools.cache
-def _combining_marks() -> dict[int, None]:
-    # Every code point unicodedata calls combining, for str.translate to delete.
-    return {cp: None for cp in range(sys.maxunicode + 1) if unicodedata.combining(chr(cp))}
-
-
-def text_words_fast(text: str) -> list[str]:
-    """:func:`raidlog.query.text_words`, step for step, with the removal of combining
-    marks done by ``str.translate`` instead of a Python loop over every character (it
-    was most of the cost of a bulk write). A property test keeps the two equal."""
-    decomposed = unicodedata.normalize("NFKD", text.lower())
-    return _WORD.findall(decomposed.translate(_combining_marks()))
-
-
 def search_words(*texts: str) -> str:
     """The distinct lexemes of ``texts`` in first-seen order, joined by spaces (a lexeme
     is letters and digits, or ``#`` and a digest, so it never holds a space)."""
-    return " ".join(dict.fromkeys(lexeme(w) for text in texts for w in text_words_fast(text)))
+    words = split_folded(folded(" ".join(texts)))  # text_words of each text, in order
+    if max(map(len, words), default=0) * 4 > _LONGEST_LEXEME:  # 4: most bytes a char takes
+        words = [lexeme(w) for w in words]
+    return " ".join(dict.fromkeys(words))
 
 
 def tsquery(words: Iterable[str]) -> str:
