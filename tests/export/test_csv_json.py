@@ -37,8 +37,19 @@ class TestCsv:
     def test_text_starting_like_a_formula_gets_a_quote_prefix(self, start: str) -> None:
         assert neutralise(start + "1+1") == "'" + start + "1+1"
 
-    def test_other_text_is_untouched(self) -> None:
-        assert neutralise("Supplier = late") == "Supplier = late"
+    @pytest.mark.parametrize("start", ["\uff1d", "\uff0b", "\uff0d", "\uff20"])
+    def test_full_width_triggers_get_the_prefix_too(self, start: str) -> None:
+        # Regression: some East Asian locales run a full-width = as a formula.
+        assert neutralise(start + "1+1") == "'" + start + "1+1"
+
+    @pytest.mark.parametrize("text", [" =1+1", "   @SUM(1)", "\u3000=1", "\u00a0-1", " \t=1"])
+    def test_a_trigger_after_leading_whitespace_gets_the_prefix(self, text: str) -> None:
+        # Regression: a program that trims cells on opening would see the trigger first.
+        assert neutralise(text) == "'" + text
+
+    @pytest.mark.parametrize("text", ["Supplier = late", "a-b", " plain", "   ", "'=1", ""])
+    def test_other_text_is_untouched(self, text: str) -> None:
+        assert neutralise(text) == text
 
     def test_export_guards_every_text_field(self, board: Register, tmp_path: Path) -> None:
         out = tmp_path / "raid.csv"

@@ -1,9 +1,11 @@
 """CSV export, safe to open in a spreadsheet program.
 
-A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` (and, in some
-programs, TAB, CR or LF) as a formula, so text that starts with one of them is written
-with a leading ``'`` that makes it plain text. Every field is quoted and the file is
-``utf-8-sig`` so Excel detects the encoding. ``raw=True`` writes the values untouched
+A spreadsheet runs a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula
+(some programs also TAB, CR, LF, or the full-width forms U+FF1D, U+FF0B, U+FF0D and
+U+FF20 that East Asian locales accept), so text that starts with one of them, or with
+whitespace and then one of them (a program that trims cells sees the trigger first), is
+written with a leading ``'`` that makes it plain text. Every field is quoted and the file
+is ``utf-8-sig`` so Excel detects the encoding. ``raw=True`` writes the values untouched
 in plain UTF-8 for machines (never open that file in a spreadsheet program).
 """
 
@@ -25,20 +27,24 @@ from raidlog.model.items import Item
 
 __all__ = ["FORMULA_TRIGGERS", "neutralise", "write_csv"]
 
-#: First characters that make a spreadsheet treat a cell as a formula.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
-_TRIGGER_SET = frozenset(FORMULA_TRIGGERS)
+#: First characters that make a spreadsheet treat a cell as a formula: the ASCII ones,
+#: TAB, CR, LF, and the full-width forms (OWASP's CSV injection testing guide lists them).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_TRIGGER_CLASS = "[" + re.escape("".join(FORMULA_TRIGGERS)) + "]"
+# A trigger first, or after leading whitespace.
+_STARTS_LIKE_FORMULA = re.compile(r"\s*" + _TRIGGER_CLASS)
 _EXTRA = attrgetter("extra")
 _TEXT_TYPES = frozenset({str, type(None)})
 # Items converted a column at a time per chunk: small enough that a chunk's items stay
 # in the CPU cache across its columns.
 _CHUNK = 1_000
-_AFTER_NUL = re.compile("\x00[" + re.escape("".join(FORMULA_TRIGGERS)) + "]")
+_AFTER_NUL = re.compile(r"\x00\s*" + _TRIGGER_CLASS)
 
 
 def neutralise(text: str) -> str:
-    """``text`` made inert for a spreadsheet: a leading ``'`` when it starts like a formula."""
-    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+    """``text`` made inert for a spreadsheet: a leading ``'`` when it starts like a
+    formula (a trigger first, or after leading whitespace)."""
+    return "'" + text if _STARTS_LIKE_FORMULA.match(text) else text
 
 
 def _text(value: Cell, raw: bool) -> str:
@@ -97,9 +103,10 @@ class _Columns:
         if self.raw:
             return values
         present = "\x00".join(filter(None, values))
-        if not present or (present[0] not in _TRIGGER_SET and not _AFTER_NUL.search(present)):
+        if not _STARTS_LIKE_FORMULA.match(present) and not _AFTER_NUL.search(present):
             return values
-        return [("'" + v if v and v[0] in _TRIGGER_SET else v) for v in values]
+        guard = _STARTS_LIKE_FORMULA.match
+        return [("'" + v if v and guard(v) else v) for v in values]
 
     def _names(self, cls: type[Item]) -> dict[str, Any]:
         if cls not in self.hints:

@@ -8,18 +8,20 @@ selected item, one column per field: the sheet :func:`apply_xlsx` reads back).
 Written with openpyxl in write-only mode (streaming, constant memory). Text is always a
 string cell: openpyxl would turn a string starting with ``=`` into a live formula and
 ``#N/A`` into an error value, so such cells are forced to the string type. Sheet names
-are sanitised and unique; only ``https:`` and ``mailto:`` hyperlinks are written; sizes
-are checked against Excel's limits before anything is written.
+are sanitised and unique; only ``https:`` and ``mailto:`` hyperlinks are written, within
+Excel's limits; sizes are checked against Excel's limits before anything is written, and
+a cell longer than Excel holds is refused, never truncated.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import attrs
 import openpyxl
@@ -31,6 +33,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from raidlog.errors import ConflictError, RaidLogError, ValidationError
 from raidlog.export.rows import Cell, Flattener, columns_for, parse_cell
 from raidlog.model.items import Item
+from raidlog.model.values import UNWRITABLE
 from raidlog.register import Register
 from raidlog.report.data import BoardData, HeatGrid, gather
 
@@ -48,10 +51,20 @@ __all__ = [
 EXCEL_MAX_ROWS = 1_048_576
 EXCEL_MAX_COLUMNS = 16_384
 EXCEL_MAX_CELL_TEXT = 32_767
+#: Excel drops (with a "repair" prompt) hyperlinks longer than this...
+EXCEL_MAX_URL = 2_079
+#: ...and those beyond this many in one sheet (the limits XlsxWriter enforces).
+EXCEL_MAX_HYPERLINKS = 65_530
+#: Sheet names are at most 31 characters; counted here in UTF-16 units, as Excel stores
+#: text (an emoji counts twice), which is never more than Excel accepts.
+EXCEL_MAX_SHEET_NAME = 31
 #: The sheet :func:`apply_xlsx` reads.
 REGISTER_SHEET = "Register"
 
-_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+# Characters Excel refuses in a sheet name, and the controls no name should hold.
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# Excel refuses a name that starts or ends with an apostrophe; spaces there are trimmed.
+_SHEET_NAME_EDGES = re.compile(r"^[\s']+|[\s']+$")
 _RAG_FILL = {
     "red": PatternFill("solid", fgColor="F4B6B6"),
     "amber": PatternFill("solid", fgColor="FDE7A6"),
@@ -67,23 +80,42 @@ _READ_ONLY = frozenset(
 )
 
 
+def _clip(text: str, units: int) -> str:
+    """The longest start of ``text`` within ``units`` UTF-16 code units (Excel's count:
+    a character outside the Basic Multilingual Plane, such as an emoji, takes two)."""
+    used = 0
+    for n, char in enumerate(text):
+        used += 2 if char > "\uffff" else 1
+        if used > units:
+            return text[:n]
+    return text
+
+
+def _sheet_name(text: str, units: int) -> str:
+    return _SHEET_NAME_EDGES.sub("", _clip(_SHEET_NAME_EDGES.sub("", text), units))
+
+
 def sheet_names(wanted: Iterable[str]) -> dict[str, str]:
     """Map each wanted title to a valid, unique Excel sheet name.
 
-    Excel refuses ``[]:*?/\\``, names over 31 characters, names starting or ending with
-    an apostrophe, and ``History`` (reserved); names compare case-insensitively.
+    Excel refuses ``[]:*?/\\`` (control characters are refused here too), names over 31
+    characters (UTF-16 units), names starting or ending with an apostrophe, and
+    ``History`` (reserved); names compare case-insensitively. A title asked for twice
+    gets one name.
     """
     taken: set[str] = set()
     mapping: dict[str, str] = {}
     for title in wanted:
-        name = _BAD_SHEET_CHARS.sub("_", title).strip().strip("'") or "Sheet"
+        if title in mapping:
+            continue
+        base = _BAD_SHEET_CHARS.sub("_", title)
+        name = _sheet_name(base, EXCEL_MAX_SHEET_NAME) or "Sheet"
         if name.casefold() == "history":
             name = "History_"
-        name = name[:31]
         candidate, n = name, 2
         while candidate.casefold() in taken:
             suffix = f" ({n})"
-            candidate = name[: 31 - len(suffix)] + suffix
+            candidate = (_sheet_name(name, EXCEL_MAX_SHEET_NAME - len(suffix)) or "Sheet") + suffix
             n += 1
         taken.add(candidate.casefold())
         mapping[title] = candidate
@@ -91,12 +123,16 @@ def sheet_names(wanted: Iterable[str]) -> dict[str, str]:
 
 
 def safe_hyperlink(target: str) -> str | None:
-    """``target`` when it is an ``https:`` or ``mailto:`` link, else ``None``.
+    """``target`` (without surrounding whitespace) when it is an ``https:`` or ``mailto:``
+    link Excel can hold, else ``None``.
 
-    ``file:``, UNC paths and ``javascript:`` can run or leak things from a workbook.
+    ``file:``, UNC paths, ``javascript:`` and the like can run or leak things from a
+    workbook; a link with whitespace inside or longer than Excel holds is not a link.
     """
-    lowered = target.strip().lower()
-    return target.strip() if lowered.startswith(("https://", "mailto:")) else None
+    link = target.strip()
+    if not link.lower().startswith(("https://", "mailto:")) or len(link) > EXCEL_MAX_URL:
+        return None
+    return None if any(c.isspace() for c in link) else link
 
 
 class _Sheet:
@@ -108,8 +144,14 @@ class _Sheet:
     def __init__(self, ws: WriteOnlyWorksheet) -> None:
         self.ws = ws
         self.rows = 0
+        self.links = 0
+        self.columns: Sequence[str] = ()
 
     def cell(self, value: Cell, *, bold: bool = False, fill: str | None = None) -> Any:
+        if isinstance(value, str):
+            value = _visible(value)
+            if len(value) > EXCEL_MAX_CELL_TEXT:
+                self.too_long(value, None)
         cell = WriteOnlyCell(self.ws, value=_excel_value(value))  # type: ignore[arg-type]  # openpyxl takes dates too; the stub says datetime only
         if isinstance(value, str):
             cell.data_type = "s"
@@ -119,6 +161,28 @@ class _Sheet:
             cell.fill = _RAG_FILL[fill]
         return cell
 
+    def too_long(self, value: str, column: int | None, row: Sequence[Cell] = ()) -> NoReturn:
+        """Refuse a text longer than an Excel cell holds (openpyxl would cut it silently),
+        naming the item's ref, the sheet, the row and the column."""
+        where = f"sheet {self.ws.title!r}, row {self.rows + 1}"
+        if column is not None and column < len(self.columns):
+            where += f", column {self.columns[column]}"
+        if row and self.columns and self.columns[0] == "ref":
+            where = f"{row[0]}: {where}"  # the item, by its ref
+        raise ValidationError(
+            f"{where}: {len(value):,} characters do not fit in an Excel cell (32,767 at "
+            "most) and would be cut; export this item to JSON or CSV, which hold it whole, "
+            "or shorten it"
+        )
+
+    def link(self, cell: Any, text: str) -> None:
+        """Make ``cell`` a hyperlink to ``text`` when that is a safe link and the sheet
+        has room for one more."""
+        target = safe_hyperlink(text)
+        if target is not None and self.links < EXCEL_MAX_HYPERLINKS:
+            cell.hyperlink = target
+            self.links += 1
+
     def append(self, values: Sequence[Any]) -> None:
         self.rows += 1
         if self.rows > EXCEL_MAX_ROWS:
@@ -127,6 +191,17 @@ class _Sheet:
 
     def header(self, columns: Sequence[str]) -> None:
         self.append([self.cell(c, bold=True) for c in columns])
+        self.columns = columns
+
+
+def _visible(text: str) -> str:
+    """``text`` with what a cell cannot hold (:data:`~raidlog.model.values.UNWRITABLE`:
+    openpyxl raises on it, or writes a workbook that does not open) written out as
+    ``\\xNN`` or ``\\uNNNN``, so nothing is lost and the workbook opens. Item text never
+    holds such characters (the model refuses them); a file name on the cover may."""
+    if not UNWRITABLE.search(text):
+        return text
+    return UNWRITABLE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), text)
 
 
 def _excel_value(value: Cell) -> Cell:
@@ -142,19 +217,19 @@ def _plain_row(sheet: _Sheet, values: Sequence[Cell]) -> list[Any]:
     hyperlink for a safe link."""
     row: list[Any] = []
     append = row.append
-    for value in values:
+    for column, value in enumerate(values):
         kind = type(value)
         if kind is str:
             assert isinstance(value, str)
+            if len(value) > EXCEL_MAX_CELL_TEXT:
+                sheet.too_long(value, column, values)
             first = value[:1]
             if first == "=" or (first == "#" and value in ERROR_CODES):
                 append(sheet.cell(value))
                 continue
             if first in "hHmM" and value[:8].lower().startswith(_LINK_STARTS):
                 cell = sheet.cell(value)
-                link = safe_hyperlink(value)
-                if link is not None and not any(c.isspace() for c in link):
-                    cell.hyperlink = link
+                sheet.link(cell, value)
                 append(cell)
                 continue
             append(value)
@@ -233,16 +308,50 @@ def write_board_pack(
     advance: Callable[[int], None] | None = None,
 ) -> int:
     """Write the board pack of ``register`` for ``body`` to ``path``; the Register sheet
-    holds ``items`` (default: every item). Returns the number of Register rows."""
+    holds ``items`` (default: every item). Returns the number of Register rows.
+
+    Raises :class:`~raidlog.errors.ValidationError` when the pack would not fit in Excel
+    (rows, columns, a cell's length); ``path`` is then left as it was.
+    """
     board = data or gather(register, body=body)
     chosen = list(register.items()) if items is None else list(items)
     columns = columns_for(chosen, register.codec.kinds.values())
     _check_limits(len(chosen), len(columns), REGISTER_SHEET)
     _check_limits(len(board.view), len(_VIEW_COLUMNS), "View")
+    wb = openpyxl.Workbook(write_only=True)
+    try:
+        count = _fill(wb, board, chosen, columns, body, advance)
+        wb.save(str(path))
+    except BaseException:
+        _discard(wb)
+        raise
+    return count
+
+
+def _discard(wb: openpyxl.Workbook) -> None:
+    """Finish and delete the temporary files of a write-only workbook that will not be
+    saved: left to the garbage collector, its row writers fail on closed files."""
+    for ws in wb.worksheets:
+        if not isinstance(ws, WriteOnlyWorksheet) or ws.closed:
+            continue
+        # A sheet that broke mid-row may fail to close: the first error is the one to report.
+        with contextlib.suppress(Exception):
+            ws.close()
+            ws._writer.cleanup()  # type: ignore[attr-defined]  # the sheet's temporary file; openpyxl's own save does the same
+
+
+def _fill(
+    wb: openpyxl.Workbook,
+    board: BoardData,
+    chosen: Sequence[Item],
+    columns: Sequence[str],
+    body: str | None,
+    advance: Callable[[int], None] | None,
+) -> int:
+    """Write every sheet of the pack into ``wb``; returns the number of Register rows."""
     titles = sheet_names(
         ["Cover", "View", "Heat map", "Overdue actions", "Escalations", "Decisions", REGISTER_SHEET]
     )
-    wb = openpyxl.Workbook(write_only=True)
 
     def sheet(title: str) -> _Sheet:
         return _Sheet(wb.create_sheet(titles[title]))
@@ -322,7 +431,6 @@ def write_board_pack(
             advance(1000)
     if advance is not None:
         advance(count % 1000)
-    wb.save(str(path))
     return count
 
 
@@ -371,7 +479,7 @@ def apply_xlsx(path: str | Path, register: Register, *, reason: str | None = Non
         _, header_row = next(rows)
     except StopIteration:
         raise ValidationError(f"{where}: sheet {REGISTER_SHEET} is empty") from None
-    header = [str(h).strip() if h is not None else "" for h in header_row]
+    header = [_column_name(h) for h in header_row]
     if "ref" not in header or "kind" not in header or "title" not in header:
         raise ValidationError(f"{where}: sheet {REGISTER_SHEET} needs ref, kind and title columns")
     updated: list[str] = []
@@ -412,6 +520,15 @@ def apply_xlsx(path: str | Path, register: Register, *, reason: str | None = Non
         except (RaidLogError, TypeError) as exc:
             raise ValidationError(f"{where_row}: {exc}") from None
     return ApplyResult(tuple(updated), tuple(added), unchanged)
+
+
+def _column_name(cell: Any) -> str:
+    """A header cell as a column name: trimmed, except the key of a custom field
+    (``extra. key ``), which is kept as written: a key may start or end with spaces."""
+    if cell is None:
+        return ""
+    text = str(cell).lstrip()
+    return text if text.startswith("extra.") else text.strip()
 
 
 def _title_key(kind: str, title: str) -> tuple[str, str]:

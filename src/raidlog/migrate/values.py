@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 
 from raidlog.model.profile import Lifecycle
-from raidlog.model.values import ExtraValue
+from raidlog.model.values import UNWRITABLE, ExtraValue
 
 __all__ = [
     "PLACEHOLDER_DATES",
@@ -31,7 +31,8 @@ __all__ = [
     "read_vocabulary",
 ]
 
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What the model refuses, removed from cells (CR kept: the model canonicalises it).
+_CONTROL = UNWRITABLE
 #: Cell texts that mean "nothing here".
 NULL_WORDS = frozenset(
     {

@@ -17,6 +17,7 @@ from raidlog.errors import ValidationError
 __all__ = [
     "DESCRIPTION_MAX",
     "TITLE_MAX",
+    "UNWRITABLE",
     "ExtraValue",
     "Rag",
     "Relation",
@@ -36,8 +37,11 @@ DESCRIPTION_MAX = 32_000
 #: What ``extra`` may hold: values as a user typed them, JSON-ready.
 ExtraValue: TypeAlias = str | int | float | bool | None
 
-# C0 controls except TAB and LF, DEL, and C1 controls. CR is canonicalised to LF first.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: What no text may hold: C0 controls except TAB and LF (CR is canonicalised to LF
+#: first), DEL and C1 controls (xlsx is XML and cannot hold them), lone surrogates (no
+#: UTF-8 file can) and U+FFFE, U+FFFF (not characters in XML: a workbook holding them
+#: does not open). Importers remove them with this pattern and note it.
+UNWRITABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 class Rag(enum.StrEnum):
@@ -63,17 +67,19 @@ def canonical_text(value: str, *, field: str, limit: int = DESCRIPTION_MAX) -> s
     """Return ``value`` with newlines made canonical, or raise for what cannot be kept.
 
     ``\\r\\n`` and a lone ``\\r`` become ``\\n`` (a spreadsheet round trip turns them into
-    ``\\n`` anyway, and export then import must be exact). Other control characters are
-    refused: they break XML-based formats such as xlsx.
+    ``\\n`` anyway, and export then import must be exact). Other control characters, lone
+    surrogates and U+FFFE, U+FFFF are refused (:data:`UNWRITABLE`): they break XML-based
+    formats such as xlsx, or any UTF-8 file.
     """
     if not isinstance(value, str):
         raise ValidationError(f"{field} must be text, not {type(value).__name__}", field=field)
     text = value.replace("\r\n", "\n").replace("\r", "\n")
-    bad = _CONTROL.search(text)
+    bad = UNWRITABLE.search(text)
     if bad is not None:
+        what = "the control character" if bad.group() <= "\x9f" else "the character"
         raise ValidationError(
-            f"{field} contains the control character U+{ord(bad.group()):04X} at position "
-            f"{bad.start()}; remove it (importers clean such characters and note it)",
+            f"{field} contains {what} U+{ord(bad.group()):04X} at position {bad.start()}, "
+            "which exports cannot hold; remove it (importers clean such characters and note it)",
             field=field,
         )
     if len(text) > limit:
