@@ -23,7 +23,7 @@ import pluggy
 from raidlog import governance
 from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
 from raidlog.backends.memory import MemoryBackend
-from raidlog.convert import METADATA_FIELDS, Codec, JsonDict, entity_kind, replay
+from raidlog.convert import METADATA_FIELDS, Codec, entity_kind, replay
 from raidlog.errors import (
     BackendError,
     ConflictError,
@@ -61,7 +61,6 @@ _log = logging.getLogger("raidlog.notify")
 ItemT = TypeVar("ItemT", bound=Item)
 
 _READ_ONLY_FIELDS = METADATA_FIELDS | {"kind", "rag_manual"}
-_NOT_CONTENT = METADATA_FIELDS | {"kind"}  # item_to_dict keys that are not content
 _PREFIXED = ("inherent_", "", "residual_", "target_")
 CHANNELS = ("api", "cli", "import", "external", "copy")
 
@@ -172,12 +171,12 @@ class _Write:
         self._check_links(stored)
         data = reg.codec.item_to_dict(stored)
         reg.codec.remember(stored, data)  # the backend stores this very dict's values
-        defaults = reg._defaults(type(item))
-        changes = [
+        changes = [Change(field="title", old=None, new=data["title"])]
+        changes.extend(
             Change(field=k, old=None, new=v)
-            for k, v in data.items()
-            if k not in _NOT_CONTENT and (k == "title" or v != defaults.get(k))
-        ]
+            for k, default in reg._defaults(type(item))
+            if (v := data[k]) is not default and v != default
+        )
         self.writes.append((stored, 0))
         self.staged[ref] = stored
         self.draft(ref, stored.kind, "add", 1, changes, source=source)
@@ -289,7 +288,7 @@ class Register:
         self.read_only = read_only
         self._clock = clock or (lambda: datetime.now(UTC))
         self._source: str | None = None
-        self._default_content: dict[type[Item], JsonDict] = {}
+        self._default_content: dict[type[Item], list[tuple[str, Any]]] = {}
 
     # life cycle ------------------------------------------------------------------------
     def __enter__(self) -> Register:
@@ -319,12 +318,14 @@ class Register:
         now = self._clock()
         return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
 
-    def _defaults(self, cls: type[Item]) -> JsonDict:
-        """The content of a new ``cls`` with every field left at its default (the title
-        is a placeholder: callers always record the title)."""
+    def _defaults(self, cls: type[Item]) -> list[tuple[str, Any]]:
+        """The content fields of a new ``cls`` but its title, each with its default
+        (what an add event leaves out)."""
         found = self._default_content.get(cls)
         if found is None:
-            found = self._default_content[cls] = self.codec.content(cls(title="-"))
+            content = self.codec.content(cls(title="-"))
+            found = [(k, v) for k, v in content.items() if k != "title"]
+            self._default_content[cls] = found
         return found
 
     def today(self) -> date:
