@@ -357,6 +357,37 @@ def test_bulk_writes_go_through_copy_and_stay_all_or_nothing(location: str) -> N
         assert reg.verify().ok
 
 
+def test_a_large_insert_written_in_the_background_fails_as_a_whole(
+    location: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # From 1,000 items the rows go to COPY on a helper thread while the register seals
+    # the events; a failure there must surface in the caller and roll everything back.
+    with _open(location) as reg:
+        reg.add(Action(title="before"))
+        backend = _backend(reg)
+        made: list[str] = []
+        row = backend._item_row
+
+        def failing_row(item: Item) -> tuple[Any, ...]:
+            made.append(threading.current_thread().name)
+            if len(made) == 1500:
+                raise psycopg.errors.DataException("refused by the server")
+            return row(item)
+
+        monkeypatch.setattr(backend, "_item_row", failing_row)
+        with pytest.raises(BackendError, match="refused by the server"):
+            reg.add_many([Action(title=f"bulk {n}") for n in range(2000)])
+        assert made[0] != threading.current_thread().name  # it ran in the background
+        monkeypatch.undo()
+        assert len(reg) == 1
+        assert len(list(reg.events())) == 1
+        assert reg.verify().ok
+        added = reg.add_many([Action(title=f"again {n}") for n in range(1200)])
+        assert added[0].ref == "A-0002"  # the failed write's refs were never taken
+        assert len(reg) == 1201
+        assert reg.verify().ok
+
+
 # queries -----------------------------------------------------------------------------------
 def _stored(item: Item, ref: str) -> Item:
     return attrs.evolve(item, ref=ref, version=1)

@@ -51,6 +51,8 @@ Conn = psycopg.Connection[TupleRow]
 RETRYABLE = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
 # Below this many rows a multi-row INSERT beats setting up a COPY.
 _COPY_FROM = 32
+#: Inserts of at least this many items are written on a helper thread.
+_IN_BACKGROUND = 1000
 _PAGE = 2000
 _EVENT_COLUMNS = (
     "seq",
@@ -138,6 +140,26 @@ class _Sql:
         self.select_events = sql.SQL("SELECT {} FROM {}").format(self.event_columns, self.events)
 
 
+class _Background:
+    """One call run on a helper thread; :meth:`join` waits and re-raises its error."""
+
+    def __init__(self, call: Callable[[list[Item]], None], items: list[Item]) -> None:
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(call, items), daemon=True)
+        self._thread.start()
+
+    def _run(self, call: Callable[[list[Item]], None], items: list[Item]) -> None:
+        try:
+            call(items)
+        except BaseException as exc:  # handed to the thread that joins
+            self._error = exc
+
+    def join(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+
+
 class _PostgresTransaction(Transaction):
     """One write transaction, holding the register's writer lock."""
 
@@ -148,13 +170,32 @@ class _PostgresTransaction(Transaction):
         self._head: ChainHead | None = None
         self._counters: dict[str, int] = {}
         self._changed: set[str] = set()
+        self._background: _Background | None = None
+
+    def abandon(self) -> None:
+        """Wait for a background write without raising (the transaction is ending)."""
+        background, self._background = self._background, None
+        if background is not None:
+            with contextlib.suppress(BaseException):
+                background.join()
+
+    def settle(self) -> None:
+        """Wait for a bulk write running in the background; raise what it raised.
+
+        Every other method calls this first, so the connection is only ever used by
+        one thread at a time and every statement runs in the order the work gave."""
+        background, self._background = self._background, None
+        if background is not None:
+            background.join()
 
     # reads ------------------------------------------------------------------------------
     def get(self, ref: str) -> Item | None:
+        self.settle()
         return self.backend._get(self.conn, ref)
 
     def head(self) -> ChainHead:
         if self._head is None:
+            self.settle()
             self._head = self.backend._head(self.conn)
         return self._head
 
@@ -163,6 +204,7 @@ class _PostgresTransaction(Transaction):
         # The writer lock is held from the start of the transaction, so no other writer
         # can move the counter: it is read once and written back at commit.
         if prefix not in self._counters:
+            self.settle()
             row = self.conn.execute(
                 sql.SQL("SELECT value FROM {} WHERE prefix = %s").format(self.q.counters),
                 [prefix],
@@ -183,6 +225,7 @@ class _PostgresTransaction(Transaction):
 
     def flush(self) -> None:
         """Write the counters this transaction moved (before commit)."""
+        self.settle()
         if not self._changed:
             return
         with self.conn.cursor() as cur:
@@ -196,6 +239,7 @@ class _PostgresTransaction(Transaction):
 
     # items ------------------------------------------------------------------------------
     def put(self, writes: Sequence[tuple[Item, int]]) -> None:
+        self.settle()
         refs = [item.ref for item, _ in writes]
         if None in refs:
             raise BackendError("items are stored with their ref; allocate one first")
@@ -226,6 +270,16 @@ class _PostgresTransaction(Transaction):
         ).fetchone()
         if taken is not None:
             raise DuplicateRefError(str(taken[0]))
+        if len(items) >= _IN_BACKGROUND:
+            # The server stores the rows while this thread goes on with the write (the
+            # register seals the events meanwhile: the head they need is read first, and
+            # the writer lock keeps it current); the next call here waits for it.
+            self.head()
+            self._background = _Background(self._write_items, items)
+        else:
+            self._write_items(items)
+
+    def _write_items(self, items: list[Item]) -> None:
         with _collector_paused(len(items)):
             rows = map(self.backend._item_row, items)
             self._write_rows(
@@ -276,6 +330,7 @@ class _PostgresTransaction(Transaction):
 
     # events -----------------------------------------------------------------------------
     def append(self, events: Sequence[Event]) -> None:
+        self.settle()
         if not events:
             return
         head = self.head()
@@ -295,6 +350,7 @@ class _PostgresTransaction(Transaction):
 
     # structure and metadata ---------------------------------------------------------------
     def get_entity(self, entity: type[Entity], name: str) -> Entity | None:
+        self.settle()
         row = self.conn.execute(
             sql.SQL("SELECT doc FROM {} WHERE entity = %s AND name = %s").format(self.q.entities),
             [_entity_name(entity), name],
@@ -302,6 +358,7 @@ class _PostgresTransaction(Transaction):
         return None if row is None else self.backend.codec.entity_from_dict(row[0])
 
     def put_entity(self, entity: Entity, expected_version: int) -> None:
+        self.settle()
         kind = _entity_name(type(entity))
         doc = _dumps(self.backend.codec.entity_to_dict(entity))
         if expected_version == 0:
@@ -324,6 +381,7 @@ class _PostgresTransaction(Transaction):
             raise ConflictError(f"{kind}:{entity.name}", expected_version, None)
 
     def set_meta(self, key: str, value: str) -> None:
+        self.settle()
         if key in ("writer", "schema_version", "format"):
             raise BackendError(f"meta key {key!r} belongs to the postgres backend itself")
         self.conn.execute(
@@ -452,8 +510,12 @@ class PostgresBackend(Backend):
                     conn.execute(self._sql.lock_writer)
                     locked = True
                     txn = _PostgresTransaction(self, conn)
-                    result = work(txn)
-                    txn.flush()
+                    try:
+                        result = work(txn)
+                        txn.flush()
+                    finally:
+                        # Never leave a background write behind on the connection.
+                        txn.abandon()
                 return result
             except _BrokenConnection:
                 # Dead before the lock: nothing ran, so running again is safe. Once the
