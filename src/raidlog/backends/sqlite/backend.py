@@ -55,6 +55,8 @@ T = TypeVar("T")
 #: How many times ``atomic`` runs ``work`` when the write lock stays busy.
 MAX_ATTEMPTS = 8
 _BATCH = 2000
+#: Items whose rows a bulk insert builds before handing them to SQLite.
+_ROWS_AT_ONCE = 5000
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -557,13 +559,16 @@ class _SQLiteTransaction(Transaction):
             conn.executemany("INSERT INTO refs (id, ref, kind) VALUES (?, ?, ?)", refs)
         except sqlite3.IntegrityError:
             raise DuplicateRefError(self._duplicate([str(i.ref) for i in items])) from None
-        rows: dict[str, list[list[Any]]] = {}
-        for (ident, _, _), item in zip(refs, items, strict=True):
-            spec = self.tables.spec_for(item.kind)
-            rows.setdefault(spec.name, []).append(self._row(spec, ident, item))
-        for name, batch in rows.items():
-            conn.executemany(self.tables.insert[name], batch)
-        self._side_tables([(ident, item) for (ident, _, _), item in zip(refs, items, strict=True)])
+        numbered = [(ident, item) for (ident, _, _), item in zip(refs, items, strict=True)]
+        # In slices, so a bulk write never holds every row of every table at once.
+        for first in range(0, len(numbered), _ROWS_AT_ONCE):
+            rows: dict[str, list[list[Any]]] = {}
+            for ident, item in numbered[first : first + _ROWS_AT_ONCE]:
+                spec = self.tables.spec_for(item.kind)
+                rows.setdefault(spec.name, []).append(self._row(spec, ident, item))
+            for name, batch in rows.items():
+                conn.executemany(self.tables.insert[name], batch)
+        self._side_tables(numbered)
 
     def _duplicate(self, refs: list[str]) -> str:
         seen: set[str] = set()
@@ -581,13 +586,13 @@ class _SQLiteTransaction(Transaction):
         """Rows of ``links``, ``escalations`` and ``item_fts`` for new item versions."""
         links: list[tuple[Any, ...]] = []
         escalations: list[tuple[Any, ...]] = []
-        documents: list[tuple[int, str]] = []
-        for ident, item in items:
+        for _, item in items:
             links.extend(
                 (item.ref, n, link.relation.value, link.target) for n, link in enumerate(item.links)
             )
             escalations.extend((body, item.ref) for body in item.escalated_to)
-            documents.append((ident, qc.fts_text(item.title, item.description)))
+        # Search documents are made as SQLite takes them (executemany reads an iterator).
+        documents = ((ident, qc.fts_text(item.title, item.description)) for ident, item in items)
         conn = self.conn
         if links:
             conn.executemany(
@@ -613,32 +618,10 @@ class _SQLiteTransaction(Transaction):
         self._side_tables([(ident, item)])
 
     def append(self, events: Sequence[Event]) -> None:
-        rows = []
-        at, at_text = None, ""
-        for event in events:
-            if event.at is not at:  # the events of one write share their time
-                at, at_text = event.at, event.at.isoformat()
-            rows.append(
-                (
-                    event.seq,
-                    event.ref,
-                    event.kind,
-                    event.action,
-                    event.version,
-                    event.actor,
-                    at_text,
-                    event.channel,
-                    changes_json(event),
-                    event.reason,
-                    event.source,
-                    event.prev_hash,
-                    event.hash,
-                )
-            )
         self.conn.executemany(
             "INSERT INTO events (seq, ref, kind, action, version, actor, at, channel, changes, "
             "reason, source, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            rows,
+            _event_rows(events),
         )
 
     def get_entity(self, entity: type[Entity], name: str) -> Entity | None:
@@ -676,6 +659,29 @@ class _SQLiteTransaction(Transaction):
             "INSERT INTO meta (key, value) VALUES (?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
+        )
+
+
+def _event_rows(events: Iterable[Event]) -> Iterator[tuple[Any, ...]]:
+    """Rows of ``events``, made as SQLite takes them."""
+    at, at_text = None, ""
+    for event in events:
+        if event.at is not at:  # the events of one write share their time
+            at, at_text = event.at, event.at.isoformat()
+        yield (
+            event.seq,
+            event.ref,
+            event.kind,
+            event.action,
+            event.version,
+            event.actor,
+            at_text,
+            event.channel,
+            changes_json(event),
+            event.reason,
+            event.source,
+            event.prev_hash,
+            event.hash,
         )
 
 
