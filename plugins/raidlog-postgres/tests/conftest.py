@@ -115,7 +115,8 @@ class Probe:
     def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]) -> None:
         self.conn = conn
 
-    def _all(self, query: str, schema: str) -> list[tuple[Any, ...]]:
+    def fetch(self, query: str, schema: str) -> list[tuple[Any, ...]]:
+        """The rows of ``query``, with ``{s}`` standing for the schema's identifier."""
         statement = sql.SQL(query).format(s=sql.Identifier(schema))  # type: ignore[arg-type]  # fixed test SQL
         return self.conn.execute(statement).fetchall()
 
@@ -131,12 +132,12 @@ class Probe:
         """Each table's row count and the MD5 of all its rows in key order: equal digests,
         equal contents (one round trip)."""
         query = " UNION ALL ".join(self._digest(t, key) for t, key in self.TABLES.items())
-        return {str(t): (int(count), str(md5)) for t, count, md5 in self._all(query, schema)}
+        return {str(t): (int(count), str(md5)) for t, count, md5 in self.fetch(query, schema)}
 
     def events_digest(self, schema: str, upto: int) -> tuple[int, str]:
         """:meth:`digest` of the events up to sequence number ``upto``."""
         query = self._digest("events", "seq", f"seq <= {int(upto)}")
-        _, count, md5 = self._all(query, schema)[0]
+        _, count, md5 = self.fetch(query, schema)[0]
         return int(count), str(md5)
 
     def events(self, schema: str, after: int = 0) -> list[tuple[str, str, int]]:
@@ -175,7 +176,7 @@ class Probe:
             f"SELECT '{name}', ARRAY(SELECT row(c.*)::text FROM ({check}) c LIMIT 5)"
             for name, check in self.CHECKS.items()
         )
-        return [f"{name}: {rows}" for name, rows in self._all(query, schema) if rows]
+        return [f"{name}: {rows}" for name, rows in self.fetch(query, schema) if rows]
 
     def locks(self, schema: str) -> list[tuple[Any, ...]]:
         """Locks other sessions hold on the register's tables (with their state)."""

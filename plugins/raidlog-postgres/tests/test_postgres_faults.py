@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -331,8 +332,9 @@ def test_every_failing_call_of_a_change_leaves_the_previous_state(
 def test_every_failing_call_of_a_copy_leaves_the_target_empty(
     location: str, new_location: Callable[[], str], probe: Probe, plan: _Plan
 ) -> None:
-    """``copy_to`` (``import_verbatim`` with ``COPY``, then the profile) into a new
-    register: after a fault the target is empty, and copying again works."""
+    """``copy_to`` (items, links and events through ``COPY``, and the profile) into a new
+    register: after a fault the target is as it was (empty, its own profile), and
+    copying again works."""
     targets: list[Register] = []
 
     def target(reg: Register) -> Register:
@@ -342,15 +344,16 @@ def test_every_failing_call_of_a_copy_leaves_the_target_empty(
         return targets[-1]
 
     copy = _Change(lambda reg, into: reg.copy_to(into), target, lambda reg, into: into)
-    with raidlog.open(location, actor="ana") as reg:
+    with raidlog.open(location, actor="ana", profile="prince2") as reg:
         _base(reg)
         reg.add_many(_linked_actions(40))
         try:
             injected = _inject(
                 reg, probe, plan, copy, "copy_to", fresh=lambda: raidlog.open(location, actor="b")
             )
-            for into in targets[:-1]:
-                assert into.backend.get_meta("profile") is not None
+            for into in targets:
+                profile = json.loads(into.backend.get_meta("profile") or "{}")
+                assert profile["name"] == ("prince2" if into.backend.head().seq else "default")
         finally:
             for into in targets:
                 into.close()
