@@ -347,6 +347,7 @@ def _whole(path: Path) -> list[str]:
     return problems
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the writers are forked (POSIX)")
 def test_writers_killed_at_random_points_leave_a_whole_file(tmp_path: Path) -> None:
     print(f"kill -9 loop: seed {SEED} (RAIDLOG_KILL_SEED={SEED} repeats these delays)")
     rng = random.Random(SEED)

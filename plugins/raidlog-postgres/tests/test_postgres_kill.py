@@ -25,6 +25,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import psycopg
+import pytest
 
 import raidlog
 from raidlog import Action
@@ -96,6 +97,7 @@ def _wait_until_gone(conn: psycopg.Connection[tuple[object, ...]], session: int)
         time.sleep(0.01)
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="the writers are forked (POSIX)")
 def test_writers_killed_at_random_points_leave_a_consistent_register(
     new_location: Callable[[], str], probe: Probe, tmp_path: Path
 ) -> None:
