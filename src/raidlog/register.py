@@ -103,6 +103,7 @@ class _Write:
         self.staged: dict[str, Item] = {}
         self.entities: list[tuple[Entity, int]] = []
         self.sealed: list[Event] = []
+        self.linkable: set[str] = set()  # link targets found stored in this transaction
 
     def current(self, ref: str) -> Item:
         item = self.staged.get(ref) or self.txn.get(ref)
@@ -220,8 +221,11 @@ class _Write:
         for link in item.links:
             if link.target == item.ref:
                 raise ValidationError(f"{item.ref} cannot link to itself", field="links")
-            if link.target not in self.staged and self.txn.get(link.target) is None:
+            if link.target in self.staged or link.target in self.linkable:
+                continue
+            if self.txn.get(link.target) is None:
                 raise ItemNotFoundError(link.target)
+            self.linkable.add(link.target)  # items are never deleted: no need to ask again
 
     def put_entity(self, old: Entity | None, new: Entity, reason: str | None) -> Entity:
         conv = self.register.codec
@@ -1124,17 +1128,20 @@ class Register:
 
     # moving between stores -----------------------------------------------------------------
     def copy_to(self, target: Register) -> None:
-        """Copy every item, the structure and the full event history into ``target``, which
-        must be empty. ``target.verify()`` passes afterwards."""
+        """Copy every item, the structure, the full event history and the profile into
+        ``target``, which must be empty, in one atomic write. ``target.verify()`` passes
+        afterwards."""
         if target.backend.head().seq or next(iter(target.backend.items()), None) is not None:
             raise ValidationError(f"{target.location} is not empty; copy into a new register")
         target.backend.import_verbatim(
-            list(self.backend.items()), list(self.backend.events()), self.backend.entities()
+            list(self.backend.items()),
+            list(self.backend.events()),
+            self.backend.entities(),
+            meta={"profile": _profile_payload(self.profile)},
         )
-        target._store_profile(self.profile)
 
     def _store_profile(self, profile: Profile) -> None:
-        payload = json.dumps(profile.source, sort_keys=True)
+        payload = _profile_payload(profile)
         self.backend.atomic(lambda txn: txn.set_meta("profile", payload))
 
     def batch(self) -> contextlib.AbstractContextManager[None]:
@@ -1217,6 +1224,11 @@ def _sources(items: Sequence[Item], sources: Sequence[str | None] | None) -> Seq
             field="sources",
         )
     return sources
+
+
+def _profile_payload(profile: Profile) -> str:
+    """How a register stores its profile (the ``profile`` metadata value)."""
+    return json.dumps(profile.source, sort_keys=True)
 
 
 def _ref(item: Item | str) -> str:

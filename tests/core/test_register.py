@@ -1,5 +1,6 @@
 """The Register applies the profile's rules and records every change."""
 
+import json
 from datetime import UTC, date, datetime
 
 import attrs
@@ -20,6 +21,8 @@ from raidlog import (
     Risk,
     ValidationError,
 )
+from raidlog.backends.staging import StagingTransaction
+from raidlog.model.items import Item
 from raidlog.register import Register
 from raidlog.testing import FakeClock
 
@@ -134,6 +137,53 @@ def test_links_are_checked_and_queryable_both_ways(reg: Register) -> None:
         reg.link("A-0001", "relates_to", "I-0404")
     with pytest.raises(ValidationError, match="itself"):
         reg.link("R-0001", "relates_to", "R-0001")
+
+
+def test_a_batch_linking_to_one_item_reads_it_once(
+    reg: Register, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Regression (found counting the database calls of PostgreSQL's add_many): each link
+    was checked with its own read, so 1,000 items linked to one risk made 1,000 round
+    trips while holding the register's writer lock."""
+    risk = reg.add(Risk(title="x"))
+    reads: list[str] = []
+    real_get = StagingTransaction.get
+
+    def counted_get(self: StagingTransaction, ref: str) -> Item | None:
+        reads.append(ref)
+        return real_get(self, ref)
+
+    monkeypatch.setattr(StagingTransaction, "get", counted_get)
+    reg.add_many([Action(title=f"a{n}", links=[("mitigates", risk.ref)]) for n in range(50)])
+    assert reads.count("R-0001") == 1
+    with pytest.raises(ItemNotFoundError):
+        reg.add_many([Action(title="late", links=[("mitigates", "R-0404")])])
+
+
+def test_a_copy_stores_its_history_and_profile_in_one_write(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Regression (found by PostgreSQL fault injection): ``copy_to`` wrote the items and
+    events, then the profile in a second write; when that one failed, the target held a
+    copy under the wrong profile and refused a second copy (it was no longer empty)."""
+    source = raidlog.open("memory:", actor="ana", profile="prince2")
+    source.add(Risk(title="x"))
+    target = raidlog.open("memory:", actor="ana")
+
+    def disk_full(self: StagingTransaction, key: str, value: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(StagingTransaction, "set_meta", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        source.copy_to(target)
+    monkeypatch.undo()
+    assert list(target.items()) == []
+    assert list(target.events()) == []
+    source.copy_to(target)  # the target is still empty: copying again works
+    assert list(target.events()) == list(source.events())
+    stored = target.backend.get_meta("profile")
+    assert stored is not None
+    assert json.loads(stored)["name"] == "prince2"
 
 
 def test_escalation_needs_a_reason_and_a_known_body(reg: Register) -> None:

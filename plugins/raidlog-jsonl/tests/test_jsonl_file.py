@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
+import raidlog_jsonl
 
 import raidlog
 from raidlog.errors import SchemaVersionError
@@ -75,3 +76,9 @@ def test_the_jsonl_scheme_names_a_file_too(tmp_path: Path) -> None:
 
 def test_the_plugin_is_listed_with_its_version() -> None:
     assert "raidlog-jsonl 0.1.0" in plugin_versions(get_plugin_manager()).values()
+
+
+def test_the_reference_plugin_stays_under_200_lines() -> None:
+    """The plugin guide includes the source whole and promises it is short."""
+    source = Path(raidlog_jsonl.__file__).read_text(encoding="utf-8")
+    assert len(source.splitlines()) < 200

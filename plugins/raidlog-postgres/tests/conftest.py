@@ -12,6 +12,7 @@ import functools
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
 
 import psycopg
@@ -95,3 +96,101 @@ def raw(server_url: str) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
     """A plain autocommit connection, as a person with psql would have."""
     with psycopg.connect(server_url, autocommit=True) as conn:
         yield conn
+
+
+class Probe:
+    """Reads a register's tables as a person with psql would, to check what the backend
+    left behind after a crash or a failed call, without going through the backend."""
+
+    #: The tables of a register, with the key that orders their rows.
+    TABLES: ClassVar[dict[str, str]] = {
+        "items": "ref",
+        "links": "source, position",
+        "events": "seq",
+        "entities": "entity, name",
+        "counters": "prefix",
+        "meta": "key",
+    }
+
+    def __init__(self, conn: psycopg.Connection[tuple[Any, ...]]) -> None:
+        self.conn = conn
+
+    def fetch(self, query: str, schema: str) -> list[tuple[Any, ...]]:
+        """The rows of ``query``, with ``{s}`` standing for the schema's identifier."""
+        statement = sql.SQL(query).format(s=sql.Identifier(schema))  # type: ignore[arg-type]  # fixed test SQL
+        return self.conn.execute(statement).fetchall()
+
+    @staticmethod
+    def _digest(table: str, key: str, where: str = "true") -> str:
+        return (
+            f"SELECT '{table}', count(*), "
+            f"coalesce(md5(string_agg(row_to_json(t)::text, '|' ORDER BY {key})), '') "
+            f"FROM {{s}}.{table} t WHERE {where}"
+        )
+
+    def digest(self, schema: str) -> dict[str, tuple[int, str]]:
+        """Each table's row count and the MD5 of all its rows in key order: equal digests,
+        equal contents (one round trip)."""
+        query = " UNION ALL ".join(self._digest(t, key) for t, key in self.TABLES.items())
+        return {str(t): (int(count), str(md5)) for t, count, md5 in self.fetch(query, schema)}
+
+    def events_digest(self, schema: str, upto: int) -> tuple[int, str]:
+        """:meth:`digest` of the events up to sequence number ``upto``."""
+        query = self._digest("events", "seq", f"seq <= {int(upto)}")
+        _, count, md5 = self.fetch(query, schema)[0]
+        return int(count), str(md5)
+
+    def events(self, schema: str, after: int = 0) -> list[tuple[str, str, int]]:
+        """``(kind, action, version)`` of the events after sequence number ``after``."""
+        statement = sql.SQL(
+            "SELECT kind, action, version FROM {} WHERE seq > %s ORDER BY seq"
+        ).format(sql.Identifier(schema, "events"))
+        return [(str(k), str(a), int(v)) for k, a, v in self.conn.execute(statement, [after])]
+
+    #: What no committed transaction can leave: an item version without its event (or
+    #: the reverse), a gap or a broken link in the chain, links differing from the
+    #: item's document, a ref above its counter.
+    CHECKS: ClassVar[dict[str, str]] = {
+        "item version without its event": """SELECT i.ref, i.version FROM {s}.items i
+            WHERE NOT EXISTS (SELECT 1 FROM {s}.events e
+                              WHERE e.ref = i.ref AND e.version = i.version)""",
+        "event of an item version not stored": """SELECT e.seq, e.ref FROM {s}.events e
+            LEFT JOIN {s}.items i ON i.ref = e.ref
+            WHERE position(':' in e.ref) = 0 AND (i.ref IS NULL OR e.version > i.version)""",
+        "gap in the event sequence": """SELECT count(*), max(seq) FROM {s}.events
+            HAVING count(*) <> coalesce(max(seq), 0)""",
+        "broken link in the chain": """SELECT e.seq FROM {s}.events e
+            JOIN {s}.events p ON p.seq = e.seq - 1 WHERE e.prev_hash <> p.hash""",
+        "links differ from the item": """SELECT i.ref FROM {s}.items i
+            WHERE json_array_length(i.doc -> 'links')
+                  <> (SELECT count(*) FROM {s}.links l WHERE l.source = i.ref)""",
+        "ref above its counter": """SELECT i.ref FROM {s}.items i
+            LEFT JOIN {s}.counters c ON c.prefix = substring(i.ref from '^(.*)-[0-9]+$')
+            WHERE i.ref ~ '-[0-9]+$'
+              AND substring(i.ref from '-([0-9]+)$')::bigint > coalesce(c.value, 0)""",
+    }
+
+    def problems(self, schema: str) -> list[str]:
+        """The :attr:`CHECKS` that find rows, with the first rows found (one round trip)."""
+        query = " UNION ALL ".join(
+            f"SELECT '{name}', ARRAY(SELECT row(c.*)::text FROM ({check}) c LIMIT 5)"
+            for name, check in self.CHECKS.items()
+        )
+        return [f"{name}: {rows}" for name, rows in self.fetch(query, schema) if rows]
+
+    def locks(self, schema: str) -> list[tuple[Any, ...]]:
+        """Locks other sessions hold on the register's tables (with their state)."""
+        return self.conn.execute(
+            "SELECT l.pid, l.mode, c.relname, a.state FROM pg_locks l "
+            "JOIN pg_class c ON c.oid = l.relation "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE n.nspname = %s AND l.pid <> pg_backend_pid()",
+            [schema],
+        ).fetchall()
+
+
+@pytest.fixture
+def probe(raw: psycopg.Connection[tuple[object, ...]]) -> Probe:
+    """A :class:`Probe` on its own connection."""
+    return Probe(raw)

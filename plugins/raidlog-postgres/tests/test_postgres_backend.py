@@ -20,6 +20,7 @@ from raidlog_postgres.compile import order_clause, where_clause
 import raidlog
 from raidlog.backends.base import Transaction
 from raidlog.errors import BackendError, ConflictError, DuplicateRefError, SchemaVersionError
+from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Action, Decision, Item, Risk
 from raidlog.plugins import get_plugin_manager, plugin_versions
 from raidlog.query import Query, evaluate
@@ -124,6 +125,39 @@ def test_an_older_schema_is_migrated_in_order(
     assert raw.execute(
         sql.SQL("SELECT migrated FROM {}").format(_table(schema, "items"))
     ).fetchone()
+
+
+def test_a_body_and_an_objective_of_one_name_are_two_records(location: str) -> None:
+    """Regression: schema version 1 stored objectives as bodies, so putting the objective
+    ``O-1`` overwrote the body ``O-1`` (and ``verify()`` then failed)."""
+    with _open(location) as reg:
+        reg.put_body(Body(name="O-1", score_tolerance=12))
+        reg.put_objective(Objective(name="O-1", title="Grow"))
+        assert sorted(type(e).__name__ for e in reg.backend.entities()) == ["Body", "Objective"]
+        assert reg.structure().bodies["O-1"].score_tolerance == 12
+        assert reg.verify().ok
+
+
+def test_objectives_stored_as_bodies_by_version_1_are_migrated(
+    location: str, schema: str, raw: Raw
+) -> None:
+    with _open(location) as reg:
+        reg.put_node(Node(name="corp", level="corporate"))
+        reg.put_objective(Objective(name="O-1", title="Grow", node="corp"))
+    entities, meta = _table(schema, "entities"), _table(schema, "meta")
+    for statement in (  # what version 1 wrote
+        "ALTER TABLE {e} DROP CONSTRAINT entities_entity_check",
+        "UPDATE {e} SET entity = 'body' WHERE entity = 'objective'",
+        "ALTER TABLE {e} ADD CONSTRAINT entities_entity_check CHECK (entity IN ('node', 'body'))",
+        "UPDATE {m} SET value = '1' WHERE key = 'schema_version'",
+    ):
+        raw.execute(sql.SQL(statement).format(e=entities, m=meta))  # type: ignore[arg-type]  # fixed test SQL
+    with _open(location) as reg:
+        assert reg.structure().objectives["O-1"].title == "Grow"
+        reg.put_body(Body(name="O-1"))  # no longer taken by the objective
+        assert reg.verify().ok
+    stored = raw.execute(sql.SQL("SELECT entity, name FROM {} ORDER BY 1, 2").format(entities))
+    assert stored.fetchall() == [("body", "O-1"), ("node", "corp"), ("objective", "O-1")]
 
 
 def test_processes_opening_one_new_register_at_once_create_it_once(location: str) -> None:

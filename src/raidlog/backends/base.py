@@ -188,10 +188,15 @@ class Backend(abc.ABC):
         return head
 
     def import_verbatim(
-        self, items: Sequence[Item], events: Sequence[Event], entities: Sequence[Entity] = ()
+        self,
+        items: Sequence[Item],
+        events: Sequence[Event],
+        entities: Sequence[Entity] = (),
+        meta: Mapping[str, str] | None = None,
     ) -> None:
         """Load items, structure and sealed events as they are (used to copy a register
-        between stores with its history). The store must hold no events yet."""
+        between stores with its history), and set the ``meta`` values, all in one atomic
+        write. The store must hold no events yet."""
 
         def work(txn: Transaction) -> None:
             if txn.head().seq != 0:
@@ -204,6 +209,8 @@ class Backend(abc.ABC):
                     txn.reserve(prefix, int(number))
             for entity in entities:
                 txn.put_entity(entity, 0)
+            for key, value in (meta or {}).items():
+                txn.set_meta(key, value)
             txn.append(events)
 
         self.atomic(work)

@@ -141,7 +141,7 @@ class JsonlBackend(Backend):
         return _State(lines[0] if lines else {}, lines[1:])
 
     def _save(self, state: _State) -> None:
-        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        temp = self.path.with_name(f".{self.path.name}.tmp")  # one writer at a time: one name
         try:
             with temp.open("w", encoding="utf-8", newline="\n") as file:
                 for line in state.lines():
@@ -153,12 +153,13 @@ class JsonlBackend(Backend):
             temp.unlink(missing_ok=True)
         if os.name == "posix":  # make the rename itself durable
             folder = os.open(self.path.parent, os.O_RDONLY)
-            os.fsync(folder)
-            os.close(folder)
+            try:
+                os.fsync(folder)
+            finally:
+                os.close(folder)
 
     def atomic(self, work: Callable[[Transaction], T]) -> T:
-        # One thread, and one process (flock, released when the lock file closes), at a time;
-        # reading under the lock sees what every other writer committed.
+        # One writer at a time (thread lock, and flock across processes): it reads the latest.
         with self._lock, open(f"{self.path}.lock", "a") as lock:
             if fcntl is not None:
                 fcntl.flock(lock, fcntl.LOCK_EX)

@@ -30,10 +30,9 @@ from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool
 
 from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
-from raidlog.convert import Codec
+from raidlog.convert import Codec, entity_kind
 from raidlog.errors import BackendError, ConflictError, DuplicateRefError, RaidLogError
 from raidlog.model.events import ChainHead, Change, Event, changes_json
-from raidlog.model.governance import Node
 from raidlog.model.items import Item
 from raidlog.model.values import Relation
 from raidlog.query import Query
@@ -353,13 +352,13 @@ class _PostgresTransaction(Transaction):
         self.settle()
         row = self.conn.execute(
             sql.SQL("SELECT doc FROM {} WHERE entity = %s AND name = %s").format(self.q.entities),
-            [_entity_name(entity), name],
+            [entity_kind(entity), name],
         ).fetchone()
         return None if row is None else self.backend.codec.entity_from_dict(row[0])
 
     def put_entity(self, entity: Entity, expected_version: int) -> None:
         self.settle()
-        kind = _entity_name(type(entity))
+        kind = entity_kind(type(entity))
         doc = _dumps(self.backend.codec.entity_to_dict(entity))
         if expected_version == 0:
             cur = self.conn.execute(
@@ -395,10 +394,6 @@ class _PostgresTransaction(Transaction):
 
 class _BrokenConnection(BackendError):
     """The pooled connection was found dead."""
-
-
-def _entity_name(cls: type[Entity]) -> str:
-    return "node" if issubclass(cls, Node) else "body"
 
 
 class PostgresBackend(Backend):

@@ -2,7 +2,7 @@
 
 The layout is meant to be read with ``psql`` or any SQL tool: one ``items`` table with
 a readable column for every field a query filters or orders by (plus the exact item as
-JSON in ``doc``), ``links``, ``entities`` (nodes and bodies), the append-only
+JSON in ``doc``), ``links``, ``entities`` (nodes, bodies, objectives), the append-only
 ``events``, ``counters`` for refs and ``meta``. Text columns use the ``"C"`` collation
 so ``ORDER BY`` is code-point order, as in :func:`raidlog.query.evaluate`.
 
@@ -23,10 +23,19 @@ from raidlog.errors import SchemaVersionError
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "ensure_schema", "lock_key"]
 
 #: The version of the table layout this release writes.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 #: Statements taking a schema from version N (the key) to N + 1. ``{s}`` is the schema.
-MIGRATIONS: dict[int, tuple[str, ...]] = {}
+MIGRATIONS: dict[int, tuple[str, ...]] = {
+    # 1 -> 2: objectives get their own entity name (version 1 stored them as bodies, so
+    # an objective and a body of one name overwrote each other).
+    1: (
+        "ALTER TABLE {s}.entities DROP CONSTRAINT entities_entity_check",
+        "UPDATE {s}.entities SET entity = 'objective' WHERE doc ->> 'entity' = 'objective'",
+        """ALTER TABLE {s}.entities ADD CONSTRAINT entities_entity_check
+            CHECK (entity IN ('node', 'body', 'objective'))""",
+    ),
+}
 
 _CREATE: tuple[str, ...] = (
     """CREATE TABLE {s}.meta (
@@ -74,7 +83,7 @@ _CREATE: tuple[str, ...] = (
         PRIMARY KEY (source, position)
     )""",
     """CREATE TABLE {s}.entities (
-        entity text NOT NULL CHECK (entity IN ('node', 'body')),
+        entity text NOT NULL CHECK (entity IN ('node', 'body', 'objective')),
         name text COLLATE "C" NOT NULL,
         version integer NOT NULL CHECK (version > 0),
         doc json NOT NULL,
