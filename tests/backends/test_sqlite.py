@@ -120,8 +120,24 @@ def test_synchronous_can_be_opted_down_to_normal(tmp_path: Path) -> None:
         assert _pragmas(reg.backend._conn()) == (1, "wal", 1, 500)
 
 
+def test_every_connection_has_the_page_cache_asked_for(tmp_path: Path) -> None:
+    with raidlog.open(str(tmp_path / "a.db"), actor="ana") as reg:
+        assert isinstance(reg.backend, SQLiteBackend)
+        assert reg.backend._conn().execute("PRAGMA cache_size").fetchone()[0] == -64 * 1024
+    with raidlog.open(str(tmp_path / "b.db"), actor="ana", options={"cache_mib": 8}) as reg:
+        assert isinstance(reg.backend, SQLiteBackend)
+        assert reg.backend._conn().execute("PRAGMA cache_size").fetchone()[0] == -8 * 1024
+
+
 @pytest.mark.parametrize(
-    "options", [{"synchronous": "OFF"}, {"busy_timeout": -1}, {"journal": "delete"}]
+    "options",
+    [
+        {"synchronous": "OFF"},
+        {"busy_timeout": -1},
+        {"journal": "delete"},
+        {"cache_mib": 0},
+        {"cache_mib": "big"},
+    ],
 )
 def test_unsafe_or_unknown_options_are_refused(tmp_path: Path, options: dict[str, object]) -> None:
     with pytest.raises(ValidationError):
