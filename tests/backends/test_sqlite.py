@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 
 import raidlog
 from raidlog.backends.base import Transaction
-from raidlog.backends.sqlite import SQLiteBackend, schema
+from raidlog.backends.sqlite import SQLiteBackend, schema, words
 from raidlog.backends.sqlite import compile as qc
 from raidlog.backends.sqlite.connection import Settings, connect, parse_location
 from raidlog.errors import BackendError, SchemaVersionError, ValidationError
@@ -631,3 +632,102 @@ def test_the_stored_fts_text_tokenizes_into_exactly_the_query_words(
     # itself: either way the index must hold exactly the terms queries look for.
     expected = {qc.fts_term(w) for w in text_words(title) + text_words(description)}
     assert _fts_terms(qc.fts_text(title, description)) == expected
+
+
+# the contentless search index -------------------------------------------------------------
+def _index_terms(path: Path) -> Counter[str]:
+    """How many items the search index holds under each term."""
+    with raw(path) as conn:
+        conn.execute("CREATE VIRTUAL TABLE temp.vocab USING fts5vocab(main, item_fts, row)")
+        found = Counter(
+            {str(term): int(docs) for term, docs in conn.execute("SELECT term, doc FROM vocab")}
+        )
+    conn.close()
+    return found
+
+
+def _expected_terms(reg: Register) -> Counter[str]:
+    expected: Counter[str] = Counter()
+    for item in reg.items():
+        expected.update({qc.fts_term(w) for w in text_words(f"{item.title} {item.description}")})
+    return expected
+
+
+_EDITS = ["Café au lait", "naïve ΟΔΟΣ", "plain words", "\u210cilbert \ufb01nance", "x_y z", ""]
+
+
+def test_updates_leave_no_stale_word_in_the_index(tmp_path: Path) -> None:
+    path = tmp_path / "raid.db"
+    with raidlog.open(str(path), actor="ana") as reg:
+        added = reg.add_many([Risk(title=f"supplier {t or 'late'}", description=t) for t in _EDITS])
+        for n, item in enumerate(added):
+            for edit in (_EDITS[(n + 1) % len(_EDITS)], _EDITS[(n + 2) % len(_EDITS)]):
+                item = reg.update(item, title=f"moved {edit or n}", description=edit * 2)
+        assert _index_terms(path) == _expected_terms(reg)
+        for word in ("cafe", "naive", "supplier", "moved", "\u210cilbert"):
+            query = Query(text=word)
+            assert reg.query(query) == evaluate(query, list(reg.items())), word
+
+
+def _as_schema_2(path: Path) -> None:
+    """Turn a register back into what schema version 2 stored: a search index that keeps
+    its own copy of each item's distinct words, and no words format in ``meta``."""
+    with raw(path) as conn:
+        conn.execute("BEGIN")
+        conn.execute("DROP TABLE item_fts")
+        conn.execute(
+            "CREATE VIRTUAL TABLE item_fts USING fts5(words, tokenize = \"ascii tokenchars '_'\", "
+            "detail = none, columnsize = 0)"
+        )
+        for spec in schema.table_specs().values():
+            for ident, title, description in conn.execute(
+                f"SELECT id, title, description FROM {spec.name}"
+            ).fetchall():
+                words = text_words(title) + text_words(description)
+                conn.execute(
+                    "INSERT INTO item_fts (rowid, words) VALUES (?, ?)",
+                    (ident, qc.fts_document(words)),
+                )
+        conn.execute("DELETE FROM meta WHERE key = 'fts_words'")
+        conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
+        conn.execute("COMMIT")
+    conn.close()
+
+
+def test_a_version_2_register_gets_a_contentless_index_and_keeps_searching(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "raid.db"
+    with raidlog.open(str(path), actor="ana") as reg:
+        added = reg.add_many([Action(title=f"fix {t or 'it'}", description=t) for t in _EDITS])
+    _as_schema_2(path)
+    with raidlog.open(str(path), actor="ana") as reg:
+        reg.update(added[1], description="après coup")
+        assert _index_terms(path) == _expected_terms(reg)
+        assert [a.ref for a in reg.query(text="apres")] == [added[1].ref]
+        assert reg.verify().ok
+    with raw(path) as conn:
+        meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+        sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'item_fts'").fetchone()[0]
+    conn.close()
+    assert meta["schema_version"] == "3"
+    assert meta["fts_words"] == words.WORDS_FORMAT
+    assert "content = ''" in sql
+
+
+def test_an_index_built_under_another_words_format_is_rebuilt_on_open(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As after an upgrade of Python's Unicode database: the stored documents may differ
+    # from what this release makes, so the index is built again before anything else.
+    path = tmp_path / "raid.db"
+    with raidlog.open(str(path), actor="ana") as reg:
+        reg.add(Issue(title="Straße gesperrt"))
+    with raw(path) as conn:
+        # What a stale index looks like to a search: it finds nothing.
+        conn.execute("INSERT INTO item_fts (item_fts) VALUES ('delete-all')")
+        conn.execute("UPDATE meta SET value = '0; unicode 1.0' WHERE key = 'fts_words'")
+    conn.close()
+    with raidlog.open(str(path), actor="ana") as reg:
+        assert _index_terms(path) == _expected_terms(reg)
+        assert len(reg.query(text="gesperrt")) == 1

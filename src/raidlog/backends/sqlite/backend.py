@@ -605,17 +605,24 @@ class _SQLiteTransaction(Transaction):
 
     def _update(self, item: Item, expected: int) -> None:
         spec = self.tables.spec_for(item.kind)
-        row = self._row(spec, 0, item)[1:]
-        found = self.conn.execute(
-            self.tables.update[spec.name], (*row, item.ref, expected)
-        ).fetchall()
-        if not found:
+        before = self.conn.execute(
+            f"SELECT id, title, description FROM {spec.name} WHERE ref = ? AND version = ?",
+            (item.ref, expected),
+        ).fetchone()
+        if before is None:
             raise ConflictError(str(item.ref), expected, self.get(str(item.ref)))
-        ident = int(found[0][0])
+        ident, title, description = before
+        row = self._row(spec, 0, item)[1:]
+        self.conn.execute(self.tables.update[spec.name], (*row, item.ref, expected)).fetchall()
         self.conn.execute("DELETE FROM links WHERE source = ?", (item.ref,))
         self.conn.execute("DELETE FROM escalations WHERE ref = ?", (item.ref,))
-        self.conn.execute("DELETE FROM item_fts WHERE rowid = ?", (ident,))
-        self._side_tables([(ident, item)])
+        # The index keeps no copy of the text: its entry is removed by handing it the
+        # document it was given, made again from the stored title and description.
+        self.conn.execute(
+            "INSERT INTO item_fts (item_fts, rowid, words) VALUES ('delete', ?, ?)",
+            (ident, qc.fts_text(title, description or "")),
+        )
+        self._side_tables([(int(ident), item)])
 
     def append(self, events: Sequence[Event]) -> None:
         self.conn.executemany(

@@ -11,14 +11,14 @@ the words of :func:`~raidlog.query.text_words` through the FTS5 index.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from typing import Any
 
 import attrs
 
 from raidlog.backends.sqlite.schema import TableSpec
-from raidlog.query import Query, split_folded, unaccented
+from raidlog.backends.sqlite.words import fts_document, fts_term, fts_text
+from raidlog.query import Query
 
 __all__ = [
     "Arm",
@@ -29,59 +29,6 @@ __all__ = [
     "fts_text",
     "order_clause",
 ]
-
-_PLAIN = re.compile(r"[a-z0-9]+")
-
-
-def fts_term(word: str) -> str:
-    """How a word (of :func:`~raidlog.query.text_words`) is stored in ``item_fts``."""
-    if _PLAIN.fullmatch(word):
-        return word
-    return "_" + word.encode("utf-8").hex()
-
-
-_PLAIN_DOCUMENT = re.compile(r"[a-z0-9 ]*")
-
-
-def fts_document(words: Sequence[str]) -> str:
-    """The ``item_fts`` text of an item: its distinct words, encoded, space-separated."""
-    document = " ".join(dict.fromkeys(words))
-    if _PLAIN_DOCUMENT.fullmatch(document):
-        return document  # the common case: every word is stored as it is
-    return " ".join(dict.fromkeys(fts_term(w) for w in words))
-
-
-def fts_text(title: str, description: str) -> str:
-    """The ``item_fts`` text of an item with this title and description.
-
-    When the text, lowered and unaccented as :func:`~raidlog.query.text_words` does it,
-    is ASCII without capitals, it is handed to SQLite as it is: the table's ``ascii``
-    tokenizer splits it into runs of letters and digits, exactly as ``text_words``
-    does, once ``_`` (a token character there, for encoded words) becomes a space.
-    Other text is split here, in Python, and its odd words encoded.
-    """
-    lowered = f"{title} {description}".lower()
-    if lowered.isascii():
-        return lowered.replace("_", " ")
-    text = unaccented(lowered)
-    if text.isascii() and not _CAPITAL.search(text):
-        return text.replace("_", " ")
-    document = " ".join(split_folded(text))
-    return _ODD_WORD.sub(_encoded, document)
-
-
-def _encoded(match: re.Match[str]) -> str:
-    return fts_term(match.group())
-
-
-# A word of a space-separated document that is not stored as it is.
-_ODD_WORD = re.compile("(?<![^ ])[a-z0-9]*+[^a-z0-9 ][^ ]*")
-
-
-# NFKD can turn a lower-case letter into a capital (U+210C, black-letter H, becomes "H");
-# text_words keeps such a capital, which the ascii tokenizer would fold.
-_CAPITAL = re.compile("[A-Z]")
-
 
 @attrs.frozen
 class Arm:

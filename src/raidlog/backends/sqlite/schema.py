@@ -27,6 +27,7 @@ from typing import Any
 import attrs
 import sqlite_utils
 
+from raidlog.backends.sqlite.words import WORDS_FORMAT, fts_text
 from raidlog.convert import entity_kind
 from raidlog.errors import BackendError, SchemaVersionError
 from raidlog.model.governance import Body, Node, Objective
@@ -41,6 +42,7 @@ __all__ = [
     "TableSpec",
     "ensure_schema",
     "entity_spec",
+    "index_words",
     "refuse_foreign",
     "table_specs",
 ]
@@ -48,7 +50,7 @@ __all__ = [
 #: What the ``application`` key of ``meta`` holds in every raidlog register.
 APPLICATION = "raidlog"
 #: The schema version this release writes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 #: The table of items whose kind a plugin added.
 OTHER_TABLE = "other_items"
 
@@ -200,13 +202,17 @@ def ensure_schema(conn: sqlite3.Connection, location: str) -> int:
             f"{location} was written by a newer raidlog (schema version {version}; this "
             f"release reads up to {SCHEMA_VERSION}): upgrade raidlog to open it"
         )
-    if version == SCHEMA_VERSION:
+    if version == SCHEMA_VERSION and _words_format(conn) == WORDS_FORMAT:
         return version
     conn.execute("BEGIN IMMEDIATE")
     try:
         version = stored_version(conn)
         for step in MIGRATIONS[version:SCHEMA_VERSION]:
             step(conn)
+        if _words_format(conn) != WORDS_FORMAT:
+            # Written under another words format (another Unicode version, say): the
+            # index must match what this release searches for, and removes.
+            index_words(conn)
         conn.execute(
             "INSERT INTO meta (key, value) VALUES ('schema_version', ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
@@ -218,6 +224,11 @@ def ensure_schema(conn: sqlite3.Connection, location: str) -> int:
             conn.execute("ROLLBACK")
         raise
     return SCHEMA_VERSION
+
+
+def _words_format(conn: sqlite3.Connection) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'fts_words'").fetchone()
+    return None if row is None else str(row[0])
 
 
 # version 1 ------------------------------------------------------------------------------
@@ -361,5 +372,40 @@ def _add_objectives_v2(conn: sqlite3.Connection) -> None:
     _create_entity_table(conn, Objective)
 
 
+# version 3 ------------------------------------------------------------------------------
+_FTS = (
+    "CREATE VIRTUAL TABLE item_fts USING fts5(words, content = '', "
+    "tokenize = \"ascii tokenchars '_'\", detail = none, columnsize = 0)"
+)
+
+
+def index_words(conn: sqlite3.Connection) -> None:
+    """(Re)build ``item_fts`` from every item's title and description, and record the
+    words format it was built with."""
+    conn.execute("DROP TABLE IF EXISTS item_fts")
+    conn.execute(_FTS)
+    for spec in table_specs().values():
+        rows = conn.execute(f"SELECT id, title, description FROM {spec.name}")
+        conn.executemany(
+            "INSERT INTO item_fts (rowid, words) VALUES (?, ?)",
+            ((ident, fts_text(title, description or "")) for ident, title, description in rows),
+        )
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES ('fts_words', ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (WORDS_FORMAT,),
+    )
+
+
+def _contentless_fts_v3(conn: sqlite3.Connection) -> None:
+    """The search index keeps no copy of the text (the item tables have it): a third of
+    what a bulk write stored was that copy."""
+    index_words(conn)
+
+
 #: ``MIGRATIONS[n]`` moves a register from schema version ``n`` to ``n + 1``.
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_create_v1, _add_objectives_v2)
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _create_v1,
+    _add_objectives_v2,
+    _contentless_fts_v3,
+)

@@ -1,0 +1,73 @@
+"""The words the ``item_fts`` index holds for an item (see :func:`fts_text`).
+
+The index is contentless: SQLite keeps no copy of the documents, so removing an item's
+entry means handing SQLite the very document it was given. Documents are therefore a
+pure function of the title and description, and :data:`WORDS_FORMAT` names that
+function (with the Unicode version its folding follows): a register whose index was
+built under another format is re-indexed when it is opened.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from raidlog.query import split_folded, unaccented
+
+__all__ = ["WORDS_FORMAT", "fts_document", "fts_term", "fts_text"]
+
+#: What :func:`fts_text` makes of text: bump the number when it changes.
+WORDS_FORMAT = f"1; unicode {unicodedata.unidata_version}"
+
+_PLAIN = re.compile(r"[a-z0-9]+")
+
+
+def fts_term(word: str) -> str:
+    """How a word (of :func:`~raidlog.query.text_words`) is stored in ``item_fts``."""
+    if _PLAIN.fullmatch(word):
+        return word
+    return "_" + word.encode("utf-8").hex()
+
+
+_PLAIN_DOCUMENT = re.compile(r"[a-z0-9 ]*")
+
+
+def fts_document(words: Sequence[str]) -> str:
+    """The ``item_fts`` text of an item: its distinct words, encoded, space-separated."""
+    document = " ".join(dict.fromkeys(words))
+    if _PLAIN_DOCUMENT.fullmatch(document):
+        return document  # the common case: every word is stored as it is
+    return " ".join(dict.fromkeys(fts_term(w) for w in words))
+
+
+def fts_text(title: str, description: str) -> str:
+    """The ``item_fts`` text of an item with this title and description.
+
+    When the text, lowered and unaccented as :func:`~raidlog.query.text_words` does it,
+    is ASCII without capitals, it is handed to SQLite as it is: the table's ``ascii``
+    tokenizer splits it into runs of letters and digits, exactly as ``text_words``
+    does, once ``_`` (a token character there, for encoded words) becomes a space.
+    Other text is split here, in Python, and its odd words encoded.
+    """
+    lowered = f"{title} {description}".lower()
+    if lowered.isascii():
+        return lowered.replace("_", " ")
+    text = unaccented(lowered)
+    if text.isascii() and not _CAPITAL.search(text):
+        return text.replace("_", " ")
+    document = " ".join(split_folded(text))
+    return _ODD_WORD.sub(_encoded, document)
+
+
+def _encoded(match: re.Match[str]) -> str:
+    return fts_term(match.group())
+
+
+# A word of a space-separated document that is not stored as it is.
+_ODD_WORD = re.compile("(?<![^ ])[a-z0-9]*+[^a-z0-9 ][^ ]*")
+
+
+# NFKD can turn a lower-case letter into a capital (U+210C, black-letter H, becomes "H");
+# text_words keeps such a capital, which the ascii tokenizer would fold.
+_CAPITAL = re.compile("[A-Z]")
