@@ -138,7 +138,6 @@ class Codec:
         self.kinds: dict[str, type[Item]] = {k.kind: k for k in kinds}
         self.converter = make_converter()
         self._plans: dict[type[Item], Callable[[Any], JsonDict]] = {}
-        self._known: dict[int, tuple[Item, JsonDict]] = {}
 
     def kind_class(self, kind: str) -> type[Item]:
         """The class of ``kind``; raises ``ValidationError`` for an unknown kind."""
@@ -154,23 +153,10 @@ class Codec:
 
         Equal to what the cattrs converter gives (a property test holds them equal), by
         a plan made once per class: this runs for every item of every bulk write."""
-        known = self._known.pop(id(item), None)
-        if known is not None and known[0] is item:
-            return known[1]
         plan = self._plans.get(type(item))
         if plan is None:
             plan = self._plans[type(item)] = _plan(type(item))
         return plan(item)
-
-    def remember(self, item: Item, data: JsonDict) -> None:
-        """Keep ``data`` (``item_to_dict(item)``, already made) for the next
-        :meth:`item_to_dict` of this very object, which takes it: the register converts
-        each new item version once and the backend storing it reuses that."""
-        self._known[id(item)] = (item, data)
-
-    def forget(self) -> None:
-        """Drop what :meth:`remember` kept and nobody took (after each write)."""
-        self._known.clear()
 
     def item_to_dict_slow(self, item: Item) -> JsonDict:
         """:meth:`item_to_dict` through the general cattrs converter (the reference)."""

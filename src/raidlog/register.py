@@ -171,7 +171,6 @@ class _Write:
         stored = _assign(item, values)
         self._check_links(stored)
         data = reg.codec.item_to_dict(stored)
-        reg.codec.remember(stored, data)  # the backend stores this very dict's values
         changes = [Change(field="title", old=None, new=data["title"])]
         changes.extend(
             Change(field=k, old=None, new=v)
@@ -482,7 +481,6 @@ class Register:
             sealed = committed[0].sealed if committed and notifiers else []
             committed.clear()
         finally:
-            self.codec.forget()
             if collecting:
                 gc.enable()
         if sealed:

@@ -25,7 +25,6 @@ from datetime import date, datetime
 from typing import Any
 
 import attrs
-import sqlite_utils
 
 from raidlog.backends.sqlite.words import WORDS_FORMAT, fts_text
 from raidlog.convert import entity_kind
@@ -231,13 +230,22 @@ def _words_format(conn: sqlite3.Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
+def _database(conn: sqlite3.Connection) -> Any:
+    """sqlite-utils over ``conn``, for creating tables. Imported only when a schema is
+    created or migrated: it imports pandas and numpy when they are installed, which
+    opening an existing register has no use for."""
+    import sqlite_utils  # deferred on purpose, see above
+
+    return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+
+
 # version 1 ------------------------------------------------------------------------------
 def _sql_type(column: Column) -> type:
     return {"INTEGER": int, "REAL": float}.get(column.sqltype, str)
 
 
 def _create_v1(conn: sqlite3.Connection) -> None:
-    db = sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+    db = _database(conn)
 
     def create(name: str, columns: dict[str, type], pk: Any, **kw: Any) -> None:
         conn.execute(db.create_table_sql(name, columns, pk=pk, **kw))
@@ -360,7 +368,7 @@ def _create_register_view(conn: sqlite3.Connection) -> None:
 def _create_entity_table(
     conn: sqlite3.Connection, entity: type[Node] | type[Body] | type[Objective]
 ) -> None:
-    db = sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
+    db = _database(conn)
     name, cols = entity_spec(entity)
     columns = {c.name: _sql_type(c) for c in cols}
     conn.execute(db.create_table_sql(name, columns, pk="name", not_null=["version"]))
