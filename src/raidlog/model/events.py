@@ -103,15 +103,22 @@ def changes_json(event: EventDraft | Event) -> str:
     return _ENCODE([[c.field, c.old, c.new] for c in event.changes])
 
 
+def _text(value: str | None) -> str:
+    return "null" if value is None else _STRING(value)
+
+
+_STRING = json.encoder.encode_basestring  # what the encoder does to a str (C)
+
+
 def _canonical(draft: EventDraft | Event, seq: int, prev_hash: str, changes: str) -> bytes:
     # The event as JSON with sorted keys, compact separators and no ASCII escaping,
     # assembled in key order (``changes`` is already encoded).
     return (
-        f'{{"action":{_ENCODE(draft.action)},"actor":{_ENCODE(draft.actor)},'
+        f'{{"action":{_text(draft.action)},"actor":{_text(draft.actor)},'
         f'"at":"{draft.at.isoformat()}","changes":{changes},'
-        f'"channel":{_ENCODE(draft.channel)},"kind":{_ENCODE(draft.kind)},'
-        f'"prev_hash":{_ENCODE(prev_hash)},"reason":{_ENCODE(draft.reason)},'
-        f'"ref":{_ENCODE(draft.ref)},"seq":{int(seq)},"source":{_ENCODE(draft.source)},'
+        f'"channel":{_text(draft.channel)},"kind":{_text(draft.kind)},'
+        f'"prev_hash":{_text(prev_hash)},"reason":{_text(draft.reason)},'
+        f'"ref":{_text(draft.ref)},"seq":{int(seq)},"source":{_text(draft.source)},'
         f'"version":{int(draft.version)}}}'
     ).encode()
 

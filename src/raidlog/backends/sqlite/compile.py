@@ -30,6 +30,7 @@ __all__ = [
     "order_clause",
 ]
 
+
 @attrs.frozen
 class Arm:
     """One table's part of a query: ``WHERE`` text and its parameters."""
