@@ -141,16 +141,25 @@ def peak_rss_mib() -> float:
 
 
 def raw_copy(
-    schema: str, table: str, like: sql.Identifier, rows: list[tuple[Any, ...]], cols: Any
+    schema: str,
+    table: str,
+    like: sql.Identifier,
+    rows: list[tuple[Any, ...]],
+    cols: Any,
+    types: list[str] | None = None,
 ) -> float:
-    """Seconds to COPY ``rows`` into a new table shaped like ``like`` (indexes included)."""
+    """Seconds to COPY ``rows`` into a new table shaped like ``like`` (indexes included):
+    psycopg's default text format, or binary when ``types`` are given."""
     target = sql.Identifier(schema, table)
     with psycopg.connect(URL, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         conn.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL)").format(target, like))
         start = time.perf_counter()
-        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(target, cols)
+        binary = " (FORMAT BINARY)" if types is not None else ""
+        statement = sql.SQL("COPY {} ({}) FROM STDIN" + binary).format(target, cols)
         with conn.transaction(), conn.cursor() as cur, cur.copy(statement) as copy:
+            if types is not None:
+                copy.set_types(types)
             for row in rows:
                 copy.write_row(row)
         return time.perf_counter() - start
@@ -158,7 +167,7 @@ def raw_copy(
 
 # scenarios ------------------------------------------------------------------------------
 def scenario_add_many(size: int, runs: int) -> dict[str, Any]:
-    add, add_raw, bulk, bulk_raw = [], [], [], []
+    add, add_raw, add_raw_binary, bulk, bulk_raw = [], [], [], [], []
     for run in range(runs):
         schemas = [f"raidlog_bench_{uuid.uuid4().hex[:10]}" for _ in range(3)]
         try:
@@ -174,6 +183,17 @@ def scenario_add_many(size: int, runs: int) -> dict[str, Any]:
                 events_table = sql.Identifier(schemas[0], "events")
                 add_raw.append(
                     raw_copy(schemas[2], "items", items_table, item_rows, backend._sql.item_columns)
+                )
+                # The same rows as raidlog itself sends them: binary COPY.
+                add_raw_binary.append(
+                    raw_copy(
+                        schemas[2],
+                        "items3",
+                        items_table,
+                        item_rows,
+                        backend._sql.item_columns,
+                        backend._sql.item_types,
+                    )
                 )
             with raidlog.open(location(schemas[1]), actor="bench") as copy_reg:
                 load = functools.partial(copy_reg.backend.import_verbatim, stored, events)
@@ -191,6 +211,7 @@ def scenario_add_many(size: int, runs: int) -> dict[str, Any]:
     return {
         "add_many_s": statistics.median(add),
         "raw_copy_items_s": statistics.median(add_raw),
+        "raw_binary_copy_items_s": statistics.median(add_raw_binary),
         "import_verbatim_s": statistics.median(bulk),
         "raw_copy_items_events_s": statistics.median(bulk_raw),
     }
@@ -427,6 +448,11 @@ def report(name: str, size: int, runs: int, result: dict[str, Any]) -> None:
     if name == "add_many":
         for ours, theirs, label in (
             ("add_many_s", "raw_copy_items_s", "Register.add_many vs raw COPY of the item rows"),
+            (
+                "add_many_s",
+                "raw_binary_copy_items_s",
+                "Register.add_many vs raw binary COPY of the item rows",
+            ),
             (
                 "import_verbatim_s",
                 "raw_copy_items_events_s",
