@@ -22,9 +22,6 @@ import os
 import pathlib
 import random
 import shutil
-import signal
-import subprocess
-import sys
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -38,6 +35,8 @@ import raidlog
 from raidlog import Action, Body, Decision, Node, Risk
 from raidlog.model.governance import Objective
 from raidlog.register import Register
+from raidlog.testing.crash import Writers
+from raidlog.testing.crash import kill as kill_writer
 
 AFTER_RENAME = ("open folder", "fsync folder", "close folder")
 
@@ -283,44 +282,6 @@ BATCH = 5  # jsonl_worker.BATCH
 SEED = int(os.environ.get("RAIDLOG_KILL_SEED", "20261122"))
 
 
-class _Writers:
-    """The fork server of ``jsonl_worker.py``: one fresh writer process per trial."""
-
-    def __init__(self, location: str) -> None:
-        self.server = subprocess.Popen(
-            [sys.executable, str(WORKER), location],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-
-    def start(self, seed: int, progress: Path) -> int:
-        """Fork a writer; once it has opened the register, its pid."""
-        assert self.server.stdin is not None
-        assert self.server.stdout is not None
-        self.server.stdin.write(f"go {seed} {progress}\n")
-        self.server.stdin.flush()
-        line = self.server.stdout.readline().split()
-        assert line[:1] == ["ready"], f"the writer did not start: {' '.join(line)}"
-        return int(line[1])
-
-    def close(self) -> None:
-        self.server.communicate(timeout=30)  # closes stdin: the server ends
-
-
-def _kill(pid: int) -> None:
-    """SIGKILL ``pid`` and wait until it is gone (the kernel reaps it)."""
-    os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        assert time.monotonic() < deadline, f"writer {pid} survived SIGKILL"
-        time.sleep(0.005)
-
-
 def _whole(path: Path) -> list[str]:
     """What no save may leave: a line that is not whole JSON, an item version without its
     event (or the reverse), a gap in the events, a ref above its counter, a batch not
@@ -353,15 +314,15 @@ def test_writers_killed_at_random_points_leave_a_whole_file(tmp_path: Path) -> N
     rng = random.Random(SEED)
     path = tmp_path / "raid.jsonl"
     raidlog.open(str(path), actor="setup").close()
-    writers = _Writers(str(path))
+    writers = Writers(WORKER, str(path))
     mid_write = mid_save = committed = 0
     try:
         for kill in range(1, KILLS + 1):
             progress = tmp_path / f"writer-{kill}.log"
-            pid = writers.start(kill, progress)
+            (pid,) = writers.start(kill, progress)
             delay = rng.uniform(0.2, 1.0)
             time.sleep(delay)
-            _kill(pid)
+            kill_writer(pid)
             lines = progress.read_text(encoding="utf-8").split()
             mid_write += lines[-1:] == ["write"]
             committed += lines.count("done")

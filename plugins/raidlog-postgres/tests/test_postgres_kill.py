@@ -1,9 +1,9 @@
 """Writers killed with SIGKILL at random points never leave a half-written change.
 
 Each trial starts a writer process (forked by ``postgres_worker.py``, a separate
-interpreter that imported raidlog once) that writes batches through ``COPY``, single
-adds, updates, transitions, links, escalations and materialisations, and kills it after
-a random 0.2 to 1.0 s. Then: the killed
+interpreter that imported raidlog once; see ``raidlog.testing.crash``) that writes
+batches through ``COPY``, single adds, updates, transitions, links, escalations and
+materialisations, and kills it after a random 0.2 to 1.0 s. Then: the killed
 writer's server session goes away and holds no lock; the tables show no half-written
 transaction (every item version has its event and the reverse, the chain has no gap,
 each batch is whole, each materialised risk has its issue); a fresh register passes
@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import os
 import random
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +26,8 @@ import pytest
 
 import raidlog
 from raidlog import Action
+from raidlog.testing.crash import Writers
+from raidlog.testing.crash import kill as kill_writer
 
 from .conftest import Probe
 
@@ -47,45 +46,6 @@ WHOLE = {
             SELECT 1 FROM {s}.links l JOIN {s}.items i ON i.ref = l.target
             WHERE l.source = r.ref AND l.relation = 'materialised_as' AND i.kind = 'issue')""",
 }
-
-
-class _Writers:
-    """The fork server of ``postgres_worker.py``: one fresh writer process per trial."""
-
-    def __init__(self, location: str) -> None:
-        self.server = subprocess.Popen(
-            [sys.executable, str(WORKER), location],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-
-    def start(self, seed: int, progress: Path) -> tuple[int, int]:
-        """Fork a writer; once it has opened the register, its pid and its session's."""
-        assert self.server.stdin is not None
-        assert self.server.stdout is not None
-        self.server.stdin.write(f"go {seed} {progress}\n")
-        self.server.stdin.flush()
-        line = self.server.stdout.readline().split()
-        assert line[:1] == ["ready"], f"the writer did not start: {' '.join(line)}"
-        return int(line[1]), int(line[2])
-
-    def close(self) -> None:
-        self.server.communicate(timeout=30)  # closes stdin: the server ends
-
-
-def _kill(pid: int) -> None:
-    """SIGKILL ``pid`` and wait until it is gone (the fork server does not wait for it:
-    the kernel reaps it)."""
-    os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return
-        assert time.monotonic() < deadline, f"writer {pid} survived SIGKILL"
-        time.sleep(0.005)
 
 
 def _wait_until_gone(conn: psycopg.Connection[tuple[object, ...]], session: int) -> None:
@@ -108,7 +68,7 @@ def test_writers_killed_at_random_points_leave_a_consistent_register(
         location = new_location()  # verify() reads the whole register at every trial
         with raidlog.open(location, actor="setup") as reg:
             schema = reg.backend.schema  # type: ignore[attr-defined]  # a PostgresBackend
-        writers = _Writers(location)
+        writers = Writers(WORKER, location)
         try:
             for trial in range(KILLS_PER_REGISTER):
                 kill = round_ * KILLS_PER_REGISTER + trial + 1
@@ -116,7 +76,7 @@ def test_writers_killed_at_random_points_leave_a_consistent_register(
                 pid, session = writers.start(kill, progress)
                 delay = rng.uniform(0.2, 1.0)
                 time.sleep(delay)
-                _kill(pid)
+                kill_writer(pid)
                 lines = progress.read_text(encoding="utf-8").split()
                 mid_write += lines[-1:] == ["write"]
                 committed += lines.count("done")
