@@ -22,7 +22,6 @@ import os
 import pathlib
 import random
 import shutil
-import time
 from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,7 +35,6 @@ from raidlog import Action, Body, Decision, Node, Risk
 from raidlog.model.governance import Objective
 from raidlog.register import Register
 from raidlog.testing.crash import Writers
-from raidlog.testing.crash import kill as kill_writer
 
 AFTER_RENAME = ("open folder", "fsync folder", "close folder")
 
@@ -319,15 +317,11 @@ def test_writers_killed_at_random_points_leave_a_whole_file(tmp_path: Path) -> N
     try:
         for kill in range(1, KILLS + 1):
             progress = tmp_path / f"writer-{kill}.log"
-            (pid,) = writers.start(kill, progress)
-            delay = rng.uniform(0.2, 1.0)
-            time.sleep(delay)
-            kill_writer(pid)
-            lines = progress.read_text(encoding="utf-8").split()
-            mid_write += lines[-1:] == ["write"]
-            committed += lines.count("done")
+            trial = writers.trial(kill, progress, rng.uniform(0.2, 1.0))
+            mid_write += trial.inside_write
+            committed += trial.committed
             mid_save += (tmp_path / ".raid.jsonl.tmp").exists()
-            where = f"seed {SEED}, kill {kill} after {delay:.3f} s"
+            where = f"seed {SEED}, kill {kill} after {trial.delay:.3f} s"
 
             assert _whole(path) == [], where
             with raidlog.open(str(path), actor="auditor") as reg:

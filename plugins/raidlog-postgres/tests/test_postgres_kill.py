@@ -27,7 +27,6 @@ import pytest
 import raidlog
 from raidlog import Action
 from raidlog.testing.crash import Writers
-from raidlog.testing.crash import kill as kill_writer
 
 from .conftest import Probe
 
@@ -73,16 +72,12 @@ def test_writers_killed_at_random_points_leave_a_consistent_register(
             for trial in range(KILLS_PER_REGISTER):
                 kill = round_ * KILLS_PER_REGISTER + trial + 1
                 progress = tmp_path / f"writer-{kill}.log"
-                pid, session = writers.start(kill, progress)
-                delay = rng.uniform(0.2, 1.0)
-                time.sleep(delay)
-                kill_writer(pid)
-                lines = progress.read_text(encoding="utf-8").split()
-                mid_write += lines[-1:] == ["write"]
-                committed += lines.count("done")
-                where = f"seed {SEED}, kill {kill} after {delay:.3f} s"
+                trial = writers.trial(kill, progress, rng.uniform(0.2, 1.0))
+                mid_write += trial.inside_write
+                committed += trial.committed
+                where = f"seed {SEED}, kill {kill} after {trial.delay:.3f} s"
 
-                _wait_until_gone(probe.conn, session)
+                _wait_until_gone(probe.conn, trial.ready[1])  # the writer's server session
                 assert probe.locks(schema) == [], f"{where}: locks left on the register"
                 assert probe.problems(schema) == [], where
                 for name, query in WHOLE.items():

@@ -26,13 +26,15 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
+import attrs
+
 import raidlog
 from raidlog.model.items import Action, Link, Risk
 from raidlog.model.values import Relation
 from raidlog.plugins import get_plugin_manager
 from raidlog.register import Register
 
-__all__ = ["Writers", "kill", "serve", "write"]
+__all__ = ["Trial", "Writers", "kill", "serve", "write"]
 
 
 def write(
@@ -116,8 +118,32 @@ class Writers:
         assert line[:1] == ["ready"], f"the writer did not start: {' '.join(line)}"
         return [int(n) for n in line[1:]]
 
+    def trial(self, seed: int, progress: Path, delay: float) -> Trial:
+        """Start a writer, let it write for ``delay`` seconds, kill it: what it did."""
+        ready = self.start(seed, progress)
+        time.sleep(delay)
+        kill(ready[0])
+        lines = progress.read_text(encoding="utf-8").split()
+        return Trial(
+            ready=ready,
+            delay=delay,
+            inside_write=lines[-1:] == ["write"],
+            committed=lines.count("done"),
+        )
+
     def close(self) -> None:
         self.server.communicate(timeout=30)  # closes stdin: the server ends
+
+
+@attrs.frozen
+class Trial:
+    """One killed writer: its ``ready`` numbers (pid first), how long it wrote, whether
+    the kill landed inside a change, and how many changes it had committed."""
+
+    ready: list[int]
+    delay: float
+    inside_write: bool
+    committed: int
 
 
 def kill(pid: int) -> None:
