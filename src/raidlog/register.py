@@ -62,6 +62,8 @@ ItemT = TypeVar("ItemT", bound=Item)
 
 _READ_ONLY_FIELDS = METADATA_FIELDS | {"kind", "rag_manual"}
 _PREFIXED = ("inherent_", "", "residual_", "target_")
+#: A bulk write stores its new versions and their events in slices of this many.
+_FLUSH_EVERY = 5000
 CHANNELS = ("api", "cli", "import", "external", "copy")
 
 
@@ -93,7 +95,9 @@ class VerifyReport:
 class _Write:
     """What one atomic change stages: new versions and their event drafts."""
 
-    def __init__(self, register: Register, txn: Transaction, reason: str | None) -> None:
+    def __init__(
+        self, register: Register, txn: Transaction, reason: str | None, keep_events: bool
+    ) -> None:
         self.register = register
         self.txn = txn
         self.reason = reason
@@ -102,7 +106,8 @@ class _Write:
         self.drafts: list[EventDraft] = []
         self.staged: dict[str, Item] = {}
         self.entities: list[tuple[Entity, int]] = []
-        self.sealed: list[Event] = []
+        self.sealed: list[Event] = []  # kept only when notifiers will want them
+        self.keep_events = keep_events
         self.linkable: set[str] = set()  # link targets found stored in this transaction
 
     def current(self, ref: str) -> Item:
@@ -247,14 +252,26 @@ class _Write:
         )
         return stored
 
-    def finish(self) -> None:
+    def flush(self) -> None:
+        """Store what is staged so far, and seal and store its events, inside the
+        transaction. A bulk write does this every :data:`_FLUSH_EVERY` items, so only one
+        slice's change lists and events are alive at a time (unless notifiers want the
+        events); a version replaced after its flush is stored as an update of it."""
         if self.writes:
             self.txn.put(self.writes)
+            self.writes = []
         for entity, expected in self.entities:
             self.txn.put_entity(entity, expected)
+        self.entities = []
         if self.drafts:
-            self.sealed = seal(self.drafts, self.txn.head())
-            self.txn.append(self.sealed)
+            sealed = seal(self.drafts, self.txn.head())
+            self.txn.append(sealed)
+            self.drafts = []
+            if self.keep_events:
+                self.sealed.extend(sealed)
+
+    def finish(self) -> None:
+        self.flush()
 
 
 class Register:
@@ -462,9 +479,10 @@ class Register:
             )
 
         committed: list[_Write] = []
+        keep_events = bool(self._notifiers())
 
         def run(txn: Transaction) -> T:
-            write = _Write(self, txn, reason)
+            write = _Write(self, txn, reason, keep_events)
             result = work(write)
             write.finish()
             committed[:] = [write]  # a retried transaction replaces the failed attempt
@@ -477,14 +495,13 @@ class Register:
         gc.disable()
         try:
             result = self.backend.atomic(run)
-            notifiers = self._notifiers()
-            sealed = committed[0].sealed if committed and notifiers else []
+            sealed = committed[0].sealed if committed else []
             committed.clear()
         finally:
             if collecting:
                 gc.enable()
         if sealed:
-            self._notify(sealed, notifiers)
+            self._notify(sealed, self._notifiers())
         return result
 
     def _notifiers(self) -> list[pluggy.HookImpl]:
@@ -522,9 +539,16 @@ class Register:
         """
         batch = list(items)
         where = _sources(batch, sources)
-        return self._commit(
-            lambda w: [w.insert(i, s) for i, s in zip(batch, where, strict=True)], reason
-        )
+
+        def work(w: _Write) -> list[Item]:
+            done = []
+            for item, source in zip(batch, where, strict=True):
+                done.append(w.insert(item, source))
+                if len(w.drafts) >= _FLUSH_EVERY:
+                    w.flush()
+            return done
+
+        return self._commit(work, reason)
 
     def upsert_many(
         self,
@@ -550,6 +574,8 @@ class Register:
         def work(w: _Write) -> list[Item]:
             done: list[Item] = []
             for item, source in zip(batch, where, strict=True):
+                if len(w.drafts) >= _FLUSH_EVERY:
+                    w.flush()
                 current = None
                 if item.ref is not None:
                     current = w.staged.get(item.ref) or w.txn.get(item.ref)

@@ -1,0 +1,101 @@
+"""Bulk writes store their items and events in slices, inside one transaction.
+
+``add_many`` and ``upsert_many`` hand every ``_FLUSH_EVERY`` items and their sealed
+events to the backend before building the next slice. Here the slice is 3 items, so
+every behaviour of a bulk write crosses slice boundaries, on every built-in store.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import attrs
+import pytest
+
+import raidlog
+from raidlog import Action, Event, Link, Relation, Risk
+from raidlog.errors import ConflictError, DuplicateRefError
+from raidlog.register import Register
+
+STORES = ["memory:", "raid.db", "raid.xlsx"]
+if importlib.util.find_spec("raidlog_jsonl") is not None:
+    STORES.append("raid.jsonl")
+
+
+class _Listener:
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    @raidlog.hookimpl
+    def notify(self, events: Sequence[Event], register: Register) -> None:
+        self.events.extend(events)
+
+
+@pytest.fixture(params=STORES)
+def reg(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Register]:
+    monkeypatch.setattr("raidlog.register._FLUSH_EVERY", 3)
+    name = str(request.param)
+    location = name if name == "memory:" else str(tmp_path / name)
+    with raidlog.open(location, actor="ana") as register:
+        yield register
+
+
+def test_add_many_across_slices_links_and_chains_like_one_write(reg: Register) -> None:
+    risks = reg.add_many([Risk(title=f"risk {n}", probability=2, impact=3) for n in range(7)])
+    actions = reg.add_many(
+        [
+            Action(title=f"act {n}", links=(Link(relation=Relation.MITIGATES, target=r.ref or ""),))
+            for n, r in enumerate(risks)
+        ]
+    )
+    assert [a.ref for a in actions] == [f"A-{n:04d}" for n in range(1, 8)]
+    assert [reg.get(a.ref or "") for a in actions] == actions
+    events = list(reg.events())
+    assert [e.seq for e in events] == list(range(1, 15))
+    assert [e.ref for e in events] == [i.ref for i in (*risks, *actions)]
+    assert reg.verify().ok
+
+
+def test_a_failure_in_the_last_slice_stores_nothing_of_the_earlier_ones(reg: Register) -> None:
+    first = reg.add(Risk(title="taken", ref="R-0100"))
+    batch = [Risk(title=f"new {n}") for n in range(7)] + [Risk(title="clash", ref="R-0100")]
+    with pytest.raises(DuplicateRefError):
+        reg.add_many(batch)
+    assert list(reg.items()) == [first]
+    assert len(list(reg.events())) == 1
+    assert reg.add(Risk(title="next")).ref == "R-0101"
+    assert reg.verify().ok
+
+
+def test_upsert_many_across_slices_updates_what_an_earlier_slice_added(reg: Register) -> None:
+    stored = reg.add_many([Action(title=f"a{n}") for n in range(4)])
+    batch = [
+        *(attrs.evolve(a, title=f"{a.title} (edited)") for a in stored),
+        Action(title="fresh", ref="A-0050"),
+        Action(title="fresh again", ref="A-0051"),
+        Action(title="fresh, then edited in the same write", ref="A-0052"),
+    ]
+    done = reg.upsert_many(batch)
+    assert [d.version for d in done] == [2, 2, 2, 2, 1, 1, 1]
+    again = reg.upsert_many([attrs.evolve(done[-1], title="edited after its slice was stored")])
+    assert again[0].version == 2
+    with pytest.raises(ConflictError):
+        reg.upsert_many([Action(title="stale", ref="A-0001", version=1)] * 1)
+    assert reg.get("A-0052").title == "edited after its slice was stored"
+    assert len(list(reg.events())) == 4 + 7 + 1
+    assert reg.verify().ok
+
+
+def test_notifiers_get_every_event_of_a_sliced_write(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("raidlog.register._FLUSH_EVERY", 3)
+    listener = _Listener()
+    with raidlog.open(str(tmp_path / "raid.db"), actor="ana", plugins=[listener]) as reg:
+        added = reg.add_many([Risk(title=f"r{n}") for n in range(8)])
+    assert [e.ref for e in listener.events] == [r.ref for r in added]
+    assert [e.seq for e in listener.events] == list(range(1, 9))
