@@ -479,10 +479,10 @@ class Register:
             )
 
         committed: list[_Write] = []
-        keep_events = bool(self._notifiers())
+        notifiers = self._notifiers()
 
         def run(txn: Transaction) -> T:
-            write = _Write(self, txn, reason, keep_events)
+            write = _Write(self, txn, reason, keep_events=bool(notifiers))
             result = work(write)
             write.finish()
             committed[:] = [write]  # a retried transaction replaces the failed attempt
@@ -490,7 +490,7 @@ class Register:
 
         # A bulk write builds many objects and no cycles worth collecting, so the cyclic
         # collector waits until it is over; the write's scaffolding (drafts, staged
-        # versions, the converted dicts) is dropped first, so it does not walk them.
+        # versions) is dropped first, so it does not walk them.
         collecting = gc.isenabled()
         gc.disable()
         try:
@@ -501,7 +501,7 @@ class Register:
             if collecting:
                 gc.enable()
         if sealed:
-            self._notify(sealed, self._notifiers())
+            self._notify(sealed, notifiers)
         return result
 
     def _notifiers(self) -> list[pluggy.HookImpl]:

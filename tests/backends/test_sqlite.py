@@ -19,7 +19,6 @@ from hypothesis import strategies as st
 import raidlog
 from raidlog.backends.base import Transaction
 from raidlog.backends.sqlite import SQLiteBackend, schema, words
-from raidlog.backends.sqlite import compile as qc
 from raidlog.backends.sqlite.connection import Settings, connect, parse_location
 from raidlog.errors import BackendError, SchemaVersionError, ValidationError
 from raidlog.hookspecs import hookimpl
@@ -630,8 +629,8 @@ def test_the_stored_fts_text_tokenizes_into_exactly_the_query_words(
 ) -> None:
     # The backend hands ASCII text to SQLite's tokenizer as it is and splits the rest
     # itself: either way the index must hold exactly the terms queries look for.
-    expected = {qc.fts_term(w) for w in text_words(title) + text_words(description)}
-    assert _fts_terms(qc.fts_text(title, description)) == expected
+    expected = {words.fts_term(w) for w in text_words(title) + text_words(description)}
+    assert _fts_terms(words.fts_text(title, description)) == expected
 
 
 # the contentless search index -------------------------------------------------------------
@@ -649,7 +648,7 @@ def _index_terms(path: Path) -> Counter[str]:
 def _expected_terms(reg: Register) -> Counter[str]:
     expected: Counter[str] = Counter()
     for item in reg.items():
-        expected.update({qc.fts_term(w) for w in text_words(f"{item.title} {item.description}")})
+        expected.update({words.fts_term(w) for w in text_words(f"{item.title} {item.description}")})
     return expected
 
 
@@ -683,10 +682,10 @@ def _as_schema_2(path: Path) -> None:
             for ident, title, description in conn.execute(
                 f"SELECT id, title, description FROM {spec.name}"
             ).fetchall():
-                words = text_words(title) + text_words(description)
+                terms = (words.fts_term(w) for w in text_words(f"{title} {description}"))
                 conn.execute(
                     "INSERT INTO item_fts (rowid, words) VALUES (?, ?)",
-                    (ident, qc.fts_document(words)),
+                    (ident, " ".join(dict.fromkeys(terms))),  # schema 2: distinct words
                 )
         conn.execute("DELETE FROM meta WHERE key = 'fts_words'")
         conn.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")

@@ -388,17 +388,22 @@ def looks_like_register(table: Table, file_stem: str) -> bool:
     keys = {c.choices[0][0] for c in table.columns if c.choices}
     if keys & _REGISTER_KEYS or {"probability", "impact"} <= keys:
         return True
-    rows = table.sheet.rows
-    block = " ".join(
-        as_text(v)
-        for r in range(max(table.floor, table.header_rows[0] - 6), table.header_rows[0])
-        for v in rows[r]
-        if isinstance(v, str)
-    )
+    block = _title_block(table)
     return bool(
         sheet_kind_votes(table.sheet.name, 1.0)
         or sheet_kind_votes(block[:500], 1.0)
         or sheet_kind_votes(file_stem, 1.0)
+    )
+
+
+def _title_block(table: Table) -> str:
+    """The text of the (up to six) rows above the table's header: its title block."""
+    rows = table.sheet.rows
+    return " ".join(
+        as_text(v)
+        for r in range(max(table.floor, table.header_rows[0] - 6), table.header_rows[0])
+        for v in rows[r]
+        if isinstance(v, str)
     )
 
 
@@ -410,13 +415,7 @@ def decide_kind(table: Table, file_stem: str) -> None:
     if sheet_votes:
         _add(votes, sheet_votes)
         reasons.append(f"sheet name says {_top(sheet_votes)}")
-    rows = table.sheet.rows
-    block = " ".join(
-        as_text(v)
-        for r in range(max(table.floor, table.header_rows[0] - 6), table.header_rows[0])
-        for v in rows[r]
-        if isinstance(v, str)
-    )
+    block = _title_block(table)
     title_votes = sheet_kind_votes(block[:500], 2.0)
     if title_votes:
         _add(votes, title_votes)

@@ -35,6 +35,7 @@ from raidlog.backends.sqlite.schema import (
     table_for_kind,
     table_specs,
 )
+from raidlog.backends.sqlite.words import fts_text
 from raidlog.convert import ENTITY_CLASSES, Codec, JsonDict, entity_kind
 from raidlog.errors import (
     BackendError,
@@ -592,7 +593,7 @@ class _SQLiteTransaction(Transaction):
             )
             escalations.extend((body, item.ref) for body in item.escalated_to)
         # Search documents are made as SQLite takes them (executemany reads an iterator).
-        documents = ((ident, qc.fts_text(item.title, item.description)) for ident, item in items)
+        documents = ((ident, fts_text(item.title, item.description)) for ident, item in items)
         conn = self.conn
         if links:
             conn.executemany(
@@ -620,7 +621,7 @@ class _SQLiteTransaction(Transaction):
         # document it was given, made again from the stored title and description.
         self.conn.execute(
             "INSERT INTO item_fts (item_fts, rowid, words) VALUES ('delete', ?, ?)",
-            (ident, qc.fts_text(title, description or "")),
+            (ident, fts_text(title, description or "")),
         )
         self._side_tables([(int(ident), item)])
 

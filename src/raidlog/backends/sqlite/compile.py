@@ -17,16 +17,13 @@ from typing import Any
 import attrs
 
 from raidlog.backends.sqlite.schema import TableSpec
-from raidlog.backends.sqlite.words import fts_document, fts_term, fts_text
+from raidlog.backends.sqlite.words import fts_term
 from raidlog.query import Query
 
 __all__ = [
     "Arm",
     "Compiled",
     "compile_arms",
-    "fts_document",
-    "fts_term",
-    "fts_text",
     "order_clause",
 ]
 

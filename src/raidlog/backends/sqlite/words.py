@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
 
 from raidlog.query import split_folded, unaccented
 
-__all__ = ["WORDS_FORMAT", "fts_document", "fts_term", "fts_text"]
+__all__ = ["WORDS_FORMAT", "fts_term", "fts_text"]
 
 #: What :func:`fts_text` makes of text: bump the number when it changes.
 WORDS_FORMAT = f"1; unicode {unicodedata.unidata_version}"
@@ -28,17 +27,6 @@ def fts_term(word: str) -> str:
     if _PLAIN.fullmatch(word):
         return word
     return "_" + word.encode("utf-8").hex()
-
-
-_PLAIN_DOCUMENT = re.compile(r"[a-z0-9 ]*")
-
-
-def fts_document(words: Sequence[str]) -> str:
-    """The ``item_fts`` text of an item: its distinct words, encoded, space-separated."""
-    document = " ".join(dict.fromkeys(words))
-    if _PLAIN_DOCUMENT.fullmatch(document):
-        return document  # the common case: every word is stored as it is
-    return " ".join(dict.fromkeys(fts_term(w) for w in words))
 
 
 def fts_text(title: str, description: str) -> str:
