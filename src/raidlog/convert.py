@@ -62,7 +62,7 @@ def make_converter() -> cattrs.Converter:
     return conv
 
 
-def _iso(value: date | None) -> str | None:
+def _iso(value: datetime | None) -> str | None:
     global _LAST_ISO  # a one-entry cache, replaced as a whole
     if value is None:
         return None
@@ -74,9 +74,28 @@ def _iso(value: date | None) -> str | None:
     return text
 
 
-# The last date or time converted and its text: the items of one write share their
-# created_at and updated_at objects (a tuple, read and replaced in one step).
+# The last time converted and its text: the items of one write share their created_at
+# and updated_at objects (a tuple, read and replaced in one step).
 _LAST_ISO: tuple[object, str] = (None, "")
+
+
+def _day(value: date | None) -> str | None:
+    if value is None:
+        return None
+    text = _DAYS.get(value) if type(value) is date else None
+    if text is None:
+        text = value.isoformat()
+        if type(value) is date:
+            if len(_DAYS) >= _DAYS_KEPT:
+                _DAYS.clear()
+            _DAYS[value] = text
+    return text
+
+
+# Dates and their text: the items of a register share a few thousand dates at most.
+# Only plain dates are kept (equal datetimes in other zones have other texts).
+_DAYS: dict[date, str] = {}
+_DAYS_KEPT = 20_000
 
 
 def _links(value: tuple[Link, ...]) -> list[dict[str, str]]:
@@ -93,8 +112,10 @@ def _plan(cls: type[Item]) -> Callable[[Any], JsonDict]:
         hint = hints[name]
         args = set(typing.get_args(hint)) - {type(None)}
         value = f"item.{name}"
-        if hint in (date, datetime, date | None, datetime | None):
+        if hint in (datetime, datetime | None):
             expression = f"iso({value})"
+        elif hint in (date, date | None):
+            expression = f"day({value})"
         elif hint in (Rag, Rag | None):
             expression = f"None if {value} is None else {value}.value"
         elif hint == tuple[str, ...]:
@@ -110,7 +131,7 @@ def _plan(cls: type[Item]) -> Callable[[Any], JsonDict]:
         entries.append(f"{name!r}: {expression}")
     entries.append(f"'kind': {cls.kind!r}")
     source = "def to_dict(item):\n    return {" + ", ".join(entries) + "}"
-    namespace: dict[str, Any] = {"iso": _iso, "links": _links}
+    namespace: dict[str, Any] = {"iso": _iso, "day": _day, "links": _links}
     exec(source, namespace)  # code built from the class's own field names and hints
     return cast(Callable[[Any], JsonDict], namespace["to_dict"])
 
@@ -138,6 +159,9 @@ class Codec:
         self.kinds: dict[str, type[Item]] = {k.kind: k for k in kinds}
         self.converter = make_converter()
         self._plans: dict[type[Item], Callable[[Any], JsonDict]] = {}
+        # Dicts made by a bulk write, kept for the backend's one conversion of each new
+        # version (see remember): id -> (item, dict); the item held keeps its id unique.
+        self._kept: dict[int, tuple[Item, JsonDict]] = {}
 
     def kind_class(self, kind: str) -> type[Item]:
         """The class of ``kind``; raises ``ValidationError`` for an unknown kind."""
@@ -152,11 +176,27 @@ class Codec:
         """Every field of ``item`` as JSON-ready values, plus ``kind``.
 
         Equal to what the cattrs converter gives (a property test holds them equal), by
-        a plan made once per class: this runs for every item of every bulk write."""
+        a plan made once per class: this runs for every item of every bulk write. A
+        dict kept by :meth:`remember` for this very object is returned (once) instead.
+        """
+        if self._kept:
+            kept = self._kept.pop(id(item), None)
+            if kept is not None and kept[0] is item:
+                return kept[1]
         plan = self._plans.get(type(item))
         if plan is None:
             plan = self._plans[type(item)] = _plan(type(item))
         return plan(item)
+
+    def remember(self, item: Item, data: JsonDict) -> None:
+        """Keep ``data``, just made by :meth:`item_to_dict` from ``item`` and not to be
+        changed, for the next ``item_to_dict(item)``: the register converts each new
+        version it stages, and the backend storing it need not convert it again."""
+        self._kept[id(item)] = (item, data)
+
+    def forget(self) -> None:
+        """Drop every kept dict (the register calls this once a write has stored them)."""
+        self._kept.clear()
 
     def item_to_dict_slow(self, item: Item) -> JsonDict:
         """:meth:`item_to_dict` through the general cattrs converter (the reference)."""

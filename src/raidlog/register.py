@@ -182,6 +182,7 @@ class _Write:
             for k, default in reg._defaults(type(item))
             if (v := data[k]) is not default and v != default
         )
+        reg.codec.remember(stored, data)
         self.writes.append((stored, 0))
         self.staged[ref] = stored
         self.draft(ref, stored.kind, "add", 1, changes, source=source)
@@ -258,7 +259,10 @@ class _Write:
         slice's change lists and events are alive at a time (unless notifiers want the
         events); a version replaced after its flush is stored as an update of it."""
         if self.writes:
-            self.txn.put(self.writes)
+            try:
+                self.txn.put(self.writes)
+            finally:
+                self.register.codec.forget()
             self.writes = []
         for entity, expected in self.entities:
             self.txn.put_entity(entity, expected)
@@ -498,6 +502,7 @@ class Register:
             sealed = committed[0].sealed if committed else []
             committed.clear()
         finally:
+            self.codec.forget()  # dicts kept for a write that failed before storing them
             if collecting:
                 gc.enable()
         if sealed:

@@ -1,11 +1,13 @@
 """Converters round-trip exactly; the reference query evaluator follows its spec."""
 
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 
-from raidlog import Action, Risk, ValidationError
+import raidlog
+from raidlog import Action, Risk, ValidationError, convert
 from raidlog.convert import SCHEMA_VERSION, Codec
 from raidlog.model.items import Item
 from raidlog.query import Query, evaluate, text_words
@@ -87,3 +89,38 @@ def test_filters_combine() -> None:
 @given(item=items())
 def test_the_fast_item_plan_equals_the_cattrs_converter(item: Item) -> None:
     assert CODEC.item_to_dict(item) == CODEC.item_to_dict_slow(item)
+
+
+def test_a_remembered_dict_is_handed_out_once_and_only_for_that_object() -> None:
+    codec = Codec()
+    item, twin = Risk(title="kept"), Risk(title="kept")
+    data = codec.item_to_dict(item)
+    codec.remember(item, data)
+    assert codec.item_to_dict(twin) is not data  # equal content, another object
+    assert codec.item_to_dict(item) is data
+    again = codec.item_to_dict(item)
+    assert again == data
+    assert again is not data  # handed out once
+    codec.remember(item, data)
+    codec.forget()
+    assert codec.item_to_dict(item) is not data
+
+
+def test_a_bulk_write_leaves_no_dict_kept_even_when_it_fails(tmp_path: Path) -> None:
+    with raidlog.open(str(tmp_path / "raid.db"), actor="t") as reg:
+        reg.add_many([Risk(title=f"r{n}") for n in range(10)])
+        assert reg.codec._kept == {}
+        with pytest.raises(ValidationError):
+            reg.add_many([Risk(title="fine"), Action(title="bad", status="no such status")])
+        assert reg.codec._kept == {}
+        assert len(list(reg.items())) == 10
+
+
+def test_dates_keep_their_text_when_the_cache_is_full(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(convert, "_DAYS", {})
+    monkeypatch.setattr(convert, "_DAYS_KEPT", 2)
+    codec = Codec()
+    days = [date(2026, 1, d) for d in (1, 2, 3, 1, 3)]
+    texts = [codec.item_to_dict(Action(title="a", due=d))["due"] for d in days]
+    assert texts == [d.isoformat() for d in days]
+    assert len(convert._DAYS) <= 2
