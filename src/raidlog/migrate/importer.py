@@ -172,12 +172,12 @@ def import_file(
         keep_valid=keep_valid,
         notes=list(checked.notes),
     )
-    tick("reading", 0, 1)
-    book = parse(checked, limits)
-    report.notes.extend(book.notes)
     paused = gc.isenabled()
     gc.disable()  # the collector costs most of the object layer in bulk work
     try:
+        tick("reading", 0, 1)
+        book = parse(checked, limits)
+        report.notes.extend(book.notes)
         drafts, entries = _drafts(book, register, rules, checked.path.stem, report, tick)
         del book  # the sheets' cells are not needed any more: free them before the items
         report.mapping_toml = to_toml(entries)
