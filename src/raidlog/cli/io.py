@@ -19,6 +19,7 @@ from raidlog.export.jsonio import load_json, write_json, write_jsonl
 from raidlog.export.rows import select_items
 from raidlog.export.tabular import write_csv
 from raidlog.export.xlsx import write_board_pack
+from raidlog.files import write_text
 from raidlog.report.data import gather
 from raidlog.report.html import render_html
 
@@ -129,7 +130,7 @@ def report(location: str, out: str, body: str | None, actor: str | None, as_json
         with progress("Gathering the report", None):
             data = gather(register, body=body)
         with progress("Writing the report", None):
-            Path(out).write_text(render_html(data), encoding="utf-8")
+            write_text(out, render_html(data))
     if as_json:
         echo_json(
             {"out": out, "body": body, "items_in_view": len(data.view), "rag": data.rag_counts}

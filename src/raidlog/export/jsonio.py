@@ -27,6 +27,7 @@ from typing import IO, Any
 from raidlog.backends.memory import MemoryBackend
 from raidlog.convert import SCHEMA_VERSION, Codec
 from raidlog.errors import ValidationError
+from raidlog.files import replaced
 from raidlog.model.events import Event
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Item
@@ -77,7 +78,7 @@ def write_json(
     if advance is not None:
         advance(len(chosen))
     doc["events"] = [codec.event_to_dict(e) for e in _events_for(register, items)]
-    with open(path, "w", encoding="utf-8") as handle:
+    with replaced(path) as temporary, open(temporary, "w", encoding="utf-8") as handle:
         json.dump(doc, handle, ensure_ascii=False, indent=1)
         handle.write("\n")
     return len(chosen)
@@ -100,7 +101,7 @@ def write_jsonl(
         handle.write(json.dumps(record, ensure_ascii=False))
         handle.write("\n")
 
-    with open(path, "w", encoding="utf-8") as handle:
+    with replaced(path) as temporary, open(temporary, "w", encoding="utf-8") as handle:
         line(handle, {"type": "header", **_header(register, items is None)})
         for entity in register.structure().records():
             line(handle, {"type": "entity", **codec.entity_to_dict(entity)})

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from raidlog.export.rows import Cell, columns_for, join_list
+from raidlog.files import replaced
 from raidlog.model.items import Item
 
 __all__ = ["FORMULA_TRIGGERS", "neutralise", "write_csv"]
@@ -196,7 +197,8 @@ def write_csv(
     header = list(columns) if columns is not None else columns_for(batch)
     maker = _Columns(header, raw)
     count = 0
-    with open(path, "w", newline="", encoding="utf-8" if raw else "utf-8-sig") as handle:
+    encoding = "utf-8" if raw else "utf-8-sig"
+    with replaced(path) as temporary, open(temporary, "w", newline="", encoding=encoding) as handle:
         writer = csv.writer(handle, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
         writer.writerow(header)
         step = _CHUNK

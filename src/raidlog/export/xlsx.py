@@ -32,6 +32,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from raidlog.errors import ConflictError, RaidLogError, ValidationError
 from raidlog.export.rows import Cell, Flattener, columns_for, parse_cell
+from raidlog.files import replaced
 from raidlog.model.items import Item
 from raidlog.model.values import UNWRITABLE
 from raidlog.register import Register
@@ -321,7 +322,8 @@ def write_board_pack(
     wb = openpyxl.Workbook(write_only=True)
     try:
         count = _fill(wb, board, chosen, columns, body, advance)
-        wb.save(str(path))
+        with replaced(path) as temporary:
+            wb.save(str(temporary))
     except BaseException:
         _discard(wb)
         raise

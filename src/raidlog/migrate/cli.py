@@ -11,6 +11,7 @@ import click
 import raidlog
 from raidlog.cli.main import ACTOR_ENV, resolve_actor
 from raidlog.errors import ImportRejected
+from raidlog.files import write_text
 from raidlog.migrate.importer import import_file
 
 __all__ = ["import_command"]
@@ -113,13 +114,13 @@ def import_command(
             if partial is not None:
                 click.echo(partial.summary(), err=True)
                 if report_path is not None:
-                    report_path.write_text(partial.to_json(), encoding="utf-8")
+                    write_text(report_path, partial.to_json())
             raise
         if bar is not None:
             bar.render_finish()
     click.echo(report.summary())
     if report_path is not None:
-        report_path.write_text(report.to_json(), encoding="utf-8")
+        write_text(report_path, report.to_json())
         click.echo(f"report written to {report_path}")
     if dry_run:
         click.echo("\n# The mapping used (save it, edit it, pass it with --mapping):")

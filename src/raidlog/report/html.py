@@ -13,6 +13,7 @@ import html
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from raidlog.files import write_text
 from raidlog.model.items import Item
 from raidlog.register import Register
 from raidlog.report.data import BoardData, HeatGrid, gather
@@ -286,5 +287,5 @@ def render_html(data: BoardData, *, view_limit: int = 500) -> str:
 def write_report(register: Register, path: str | Path, *, body: str | None = None) -> BoardData:
     """Write the HTML report of ``register`` (for ``body``) to ``path``; returns its data."""
     data = gather(register, body=body)
-    Path(path).write_text(render_html(data), encoding="utf-8")
+    write_text(path, render_html(data))
     return data

@@ -14,8 +14,8 @@ import contextlib
 import hashlib
 import os
 import re
+import stat
 import sys
-import tempfile
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO, Final
 
 from raidlog.errors import BackendError, ConflictError
+from raidlog.files import fsync_folder, new_temporary, temporaries
 
 __all__ = [
     "UnsafeWorkbookError",
@@ -220,20 +221,6 @@ def _check_extent(path: Path, member: str, xml: bytes) -> None:
         )
 
 
-def _fsync_folder(folder: Path) -> None:
-    if sys.platform == "win32":
-        return  # Windows cannot open a folder to sync it; NTFS journals the rename.
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _temporaries(path: Path) -> Iterator[Path]:
-    return path.parent.glob(f".{path.name}.*.tmp")
-
-
 def atomic_write(
     path: Path, write: Callable[[IO[bytes]], None], check: Callable[[Path], None]
 ) -> str:
@@ -242,18 +229,23 @@ def atomic_write(
     was meant. Call under :func:`locked`. On any failure the previous file is intact
     and the temporary file is removed."""
     # A writer killed mid-save leaves its temporary file; under the lock none is live.
-    for stale in _temporaries(path):
+    for stale in temporaries(path):
         with contextlib.suppress(OSError):
             stale.unlink()
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115  # closed below, then moved
-        dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-    )
-    temporary = Path(handle.name)
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else None
+    temporary = new_temporary(path.parent, path.name)
+    if temporary is None:
+        raise BackendError(
+            f"cannot save {path}: no file can be created in {path.parent} (permissions), "
+            "and the workbook is never rewritten in place"
+        )
     try:
-        with handle:
+        with open(temporary, "wb") as handle:
             write(handle)
             handle.flush()
             os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode)  # the saved workbook keeps who may read it
         check(temporary)
         digest = file_digest(temporary)
         assert digest is not None
@@ -263,7 +255,7 @@ def atomic_write(
             temporary.unlink()
         raise
     try:
-        _fsync_folder(path.parent)
+        fsync_folder(path.parent)
     except OSError as exc:
         raise BackendError(
             f"{path} was saved, but syncing its folder failed ({exc}): after a power cut "
