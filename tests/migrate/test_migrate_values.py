@@ -128,6 +128,9 @@ def test_typos_are_read_and_flagged() -> None:
         ("decision", "Approved", "accepted"),
         ("decision", "Not approved", "rejected"),
         ("action", "3 - Closed", "done"),
+        ("action", "Overdue", "open"),
+        ("issue", "Past due", "open"),
+        ("risk", "Inactive", "closed"),
     ],
 )
 def test_statuses_map_to_the_lifecycle(kind: str, text: str, status: str) -> None:
@@ -143,6 +146,24 @@ def test_small_readers() -> None:
     assert as_text(12.5) == "12.5"
     assert read_rag("Amber") == "amber"
     assert read_rag("G") == "green"
+
+
+@pytest.mark.parametrize(
+    ("text", "rag"),
+    [
+        ("\U0001f534", "red"),
+        ("\U0001f7e0 slipping", "amber"),
+        ("\U0001f7e1", "amber"),
+        ("\U0001f7e9 on track", "green"),
+        ("\u26aa", None),  # a white circle says nothing
+        ("Blue", None),
+    ],
+)
+def test_rag_symbols_are_read(text: str, rag: str | None) -> None:
+    assert read_rag(text) == rag
+
+
+def test_progress_and_vocabulary_readers() -> None:
     assert read_progress(0.5) == (50, None)
     assert read_progress("75%") == (75, None)
     assert read_vocabulary("Very High", PROFILE.vocabulary("priority"), "priority") == "critical"

@@ -406,7 +406,8 @@ _STATUS_WORDS: dict[str, frozenset[str]] = {
     for concept, phrases in {
         "open": "open, new, active, live, current, raised, identified, submitted, not started, "
         "to do, todo, pending, outstanding, in clarification, awaiting, reopened, re opened, "
-        "registered, logged, monitor, monitoring, monitored, watch, watching, red, amber, green",
+        "registered, logged, monitor, monitoring, monitored, watch, watching, red, amber, green, "
+        "overdue, past due",
         "in_progress": "in progress, inprogress, ongoing, on going, wip, started, underway, "
         "under way, working, in hand, being worked on, investigating, under investigation, "
         "in review, under review, assigned",
@@ -419,7 +420,7 @@ _STATUS_WORDS: dict[str, frozenset[str]] = {
         "done": "done, complete, completed, finished, achieved, delivered, actioned, fixed",
         "resolved": "resolved, fixed, answered",
         "closed": "closed, close, archived, retired, expired, mitigated, no longer relevant, "
-        "obsolete, resolved, complete, completed, done",
+        "obsolete, resolved, complete, completed, done, inactive",
         "cancelled": "cancelled, canceled, withdrawn, abandoned, dropped, not required, void, "
         "duplicate",
         "rejected": "rejected, declined, refused, not approved, denied",
@@ -513,9 +514,27 @@ _RAG = {
 }
 
 
+#: Coloured circles and squares people type (or paste from Jira and Confluence) for RAG.
+_RAG_SYMBOLS = {
+    "\U0001f534": "red",  # red circle
+    "\U0001f7e5": "red",  # red square
+    "\U0001f7e0": "amber",  # orange circle
+    "\U0001f7e1": "amber",  # yellow circle
+    "\U0001f7e7": "amber",  # orange square
+    "\U0001f7e8": "amber",  # yellow square
+    "\U0001f7e2": "green",  # green circle
+    "\U0001f7e9": "green",  # green square
+}
+
+
 def read_rag(value: object) -> str | None:
-    """``"red"``, ``"amber"`` or ``"green"`` for a RAG cell, else ``None``."""
-    key = re.sub(r"[^a-z ]+", " ", as_text(value).casefold()).strip()
+    """``"red"``, ``"amber"`` or ``"green"`` for a RAG cell (a word, a letter, or a
+    coloured circle or square emoji), else ``None``."""
+    text = as_text(value)
+    for char in text:
+        if char in _RAG_SYMBOLS:
+            return _RAG_SYMBOLS[char]
+    key = re.sub(r"[^a-z ]+", " ", text.casefold()).strip()
     return _RAG.get(key) or _RAG.get(key.split(" ")[0] if key else "")
 
 
