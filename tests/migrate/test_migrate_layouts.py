@@ -364,3 +364,39 @@ def test_a_row_continuing_the_item_above_is_merged_into_it(tmp_path: Path, reg: 
     assert [n.reason for n in report.skipped] == [
         "continues row 2: its text was added to that item"
     ]
+
+
+def test_an_action_log_without_status_reads_100_percent_as_done(
+    tmp_path: Path, reg: Register
+) -> None:
+    rows = [
+        ["Action Log"],
+        ["No.", "Action", "Action Owner", "Due By", "% Complete"],
+        ["A1", "Send the plan", "Sam", "14/02/2024", "100%"],
+        ["A2", "Book the room", "Kim", "28/02/2024", "50%"],
+    ]
+    report = import_file(xlsx(tmp_path / "a.xlsx", {"Actions": rows}), reg)
+    assert [(i.title, i.status) for i in reg.items()] == [
+        ("Send the plan", "done"),
+        ("Book the room", "open"),
+    ]
+    assert "no status column: actions at 100% are 'done'" in report.tables[0].notes
+
+
+def test_a_status_column_wins_over_progress(tmp_path: Path, reg: Register) -> None:
+    rows = [
+        ["No.", "Action", "Owner", "% Complete", "Status"],
+        ["A1", "Send the plan", "Sam", "100%", "In progress"],
+    ]
+    import_file(xlsx(tmp_path / "a.xlsx", {"Actions": rows}), reg)
+    assert [i.status for i in reg.items()] == ["in_progress"]
+
+
+def test_reported_by_is_who_raised_the_item(tmp_path: Path, reg: Register) -> None:
+    rows = [
+        ["Issue ID", "Issue Title", "Reported By", "Date Reported", "Assigned To", "Status"],
+        ["ISS-1", "Server down", "Zoë", "03/04/2024", "Ops", "Open"],
+    ]
+    import_file(xlsx(tmp_path / "i.xlsx", {"Issues": rows}), reg)
+    (item,) = reg.items()
+    assert (item.raised_by, item.owner, item.raised_on) == ("Zoë", "Ops", date(2024, 4, 3))

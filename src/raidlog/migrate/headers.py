@@ -169,6 +169,12 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "requestor",
         "requester",
         "proposed by",
+        "reported by",
+        "flagged by",
+        "opened by",
+        "entered by",
+        "initiated by",
+        "initiator",
     ),
     "raised_on": (
         "date raised",

@@ -292,6 +292,7 @@ class _TableBuilder:
         self._mapped: dict[str, frozenset[str]] = {}
         self.section: str | None = None
         self._statuses: dict[tuple[str, object], str | None] = {}
+        self._done_from_progress = False
         self._check_values()
         self._assign()
         self.table_report = TableReport(
@@ -797,6 +798,19 @@ class _TableBuilder:
                 RowNote(sheet=table.sheet.name, row=r + 1, reason="no title or description")
             )
             return None
+        if (
+            kind == "action"
+            and fields.get("progress") == 100
+            and "status" not in fields
+            and table.by_key("status") is None
+        ):
+            # No status column: an action 100% complete is done (the note says so).
+            done = read_status("done", self.profile.lifecycle(kind))
+            if done is not None:
+                fields["status"] = done
+                if not self._done_from_progress:
+                    self._done_from_progress = True
+                    self.notes.append(f"no status column: actions at 100% are {done!r}")
         if (
             kind == "action"
             and fields.get("status") == "done"
