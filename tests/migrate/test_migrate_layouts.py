@@ -400,3 +400,33 @@ def test_reported_by_is_who_raised_the_item(tmp_path: Path, reg: Register) -> No
     import_file(xlsx(tmp_path / "i.xlsx", {"Issues": rows}), reg)
     (item,) = reg.items()
     assert (item.raised_by, item.owner, item.raised_on) == ("Zoë", "Ops", date(2024, 4, 3))
+
+
+def test_closed_sheets_and_closing_dates_close_items_without_a_status_column(
+    tmp_path: Path, reg: Register
+) -> None:
+    header = ["Risk #", "Risk Title", "Owner", "Date Raised"]
+    sheets = {
+        "Open Risks": [header, [1, "Vendor late", "Ana", "01/02/2024"]],
+        "Closed Risks": [header, [2, "Old risk", "Dee", "01/01/2023"]],
+        "Issues": [
+            ["Issue #", "Issue", "Date Closed", "Expected Closure Date"],
+            ["I1", "Server down", "04/04/2024", None],
+            ["I2", "Login fails", None, "30/04/2024"],
+        ],
+        "Open and closed actions": [["Item #", "Action"], ["A1", "Call the vendor"]],
+    }
+    report = import_file(xlsx(tmp_path / "oc.xlsx", sheets), reg)
+    found = {(i.title, i.status, i.extra.get("source_ref")) for i in reg.items()}
+    assert found == {
+        ("Vendor late", "open", "1"),
+        ("Old risk", "closed", "2"),
+        ("Server down", "closed", "I1"),
+        ("Login fails", "open", "I2"),
+        ("Call the vendor", "open", "A1"),
+    }
+    (login,) = [i for i in reg.items() if i.title == "Login fails"]
+    assert login.due == date(2024, 4, 30)
+    notes = {t.sheet: t.notes for t in report.tables}
+    assert "no status column: the sheet's name says its items are 'closed'" in notes["Closed Risks"]
+    assert "no status column: items with a closing date are 'closed'" in notes["Issues"]

@@ -364,6 +364,18 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
         "decision required by",
         "decision due",
         "need by date",
+        "expected closure date",
+        "expected close date",
+        "planned closure date",
+        "planned close date",
+        "estimated closure date",
+        "estimated close date",
+        "estimated completion date",
+        "forecast closure",
+        "forecast closure date",
+        "forecast completion date",
+        "close by",
+        "complete by",
     ),
     "next_review": (
         "review date",
@@ -749,6 +761,8 @@ def candidates(header: str) -> list[tuple[str, float]]:
     if not norm:
         return []
     found: list[tuple[str, float]] = []
+    if "#" in header and _LOOKUP.get(f"{norm} no") == "ref":
+        return [("ref", 1.0)]  # "Risk #", "Item #": the sign means "number"
     key = _LOOKUP.get(norm)
     if norm == "severity":
         # Severity is a risk's impact, but an issue's own field.

@@ -252,6 +252,13 @@ def _drafts(
     return drafts, entries
 
 
+#: Sheet names saying every item on the sheet is closed, and ones that say otherwise.
+_CLOSED_SHEET = re.compile(
+    r"\b(closed|completed?|archived?|done|resolved|retired|historic(al)?)\b", re.IGNORECASE
+)
+_OPEN_SHEET = re.compile(r"\b(open|live|active|current)\b", re.IGNORECASE)
+
+
 class _TableBuilder:
     """Maps one table's columns, then turns each of its rows into a draft item."""
 
@@ -798,6 +805,8 @@ class _TableBuilder:
                 RowNote(sheet=table.sheet.name, row=r + 1, reason="no title or description")
             )
             return None
+        if "status" not in fields and table.by_key("status") is None:
+            self._closed_without_status(kind, fields)
         if (
             kind == "action"
             and fields.get("progress") == 100
@@ -837,6 +846,25 @@ class _TableBuilder:
                 kind, frozenset(t for t in targets.values() if t is not None)
             ),
         )
+
+    def _closed_without_status(self, kind: str, fields: dict[str, Any]) -> None:
+        """With no status column, a closing date, or a sheet named for closed items
+        ("Closed Risks", "Completed Actions", "Archive"), closes the item."""
+        if "closed_on" in fields or "completed_on" in fields:
+            why = "items with a closing date are"
+        elif _CLOSED_SHEET.search(self.table.sheet.name) and not _OPEN_SHEET.search(
+            self.table.sheet.name
+        ):
+            why = "the sheet's name says its items are"
+        else:
+            return
+        status = read_status("done" if kind == "action" else "closed", self.profile.lifecycle(kind))
+        if status is None:
+            return
+        fields["status"] = status
+        note = f"no status column: {why} {status!r}"
+        if note not in self.notes:
+            self.notes.append(note)
 
     def _scores(
         self,
