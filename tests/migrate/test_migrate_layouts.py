@@ -430,3 +430,42 @@ def test_closed_sheets_and_closing_dates_close_items_without_a_status_column(
     notes = {t.sheet: t.notes for t in report.tables}
     assert "no status column: the sheet's name says its items are 'closed'" in notes["Closed Risks"]
     assert "no status column: items with a closing date are 'closed'" in notes["Issues"]
+
+
+def test_a_status_column_of_rag_colours_is_the_rag(tmp_path: Path, reg: Register) -> None:
+    rows = [
+        ["ID", "Risk", "Owner", "Status"],
+        ["1", "Data loss", "Ana", "Red"],
+        ["2", "Fire", "Ben", "amber"],
+        ["3", "Flood", "Cy", None],
+    ]
+    report = import_file(xlsx(tmp_path / "r.xlsx", {"Risks": rows}), reg)
+    assert [(i.title, i.rag, i.status) for i in reg.items()] == [
+        ("Data loss", "red", "open"),
+        ("Fire", "amber", "open"),
+        ("Flood", None, "open"),
+    ]
+    assert "'Status' holds RAG colours: read as the RAG" in report.tables[0].notes
+
+
+def test_placeholder_owners_leave_the_owner_empty_and_are_kept(
+    tmp_path: Path, reg: Register
+) -> None:
+    rows = [
+        ["ID", "Action", "Owner", "Due", "Status"],
+        ["1", "Call the vendor", "TBC", "w/c 12/02/2024", "Open"],
+        ["2", "Book the room", "To be confirmed", "01/03/2024", "Open"],
+        ["3", "Draft comms", "Kim", "01/03/2024", "Open"],
+    ]
+    report = import_file(xlsx(tmp_path / "o.xlsx", {"Actions": rows}), reg)
+    items = list(reg.items())
+    assert [(i.owner, i.extra.get("Owner")) for i in items] == [
+        (None, "TBC"),
+        (None, "To be confirmed"),
+        ("Kim", None),
+    ]
+    assert items[0].due == date(2024, 2, 12)
+    assert items[0].extra["Due"] == "w/c 12/02/2024"
+    reasons = [n.reason for n in report.flagged]
+    assert "'TBC' names nobody: owner left empty; kept as written in extra" in reasons
+    assert "'w/c 12/02/2024' read as 2024-02-12; kept as written in extra" in reasons

@@ -169,3 +169,24 @@ def test_progress_and_vocabulary_readers() -> None:
     assert read_vocabulary("Very High", PROFILE.vocabulary("priority"), "priority") == "critical"
     words = PROFILE.vocabulary("issue_type")
     assert read_vocabulary("Off-Specification", words, "issue_type") == "off-specification"
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("w/c 12/02/2024", date(2024, 2, 12)),
+        ("W/E 16/02/2024", date(2024, 2, 16)),
+        ("before 31/03/2024", date(2024, 3, 31)),
+        ("approx. Jun 2024", date(2024, 6, 1)),
+        ("No later than 2024-05-01", date(2024, 5, 1)),
+    ],
+)
+def test_a_date_after_qualifying_words_is_read_and_flagged(text: str, day: date) -> None:
+    assert DateReader([]).read(text) == (day, f"{text!r} read as {day.isoformat()}")
+
+
+@pytest.mark.parametrize("text", ["End of March", "by then", "w/c", "Q3 2024", "before 01/01/1900"])
+def test_qualifying_words_without_a_date_are_not_a_date(text: str) -> None:
+    day, why = DateReader([]).read(text)
+    assert day is None
+    assert why is not None

@@ -97,6 +97,14 @@ _SHORT_TEXT = (
     "proximity",
     "severity",
 )
+#: Fields naming a person, and what people write there when nobody is named yet.
+_PEOPLE = frozenset({"owner", "raised_by", "actionee", "assignee", "decided_by"})
+_NOBODY = re.compile(
+    r"^\s*(?:tbc|tbd|tba|to be (?:confirmed|determined|agreed|assigned|allocated)|"
+    r"unassigned|not assigned|unallocated|not allocated|unknown|no owner|nobody|"
+    r"not yet assigned|awaiting owner)\s*[.?!]*\s*$",
+    re.IGNORECASE,
+)
 _VOCAB = {
     "priority": "priority",
     "issue_type": "issue_type",
@@ -399,6 +407,13 @@ class _TableBuilder:
             column.key = key
             taken.add(key)
             placed.add(index)
+        status = self.table.by_key("status")
+        if status is not None and not status.forced and self.table.by_key("rag") is None:
+            written = [v for v in self.values[status.index] if not is_blank(v)]
+            if written and all(read_rag(v) for v in written):
+                # "Status: Red / Amber / Green" is a RAG, not a place in the lifecycle.
+                status.key = "rag"
+                self.notes.append(f"{status.header!r} holds RAG colours: read as the RAG")
         self.has_title = self.table.by_key("title") is not None
         if not self.has_title:
             self.notes.append(
@@ -693,6 +708,9 @@ class _TableBuilder:
                 text, cleaned = clean_text(value)
                 if cleaned:
                     self._flag(r, header, "control characters removed")
+                if target in _PEOPLE and _NOBODY.match(text):
+                    keep(header, text, f"{text!r} names nobody: {target} left empty")
+                    continue
                 if target in _SHORT_TEXT and len(text) > TITLE_MAX:
                     keep(header, text, f"longer than {TITLE_MAX} characters for {target}")
                     continue
@@ -711,6 +729,8 @@ class _TableBuilder:
                 day, why = self.dates[column.index].read(value)
                 if day is not None:
                     fields[target] = day
+                    if why:  # read out of qualifying words: the text is kept too
+                        keep(header, value, why)
                 elif why and why.startswith("placeholder"):
                     self._flag(r, header, why)
                 else:

@@ -145,6 +145,15 @@ def _year(text: str) -> int:
     return year
 
 
+#: Words before a date that qualify it; the date is read and the cell flagged.
+_QUALIFIER = re.compile(
+    r"^(?:w/c|w/e|w\.c\.|w\.e\.|wc|we|week commencing|week ending|week of|w/b|"
+    r"on or before|no later than|nlt|not before|by|before|after|from|approx\.?|"
+    r"approximately|circa|c\.|ca\.|est\.?|estimated|around|expected|planned|target)"
+    r"\s*[:\-]?\s*(?=\d|[a-z]{3})"
+)
+
+
 class DateReader:
     """Reads one column's dates; the day/month order is decided from all its values."""
 
@@ -185,7 +194,8 @@ class DateReader:
         return False
 
     def read(self, value: object) -> tuple[date | None, str | None]:
-        """``(date, None)``, ``(None, None)`` for empty, or ``(None, why)``."""
+        """``(date, None)``, ``(None, None)`` for empty, ``(None, why)``, or ``(date,
+        why)`` for a date read out of qualifying words (``"w/c 12/02/2024"``)."""
         key = (type(value), value)
         found = self._memo.get(key)
         if found is None:
@@ -207,9 +217,15 @@ class DateReader:
             if value < 61 and self.epoch == 1900:
                 day += timedelta(days=1)  # Excel's phantom 29 Feb 1900
         elif isinstance(value, str):
-            parsed = self._text(value.strip().casefold())
+            text = value.strip().casefold()
+            parsed = self._text(text)
             if parsed is None:
-                return None, f"{value.strip()!r} is not a date raidlog can read"
+                # "w/c 12/02/2024", "by 31 March 2024", "approx. Jun 2024": the date in it.
+                qualified = _QUALIFIER.match(text)
+                parsed = self._text(text[qualified.end() :]) if qualified else None
+                if parsed is None or parsed in PLACEHOLDER_DATES or parsed.year < 1901:
+                    return None, f"{value.strip()!r} is not a date raidlog can read"
+                return parsed, f"{value.strip()!r} read as {parsed.isoformat()}"
             day = parsed
         else:
             return None, f"{as_text(value)!r} is not a date"
