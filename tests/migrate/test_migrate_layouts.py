@@ -469,3 +469,23 @@ def test_placeholder_owners_leave_the_owner_empty_and_are_kept(
     reasons = [n.reason for n in report.flagged]
     assert "'TBC' names nobody: owner left empty; kept as written in extra" in reasons
     assert "'w/c 12/02/2024' read as 2024-02-12; kept as written in extra" in reasons
+
+
+def test_an_action_owner_is_the_risks_actionee_beside_a_risk_owner(
+    tmp_path: Path, reg: Register
+) -> None:
+    sheets = {
+        "Risks": [
+            ["Risk Ref", "Risk Title", "Risk Owner", "Mitigation", "Action owner"],
+            ["CR01", "Cyber attack", "Director of IT", "Patch", "Head of Infra"],
+        ],
+        "Actions": [["Ref", "Action", "Action Owner"], ["A1", "Patch servers", "Head of Infra"]],
+        "Other risks": [["Risk Ref", "Risk Title", "Action Owner"], ["CR02", "Flood", "Estates"]],
+    }
+    import_file(xlsx(tmp_path / "ao.xlsx", sheets), reg)
+    found = {i.title: (i.owner, getattr(i, "actionee", None)) for i in reg.items()}
+    assert found == {
+        "Cyber attack": ("Director of IT", "Head of Infra"),
+        "Patch servers": ("Head of Infra", None),
+        "Flood": ("Estates", None),
+    }

@@ -755,6 +755,20 @@ _WEAK = frozenset(
 )
 
 
+_ACTION_OWNERS = frozenset(
+    {
+        "action owner",
+        "actioner",
+        "owner of action",
+        "mitigation owner",
+        "mitigation lead",
+        "response owner",
+        "treatment owner",
+        "control owner",
+    }
+)
+
+
 def candidates(header: str) -> list[tuple[str, float]]:
     """Field keys ``header`` may mean, best first, with a confidence from 0 to 1."""
     norm = normalise(header)
@@ -789,6 +803,16 @@ def candidates(header: str) -> list[tuple[str, float]]:
             if key is not None and key not in ("ref", "kind"):
                 found.append((key, 0.6))
                 break
+    if norm in _ACTION_OWNERS:
+        # A risk's action owner is its actionee when another column names the owner.
+        return (
+            [("owner", 0.96), ("actionee", 0.95)]
+            if norm == "action owner"
+            else [
+                ("actionee", 0.95),
+                ("owner", 0.6),
+            ]
+        )
     if norm in ("actionee", "assigned to", "assignee", "allocated to", "action by"):
         found.append(("actionee" if norm == "actionee" else "assignee", 0.95))
     if norm == "severity":
