@@ -489,3 +489,49 @@ def test_an_action_owner_is_the_risks_actionee_beside_a_risk_owner(
         "Patch servers": ("Head of Infra", None),
         "Flood": ("Estates", None),
     }
+
+
+def test_a_jira_export_with_repeated_labels_and_custom_fields(
+    tmp_path: Path, reg: Register
+) -> None:
+    rows = [
+        [
+            "Summary",
+            "Issue key",
+            "Issue Type",
+            "Status",
+            "Assignee",
+            "Reporter",
+            "Created",
+            "Labels",
+            "Labels",
+            "Labels",
+            "Custom field (Risk Probability)",
+            "Custom field (Risk Impact)",
+        ],
+        [
+            "Supplier insolvency",
+            "RISK-12",
+            "Risk",
+            "To Do",
+            "Ann Lee",
+            "Bob Roe",
+            "12/Mar/24 10:15 AM",
+            "supply",
+            "vendor",
+            "supply",
+            "Likely",
+            "Major",
+        ],
+    ]
+    report = import_file(csv_file(tmp_path / "jira.csv", rows), reg)
+    (risk,) = reg.items()
+    assert isinstance(risk, Risk)
+    assert (risk.tags, risk.probability, risk.impact) == (("supply", "vendor"), 4, 4)
+    assert (risk.owner, risk.raised_by, risk.raised_on) == ("Ann Lee", "Bob Roe", date(2024, 3, 12))
+    assert "Labels (2)" not in risk.extra
+    assert [c.field for c in report.tables[0].columns if c.header.startswith("Labels")] == [
+        "tags",
+        "tags",
+        "tags",
+    ]

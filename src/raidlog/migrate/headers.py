@@ -678,6 +678,7 @@ _ATTRIBUTES: dict[str, dict[str, str]] = {
     },
 }
 
+_CUSTOM_FIELD = re.compile(r"^custom ?field\s*\((.+)\)$")
 _HINT = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
 _MONEY = re.compile(r"monetary|cost|[$£€]|financial|\bgbp\b|\busd\b|\beur\b")
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -691,6 +692,9 @@ def normalise(header: str) -> str:
     text = unicodedata.normalize("NFKC", header).replace("\u00a0", " ")
     text = _CAMEL.sub(" ", text.strip())
     lowered = text.casefold()
+    custom = _CUSTOM_FIELD.match(lowered)
+    if custom:  # Jira's "Custom field (Risk Probability)" is the field in brackets
+        lowered = custom.group(1)
     money = "monetary" if _MONEY.search(lowered) and "impact" in lowered else ""
     lowered = _HINT.sub(" ", lowered)
     lowered = lowered.replace("_", " ").replace("&", " and ").replace("/", " ")

@@ -97,6 +97,8 @@ _SHORT_TEXT = (
     "proximity",
     "severity",
 )
+#: The suffix a repeated header gets ("Labels (2)").
+_REPEAT = re.compile(r" \(\d+\)$")
 #: Fields naming a person, and what people write there when nobody is named yet.
 _PEOPLE = frozenset({"owner", "raised_by", "actionee", "assignee", "decided_by"})
 _NOBODY = re.compile(
@@ -407,6 +409,15 @@ class _TableBuilder:
             column.key = key
             taken.add(key)
             placed.add(index)
+        tags = self.table.by_key("tags")
+        for column in self.table.columns:
+            if (
+                tags is not None
+                and column.key is None
+                and not column.forced
+                and _REPEAT.sub("", column.header) == tags.header
+            ):
+                column.key = "tags"  # "Labels (2)": another column of the same list
         status = self.table.by_key("status")
         if status is not None and not status.forced and self.table.by_key("rag") is None:
             written = [v for v in self.values[status.index] if not is_blank(v)]
@@ -701,7 +712,7 @@ class _TableBuilder:
                 and target not in ("title",)
             ):
                 continue
-            if target in fields:
+            if target in fields and target != "tags":
                 keep(header, value, None)
                 continue
             if target == "title" or target in _LONG_TEXT or target in _SHORT_TEXT:
@@ -793,11 +804,14 @@ class _TableBuilder:
                     fields["cost_exposure"] = amount
             elif target in ("tags", "options_considered"):
                 text = clean_text(value)[0]
-                fields[target] = tuple(
+                pieces = tuple(
                     p.strip()
                     for p in re.split(r"[;,\n]" if target == "tags" else r"\n", text)
                     if p.strip()
                 )
+                # Repeated "Labels" columns (as Jira exports them) add to one list.
+                known = fields.get(target, ())
+                fields[target] = known + tuple(p for p in pieces if p not in known)
             elif target == "direction":
                 word = as_text(value).casefold()
                 if word in ("inbound", "in", "incoming", "we need", "from"):
