@@ -535,3 +535,32 @@ def test_a_jira_export_with_repeated_labels_and_custom_fields(
         "tags",
         "tags",
     ]
+
+
+def test_a_cell_merged_down_over_several_items_belongs_to_each(
+    tmp_path: Path, reg: Register
+) -> None:
+    rows = [
+        ["Risk Register"],
+        [],
+        ["ID", "Category", "Risk", "Owner", "Notes"],
+        ["1", "Technical", "Server failure", "Ann", "long note"],
+        ["2", None, "Network outage", "Ben"],
+        ["3", None, "Data corruption", "Cy"],
+        ["4", "Commercial", "Price rise", "Dee", "a note two rows high"],
+        [],
+        ["5", None, "Supplier exit", "Eve"],
+    ]
+    merged = {"Risks": ["B4:B6", "B7:B9", "E7:E8"]}
+    report = import_file(xlsx(tmp_path / "m.xlsx", {"Risks": rows}, merged=merged), reg)
+    found = [(i.title, getattr(i, "category", None), i.extra.get("Notes")) for i in reg.items()]
+    assert found == [
+        ("Server failure", "Technical", "long note"),
+        ("Network outage", "Technical", None),
+        ("Data corruption", "Technical", None),
+        ("Price rise", "Commercial", "a note two rows high"),
+        ("Supplier exit", "Commercial", None),
+    ]
+    assert "3 cell(s) merged down over several items: each item takes the merged value" in (
+        report.tables[0].notes
+    )

@@ -97,6 +97,39 @@ _SHORT_TEXT = (
     "proximity",
     "severity",
 )
+
+
+def _fill_merged_down(table: Table) -> int:
+    """Give each row under a cell merged down over several items ("Technical" over three
+    risks) the merged value; returns how many cells were filled. Rows with nothing else
+    in them are the merged item's own height, and merges in the header are left alone."""
+    rows = table.sheet.rows
+    filled = 0
+    for r0, c0, r1, _ in table.sheet.merged:
+        if r1 <= r0 or not table.data_start <= r0 < table.data_end:
+            continue
+        if not table.first_col <= c0 <= table.last_col or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        if is_blank(value):
+            continue
+        for r in range(r0 + 1, min(r1 + 1, table.data_end)):
+            row = rows[r]
+            others = any(
+                not is_blank(v)
+                for c, v in enumerate(row[table.first_col : table.last_col + 1], table.first_col)
+                if c != c0
+            )
+            if not others:
+                continue
+            if len(row) <= c0:
+                row.extend([""] * (c0 + 1 - len(row)))
+            if is_blank(row[c0]):
+                row[c0] = value
+                filled += 1
+    return filled
+
+
 #: The suffix a repeated header gets ("Labels (2)").
 _REPEAT = re.compile(r" \(\d+\)$")
 #: Fields naming a person, and what people write there when nobody is named yet.
@@ -287,6 +320,7 @@ class _TableBuilder:
         self.epoch = epoch
         self.rule = rule
         rows = table.sheet.rows
+        merged_down = _fill_merged_down(table)
         # Each column's data values, to decide once what the column holds.
         self.values: dict[int, list[object]] = {
             c.index: [
@@ -305,6 +339,11 @@ class _TableBuilder:
                     column.choices = [("kind", 1.0)]
         find_kind_column(table, table.data_start, table.data_end)
         self.notes: list[str] = []
+        if merged_down:
+            self.notes.append(
+                f"{merged_down} cell(s) merged down over several items: each item takes the "
+                "merged value"
+            )
         self._targets: dict[str, dict[int, str | None]] = {}
         self._mapped: dict[str, frozenset[str]] = {}
         self.section: str | None = None
