@@ -18,7 +18,6 @@ from raidlog.errors import ValidationError
 from raidlog.export.jsonio import load_json, write_json, write_jsonl
 from raidlog.export.rows import select_items
 from raidlog.export.tabular import write_csv
-from raidlog.export.xlsx import write_board_pack
 from raidlog.files import write_text
 from raidlog.report.data import gather
 from raidlog.report.html import render_html
@@ -102,6 +101,8 @@ def export(
             if chosen_format == "csv":
                 count = write_csv(items, out, raw=raw, advance=advance)
             elif chosen_format == "xlsx":
+                from raidlog.export.xlsx import write_board_pack  # openpyxl: only for xlsx
+
                 count = write_board_pack(register, out, body=body, items=items, advance=advance)
             elif chosen_format == "json":
                 count = write_json(

@@ -19,7 +19,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
 from raidlog.backends.staging import StagingTransaction, State
@@ -30,7 +30,6 @@ from raidlog.model.events import ChainHead, Event, seal
 from raidlog.model.items import Item
 from raidlog.model.profile import Profile
 
-from .external import reconcile
 from .safety import (
     UnsafeWorkbookError,
     WorkbookChangedError,
@@ -40,7 +39,9 @@ from .safety import (
     preflight,
     unsafe_parts,
 )
-from .workbook import Snapshot, check_written, read_workbook, render
+
+if TYPE_CHECKING:
+    from .workbook import Snapshot
 
 __all__ = ["ExcelBackend"]
 
@@ -133,6 +134,8 @@ class ExcelBackend(Backend):
                 "remove them or keep them in another workbook"
             )
         digest = file_digest(self.path)
+        from .workbook import read_workbook  # openpyxl loads with the first workbook
+
         snapshot = read_workbook(self.path, self.codec, trust=False)
         unknown = sorted(
             {e.kind for e in snapshot.events} - set(self.codec.kinds) - set(ENTITY_CLASSES)
@@ -157,6 +160,8 @@ class ExcelBackend(Backend):
         if profile_json is None:
             raise BackendError(f"{self.location} has no profile in its _meta sheet")
         profile = Profile.from_mapping(json.loads(profile_json))
+        from .external import reconcile
+
         result = reconcile(snapshot, self.codec, profile, self._now(), self.path.name)
         events = seal(
             result.drafts,
@@ -216,6 +221,8 @@ class ExcelBackend(Backend):
                 gc.enable()
 
     def _write(self, state: State) -> None:
+        from .workbook import check_written, render
+
         rendering = render(
             self.codec,
             state.items,
