@@ -1162,11 +1162,27 @@ class Register:
         afterwards."""
         if target.backend.head().seq or next(iter(target.backend.items()), None) is not None:
             raise ValidationError(f"{target.location} is not empty; copy into a new register")
+        items, events, entities = self._snapshot()
         target.backend.import_verbatim(
-            list(self.backend.items()),
-            list(self.backend.events()),
-            self.backend.entities(),
-            meta={"profile": _profile_payload(self.profile)},
+            items, events, entities, meta={"profile": _profile_payload(self.profile)}
+        )
+
+    def _snapshot(self) -> tuple[list[Item], list[Event], list[Entity]]:
+        """Every item, event and structure record as of one moment.
+
+        They are read one after the other; every write appends an event, so when the
+        head of the log is the same before and after, no write came in between and the
+        three agree. Otherwise they are read again, a few times at most."""
+        for _ in range(_SNAPSHOT_ATTEMPTS):
+            head = self.backend.head()
+            items = list(self.backend.items())
+            events = list(self.backend.events())
+            entities = self.backend.entities()
+            if self.backend.head() == head and (events[-1].seq if events else 0) == head.seq:
+                return items, events, entities
+        raise BackendError(
+            f"{self.location} changed while it was read for the copy, {_SNAPSHOT_ATTEMPTS} "
+            "times; nothing was written to the target: copy again when writes pause"
         )
 
     def _store_profile(self, profile: Profile) -> None:
@@ -1208,6 +1224,10 @@ class Register:
 
         chosen = self.query(query, **filters) if query is not None or filters else self.items()
         return to_dataframe(chosen)
+
+
+#: How many times :meth:`Register.copy_to` reads a source that keeps changing.
+_SNAPSHOT_ATTEMPTS = 5
 
 
 def _assign(item: ItemT, values: Mapping[str, Any]) -> ItemT:

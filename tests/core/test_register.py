@@ -2,6 +2,8 @@
 
 import json
 from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
 
 import attrs
 import pytest
@@ -22,6 +24,7 @@ from raidlog import (
     ValidationError,
 )
 from raidlog.backends.staging import StagingTransaction
+from raidlog.errors import BackendError
 from raidlog.model.items import Item
 from raidlog.register import Register
 from raidlog.testing import FakeClock
@@ -244,3 +247,54 @@ def test_open_refuses_a_second_profile(reg: Register) -> None:
         raidlog.BackendNotFoundError, match=r"no installed backend opens 'raid\.unknown'"
     ):
         raidlog.open("raid.unknown", actor="x")
+
+
+def test_a_copy_reads_the_source_as_of_one_moment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    """Regression: ``copy_to`` read items, events and structure one after the other, so a
+    write committed in between (another process, another thread) left the copy with
+    events for an item it did not hold, and ``verify()`` failed on the target."""
+    path = str(tmp_path / "source.db")
+    source = raidlog.open(path, actor="ana")
+    source.add(Risk(title="first"))
+    other = raidlog.open(path, actor="ben")  # another writer on the same file
+    request.addfinalizer(source.close)
+    request.addfinalizer(other.close)
+    real_events = type(source.backend).events
+    writes = []
+
+    def events_after_a_write(self: Any, **kwargs: Any) -> Any:
+        if not writes:  # one write lands between reading the items and the events
+            writes.append(other.add(Action(title="written during the copy")))
+        return real_events(self, **kwargs)
+
+    monkeypatch.setattr(type(source.backend), "events", events_after_a_write)
+    target = raidlog.open("memory:", actor="ana")
+    source.copy_to(target)
+    assert [i.title for i in target.items()] == ["written during the copy", "first"]
+    assert target.verify().ok
+    assert list(target.events()) == list(source.events())
+
+
+def test_a_copy_of_a_source_that_never_settles_writes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> None:
+    path = str(tmp_path / "source.db")
+    source = raidlog.open(path, actor="ana")
+    source.add(Risk(title="first"))
+    other = raidlog.open(path, actor="ben")
+    request.addfinalizer(source.close)
+    request.addfinalizer(other.close)
+    real_events = type(source.backend).events
+
+    def events_after_a_write(self: Any, **kwargs: Any) -> Any:
+        other.add(Action(title="another write"))
+        return real_events(self, **kwargs)
+
+    monkeypatch.setattr(type(source.backend), "events", events_after_a_write)
+    target = raidlog.open("memory:", actor="ana")
+    with pytest.raises(BackendError, match="changed while it was read for the copy"):
+        source.copy_to(target)
+    assert len(target) == 0
+    assert list(target.events()) == []
