@@ -63,6 +63,8 @@ def replaced(path: str | os.PathLike[str]) -> Iterator[Path]:
     folder where no temporary file can be created, is written in place.
     """
     target = Path(path)
+    if target.is_symlink():
+        target = target.resolve()  # write where the link points; the link stays a link
     try:
         existing = target.stat()
     except FileNotFoundError:

@@ -150,3 +150,15 @@ def test_the_excel_store_keeps_the_workbook_mode_across_saves(tmp_path: Path) ->
         register.add(Risk(title="second"))
     assert stat.S_IMODE(path.stat().st_mode) == 0o640
     assert list(temporaries(path)) == []
+
+
+def test_a_symlinked_target_is_written_where_it_points(board: Register, tmp_path: Path) -> None:
+    real = tmp_path / "shared" / "board.csv"
+    real.parent.mkdir()
+    real.write_bytes(PREVIOUS)
+    link = tmp_path / "board.csv"
+    link.symlink_to(real)
+    write_csv(board.items(), link)
+    assert link.is_symlink()
+    assert real.read_bytes() != PREVIOUS
+    assert list(temporaries(real)) == []
