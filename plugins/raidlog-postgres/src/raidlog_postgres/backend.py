@@ -43,6 +43,9 @@ from raidlog_postgres.schema import ensure_schema
 __all__ = ["PostgresBackend"]
 
 T = TypeVar("T")
+#: Back-off jitter from a generator of our own: the application's ``random`` stream
+#: (which a caller may have seeded) is not ours to draw from.
+_JITTER = random.Random()
 R = TypeVar("R")
 Conn = psycopg.Connection[TupleRow]
 
@@ -559,7 +562,7 @@ class PostgresBackend(Backend):
                         f"retries option: {exc.__cause__}"
                     ) from exc.__cause__
                 # Jittered exponential back-off, so colliding writers spread out.
-                time.sleep(random.uniform(0, 0.01 * 2**attempt))
+                time.sleep(_JITTER.uniform(0, 0.01 * 2**attempt))
         raise AssertionError("unreachable: the loop returns or raises")
 
     # reads ------------------------------------------------------------------------------

@@ -53,6 +53,9 @@ __all__ = ["SQLiteBackend"]
 
 T = TypeVar("T")
 
+#: Back-off jitter from a generator of our own: the application's ``random`` stream
+#: (which a caller may have seeded) is not ours to draw from.
+_JITTER = random.Random()
 #: How many times ``atomic`` runs ``work`` when the write lock stays busy.
 MAX_ATTEMPTS = 8
 _BATCH = 2000
@@ -225,7 +228,7 @@ class SQLiteBackend(Backend):
                 return result
             except sqlite3.OperationalError as exc:
                 if is_busy(exc) and attempt < MAX_ATTEMPTS:
-                    time.sleep(random.uniform(0.01, 0.05) * attempt)  # jitter, not crypto
+                    time.sleep(_JITTER.uniform(0.01, 0.05) * attempt)  # jitter, not crypto
                     continue
                 raise BackendError(f"{self.location}: the write failed: {exc}") from exc
             except sqlite3.IntegrityError as exc:
