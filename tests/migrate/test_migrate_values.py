@@ -190,3 +190,22 @@ def test_qualifying_words_without_a_date_are_not_a_date(text: str) -> None:
     day, why = DateReader([]).read(text)
     assert day is None
     assert why is not None
+
+
+@pytest.mark.parametrize(
+    ("header", "key"),
+    [
+        ("Overall Risk Rating", "score"),
+        ("Current RAG", "rag"),
+        ("Overall RAG", "rag"),
+        ("Existing Controls", "response"),
+        ("Controls in place", "response"),
+        ("Expected Resolution Date", "due"),
+        ("Expected Closure Date", "due"),
+        ("Reported By", "raised_by"),
+        ("Risk #", "ref"),
+        ("Custom field (Risk Probability)", "probability"),
+    ],
+)
+def test_more_header_synonyms(header: str, key: str) -> None:
+    assert candidates(header)[0][0] == key
