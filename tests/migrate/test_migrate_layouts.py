@@ -564,3 +564,22 @@ def test_a_cell_merged_down_over_several_items_belongs_to_each(
     assert "3 cell(s) merged down over several items: each item takes the merged value" in (
         report.tables[0].notes
     )
+
+
+def test_one_item_written_over_merged_rows_stays_one_item(tmp_path: Path, reg: Register) -> None:
+    rows = [
+        ["ID", "Risk", "Owner", "Mitigation"],
+        ["R1", "Vendor late", "Ana", "Weekly calls"],
+        [None, None, None, "Second supplier"],
+        ["R2", "Budget cut", "Ben", "Reforecast"],
+        ["R3", "Key person", "Cy", "Handover notes"],
+    ]
+    merged = {"Risks": ["A2:A3", "B2:B3", "C2:C3"]}
+    import_file(xlsx(tmp_path / "one.xlsx", {"Risks": rows}, merged=merged), reg)
+    items = list(reg.items())
+    assert [(i.title, i.owner) for i in items] == [
+        ("Vendor late", "Ana"),
+        ("Budget cut", "Ben"),
+        ("Key person", "Cy"),
+    ]
+    assert getattr(items[0], "response", None) == "Weekly calls\nSecond supplier"

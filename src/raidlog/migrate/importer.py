@@ -100,10 +100,15 @@ _SHORT_TEXT = (
 
 
 def _fill_merged_down(table: Table) -> int:
-    """Give each row under a cell merged down over several items ("Technical" over three
-    risks) the merged value; returns how many cells were filled. Rows with nothing else
-    in them are the merged item's own height, and merges in the header are left alone."""
+    """Give each item under a cell merged down over several items ("Technical" over
+    three risks) the merged value; returns how many cells were filled.
+
+    A row takes the value only when it names an item of its own (an id or a title in
+    another column): one item written over several rows, its id and title merged down
+    the rows beside its second and third mitigation lines, stays one item. Merges in
+    the header are left alone."""
     rows = table.sheet.rows
+    naming = [c.index for c in table.columns if c.choices and c.choices[0][0] in ("ref", "title")]
     filled = 0
     for r0, c0, r1, _ in table.sheet.merged:
         if r1 <= r0 or not table.data_start <= r0 < table.data_end:
@@ -115,12 +120,7 @@ def _fill_merged_down(table: Table) -> int:
             continue
         for r in range(r0 + 1, min(r1 + 1, table.data_end)):
             row = rows[r]
-            others = any(
-                not is_blank(v)
-                for c, v in enumerate(row[table.first_col : table.last_col + 1], table.first_col)
-                if c != c0
-            )
-            if not others:
+            if not any(c != c0 and c < len(row) and not is_blank(row[c]) for c in naming):
                 continue
             if len(row) <= c0:
                 row.extend([""] * (c0 + 1 - len(row)))
