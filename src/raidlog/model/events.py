@@ -12,11 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import TypeAlias
+from typing import Any, TypeAlias
 
 import attrs
 
 __all__ = [
+    "EVENT_FIELDS",
     "GENESIS_HASH",
     "ChainHead",
     "Change",
@@ -25,6 +26,7 @@ __all__ = [
     "JsonValue",
     "changes_json",
     "event_hash",
+    "event_row",
     "seal",
 ]
 
@@ -101,6 +103,45 @@ def changes_json(event: EventDraft | Event) -> str:
     if cached is not None:
         return cached
     return _ENCODE([[c.field, c.old, c.new] for c in event.changes])
+
+
+#: The fields of a stored event, in the order stores keep them (columns, rows).
+EVENT_FIELDS = (
+    "seq",
+    "ref",
+    "kind",
+    "action",
+    "version",
+    "actor",
+    "at",
+    "channel",
+    "changes",
+    "reason",
+    "source",
+    "prev_hash",
+    "hash",
+)
+
+
+def event_row(event: Event, at: object) -> tuple[Any, ...]:
+    """``event`` as a row of :data:`EVENT_FIELDS` for a store: its changes as their
+    canonical JSON (:func:`changes_json`), its time as ``at``, the form the store keeps
+    (ISO text, or the ``datetime`` itself)."""
+    return (
+        event.seq,
+        event.ref,
+        event.kind,
+        event.action,
+        event.version,
+        event.actor,
+        at,
+        event.channel,
+        changes_json(event),
+        event.reason,
+        event.source,
+        event.prev_hash,
+        event.hash,
+    )
 
 
 def _text(value: str | None) -> str:

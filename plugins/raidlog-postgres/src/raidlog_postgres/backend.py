@@ -32,7 +32,7 @@ from psycopg_pool import ConnectionPool
 from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
 from raidlog.convert import Codec, entity_kind
 from raidlog.errors import BackendError, ConflictError, DuplicateRefError, RaidLogError
-from raidlog.model.events import ChainHead, Change, Event, changes_json
+from raidlog.model.events import EVENT_FIELDS, ChainHead, Change, Event, event_row
 from raidlog.model.items import Item
 from raidlog.model.values import Relation
 from raidlog.query import Query
@@ -69,21 +69,7 @@ _COPY_TYPES = {
     "version": "int4",
     "cost_exposure": "float8",
 }
-_EVENT_COLUMNS = (
-    "seq",
-    "ref",
-    "kind",
-    "action",
-    "version",
-    "actor",
-    "at",
-    "channel",
-    "changes",
-    "reason",
-    "source",
-    "prev_hash",
-    "hash",
-)
+_EVENT_COLUMNS = EVENT_FIELDS
 
 
 def _dumps(value: Any) -> str:
@@ -597,21 +583,7 @@ class PostgresBackend(Backend):
         )
 
     def _event_row(self, event: Event) -> tuple[Any, ...]:
-        return (
-            event.seq,
-            event.ref,
-            event.kind,
-            event.action,
-            event.version,
-            event.actor,
-            event.at,
-            event.channel,
-            changes_json(event),
-            event.reason,
-            event.source,
-            event.prev_hash,
-            event.hash,
-        )
+        return event_row(event, event.at)
 
     def _event(self, row: Sequence[Any]) -> Event:
         values = dict(zip(_EVENT_COLUMNS, row, strict=True))

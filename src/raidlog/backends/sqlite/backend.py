@@ -44,7 +44,7 @@ from raidlog.errors import (
     ImmutableItemError,
 )
 from raidlog.hookspecs import hookimpl
-from raidlog.model.events import ChainHead, Event, changes_json
+from raidlog.model.events import EVENT_FIELDS, ChainHead, Event, event_row
 from raidlog.model.items import Item
 from raidlog.model.values import Relation
 from raidlog.query import Query
@@ -63,6 +63,7 @@ _BATCH = 2000
 _ROWS_AT_ONCE = 5000
 
 
+_EVENT_LIST = ", ".join(EVENT_FIELDS)
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -318,31 +319,13 @@ class SQLiteBackend(Backend):
         return heapq.merge(*scans, key=lambda item: item.ref or "")
 
     def _event(self, row: Sequence[Any]) -> Event:
-        names = (
-            "seq",
-            "ref",
-            "kind",
-            "action",
-            "version",
-            "actor",
-            "at",
-            "channel",
-            "changes",
-            "reason",
-            "source",
-            "prev_hash",
-            "hash",
-        )
-        data = dict(zip(names, row, strict=True))
+        data = dict(zip(EVENT_FIELDS, row, strict=True))
         data["changes"] = json.loads(data["changes"])
         return self.codec.event_from_dict(data)
 
     def events(self, *, ref: str | None = None, after: int = 0) -> Iterator[Event]:
         """Stored events in sequence order (of one ref; after a sequence number)."""
-        sql = (
-            "SELECT seq, ref, kind, action, version, actor, at, channel, changes, reason, "
-            "source, prev_hash, hash FROM events WHERE seq > ?"
-        )
+        sql = f"SELECT {_EVENT_LIST} FROM events WHERE seq > ?"
         params: tuple[Any, ...] = (after,)
         if ref is not None:
             sql += " AND ref = ?"
@@ -629,10 +612,9 @@ class _SQLiteTransaction(Transaction):
         self._side_tables([(int(ident), item)])
 
     def append(self, events: Sequence[Event]) -> None:
+        marks = ", ".join("?" * len(EVENT_FIELDS))
         self.conn.executemany(
-            "INSERT INTO events (seq, ref, kind, action, version, actor, at, channel, changes, "
-            "reason, source, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            _event_rows(events),
+            f"INSERT INTO events ({_EVENT_LIST}) VALUES ({marks})", _event_rows(events)
         )
 
     def get_entity(self, entity: type[Entity], name: str) -> Entity | None:
@@ -679,21 +661,7 @@ def _event_rows(events: Iterable[Event]) -> Iterator[tuple[Any, ...]]:
     for event in events:
         if event.at is not at:  # the events of one write share their time
             at, at_text = event.at, event.at.isoformat()
-        yield (
-            event.seq,
-            event.ref,
-            event.kind,
-            event.action,
-            event.version,
-            event.actor,
-            at_text,
-            event.channel,
-            changes_json(event),
-            event.reason,
-            event.source,
-            event.prev_hash,
-            event.hash,
-        )
+        yield event_row(event, at_text)
 
 
 @hookimpl
