@@ -82,13 +82,13 @@ _LAST_ISO: tuple[object, str] = (None, "")
 def _day(value: date | None) -> str | None:
     if value is None:
         return None
-    text = _DAYS.get(value) if type(value) is date else None
+    if type(value) is not date:
+        return value.isoformat()
+    text = _DAYS.get(value)
     if text is None:
-        text = value.isoformat()
-        if type(value) is date:
-            if len(_DAYS) >= _DAYS_KEPT:
-                _DAYS.clear()
-            _DAYS[value] = text
+        if len(_DAYS) >= _DAYS_KEPT:
+            _DAYS.clear()
+        text = _DAYS[value] = value.isoformat()
     return text
 
 

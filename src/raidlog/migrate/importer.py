@@ -348,9 +348,12 @@ class _TableBuilder:
         self._mapped: dict[str, frozenset[str]] = {}
         self.section: str | None = None
         self._statuses: dict[tuple[str, object], str | None] = {}
-        self._done_from_progress = False
         self._check_values()
         self._assign()
+        # Read once per table, for the rules of a table without a status column.
+        self._has_status = table.by_key("status") is not None
+        name = table.sheet.name
+        self._closed_sheet = bool(_CLOSED_SHEET.search(name)) and not _OPEN_SHEET.search(name)
         self.table_report = TableReport(
             sheet=table.sheet.name,
             header_row=table.header_rows[-1] + 1,
@@ -878,21 +881,8 @@ class _TableBuilder:
                 RowNote(sheet=table.sheet.name, row=r + 1, reason="no title or description")
             )
             return None
-        if "status" not in fields and table.by_key("status") is None:
-            self._closed_without_status(kind, fields)
-        if (
-            kind == "action"
-            and fields.get("progress") == 100
-            and "status" not in fields
-            and table.by_key("status") is None
-        ):
-            # No status column: an action 100% complete is done (the note says so).
-            done = read_status("done", self.profile.lifecycle(kind))
-            if done is not None:
-                fields["status"] = done
-                if not self._done_from_progress:
-                    self._done_from_progress = True
-                    self.notes.append(f"no status column: actions at 100% are {done!r}")
+        if "status" not in fields and not self._has_status:
+            self._status_without_column(kind, fields)
         if (
             kind == "action"
             and fields.get("status") == "done"
@@ -920,18 +910,23 @@ class _TableBuilder:
             ),
         )
 
-    def _closed_without_status(self, kind: str, fields: dict[str, Any]) -> None:
-        """With no status column, a closing date, or a sheet named for closed items
-        ("Closed Risks", "Completed Actions", "Archive"), closes the item."""
+    def _status_without_column(self, kind: str, fields: dict[str, Any]) -> None:
+        """With no status column: a closing date, or a sheet named for closed items
+        ("Closed Risks", "Completed Actions", "Archive"), closes the item, and an action
+        100% complete is done. The table's notes say which rule applied."""
         if "closed_on" in fields or "completed_on" in fields:
             why = "items with a closing date are"
-        elif _CLOSED_SHEET.search(self.table.sheet.name) and not _OPEN_SHEET.search(
-            self.table.sheet.name
-        ):
+        elif self._closed_sheet:
             why = "the sheet's name says its items are"
+        elif kind == "action" and fields.get("progress") == 100:
+            why = "actions at 100% are"
         else:
             return
-        status = read_status("done" if kind == "action" else "closed", self.profile.lifecycle(kind))
+        word = "done" if kind == "action" else "closed"
+        memo = (kind, word)
+        status = self._statuses.get(memo, "")
+        if status == "":
+            status = self._statuses[memo] = read_status(word, self.profile.lifecycle(kind))
         if status is None:
             return
         fields["status"] = status
