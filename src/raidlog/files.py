@@ -97,4 +97,4 @@ def replaced(path: str | os.PathLike[str]) -> Iterator[Path]:
 def write_text(path: str | os.PathLike[str], text: str) -> None:
     """Write ``text`` to ``path`` as UTF-8 through :func:`replaced`."""
     with replaced(path) as temporary:
-        Path(temporary).write_text(text, encoding="utf-8")
+        temporary.write_text(text, encoding="utf-8")
