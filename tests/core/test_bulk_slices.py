@@ -1,7 +1,8 @@
 """Bulk writes store their items and events in slices, inside one transaction.
 
-``add_many`` and ``upsert_many`` hand every ``_FLUSH_EVERY`` items and their sealed
-events to the backend before building the next slice. Here the slice is 3 items, so
+``add_many`` and ``upsert_many`` hand every ``FLUSH_EVERY`` items (in
+``raidlog.register.write``) and their sealed events to the backend before building the
+next slice. Here the slice is 3 items, so
 every behaviour of a bulk write crosses slice boundaries, on every built-in store.
 """
 
@@ -37,7 +38,7 @@ class _Listener:
 def reg(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Register]:
-    monkeypatch.setattr("raidlog.register._FLUSH_EVERY", 3)
+    monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 3)
     name = str(request.param)
     location = name if name == "memory:" else str(tmp_path / name)
     with raidlog.open(location, actor="ana") as register:
@@ -93,7 +94,7 @@ def test_upsert_many_across_slices_updates_what_an_earlier_slice_added(reg: Regi
 def test_notifiers_get_every_event_of_a_sliced_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("raidlog.register._FLUSH_EVERY", 3)
+    monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 3)
     listener = _Listener()
     with raidlog.open(str(tmp_path / "raid.db"), actor="ana", plugins=[listener]) as reg:
         added = reg.add_many([Risk(title=f"r{n}") for n in range(8)])

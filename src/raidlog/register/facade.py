@@ -1,19 +1,18 @@
 """The Register: the one public facade over a store.
 
 Every change goes through :meth:`Register._commit`, which runs inside the backend's
-write transaction: it reads the current versions, applies the profile's rules
-(lifecycles, scoring, immutability), and writes the new item versions and their
-hash-chained events together. Nothing is ever written without its event.
+write transaction (see :mod:`raidlog.register.write`): it reads the current versions,
+applies the profile's rules (lifecycles, scoring, immutability), and writes the new
+item versions and their hash-chained events together. Nothing is ever written
+without its event. Verifying lives in :mod:`raidlog.register.verify`, history and
+copies in :mod:`raidlog.register.history`, opening in :mod:`raidlog.register.opening`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
-import json
-import logging
 import os
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar, cast
 
@@ -21,17 +20,14 @@ import attrs
 import pluggy
 
 from raidlog import governance
-from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
-from raidlog.backends.memory import MemoryBackend
-from raidlog.convert import METADATA_FIELDS, Codec, entity_kind, replay
+from raidlog.backends.base import Backend, Capabilities, Entity
+from raidlog.convert import METADATA_FIELDS, Codec, entity_kind
 from raidlog.errors import (
     BackendError,
     ConflictError,
     ImmutableItemError,
     InvalidTransitionError,
     ItemNotFoundError,
-    ProfileError,
-    ReadOnlyError,
     ValidationError,
 )
 from raidlog.governance import (
@@ -43,239 +39,26 @@ from raidlog.governance import (
     Rollup,
     ViewEntry,
     escalation_allowed,
-    review_date,
 )
-from raidlog.model.events import Change, Event, EventDraft, event_hash, seal
+from raidlog.model.events import Event
 from raidlog.model.governance import Body, Node, Objective, Structure
 from raidlog.model.items import Decision, Issue, Item, Link, Risk
 from raidlog.model.profile import Profile
 from raidlog.model.values import Relation
-from raidlog.plugins import find_backend, get_plugin_manager, kind_classes
-from raidlog.profiles import load_profile, profile_data
 from raidlog.query import Query, _names
+from raidlog.register import history
+from raidlog.register.history import profile_payload
+from raidlog.register.verify import VerifyReport, verify
+from raidlog.register.write import Write, assign, commit, sources_for
 
-__all__ = ["Problem", "Register", "VerifyReport", "open"]
+__all__ = ["CHANNELS", "Register"]
 
 T = TypeVar("T")
-_log = logging.getLogger("raidlog.notify")
 ItemT = TypeVar("ItemT", bound=Item)
 
 _READ_ONLY_FIELDS = METADATA_FIELDS | {"kind", "rag_manual"}
 _PREFIXED = ("inherent_", "", "residual_", "target_")
-#: A bulk write stores its new versions and their events in slices of this many.
-_FLUSH_EVERY = 5000
 CHANNELS = ("api", "cli", "import", "external", "copy")
-
-
-@attrs.frozen(kw_only=True)
-class Problem:
-    """Something :meth:`Register.verify` found wrong: at event ``seq`` and/or item ``ref``."""
-
-    reason: str
-    seq: int | None = None
-    ref: str | None = None
-
-
-@attrs.frozen(kw_only=True)
-class VerifyReport:
-    """The result of :meth:`Register.verify`."""
-
-    ok: bool
-    events_checked: int
-    items_checked: int
-    head_hash: str
-    problems: tuple[Problem, ...] = ()
-
-    @property
-    def first_broken(self) -> Problem | None:
-        """The first problem found, in log order (``None`` when ``ok``)."""
-        return self.problems[0] if self.problems else None
-
-
-class _Write:
-    """What one atomic change stages: new versions and their event drafts."""
-
-    def __init__(
-        self, register: Register, txn: Transaction, reason: str | None, keep_events: bool
-    ) -> None:
-        self.register = register
-        self.txn = txn
-        self.reason = reason
-        self.now = register._now()
-        self.writes: list[tuple[Item, int]] = []
-        self.drafts: list[EventDraft] = []
-        self.staged: dict[str, Item] = {}
-        self.entities: list[tuple[Entity, int]] = []
-        self.sealed: list[Event] = []  # kept only when notifiers will want them
-        self.keep_events = keep_events
-        self.linkable: set[str] = set()  # link targets found stored in this transaction
-
-    def current(self, ref: str) -> Item:
-        item = self.staged.get(ref) or self.txn.get(ref)
-        if item is None:
-            raise ItemNotFoundError(ref)
-        return item
-
-    def draft(
-        self,
-        ref: str,
-        kind: str,
-        action: str,
-        version: int,
-        changes: Iterable[Change],
-        reason: str | None = None,
-        source: str | None = None,
-    ) -> None:
-        reg = self.register
-        self.drafts.append(
-            EventDraft(
-                ref=ref,
-                kind=kind,
-                action=action,
-                version=version,
-                actor=reg.actor,
-                at=self.now,
-                channel=reg.channel,
-                changes=tuple(changes),
-                reason=reason if reason is not None else self.reason,
-                source=source if source is not None else reg._source,
-            )
-        )
-
-    def insert(self, item: Item, source: str | None = None) -> Item:
-        reg = self.register
-        if item.ref is None:
-            number = self.txn.allocate(item.ref_prefix)
-            ref = f"{item.ref_prefix}-{number:04d}"
-        else:
-            ref = item.ref
-            prefix, _, number_text = ref.rpartition("-")
-            if prefix == item.ref_prefix and number_text.isdigit():
-                self.txn.reserve(prefix, int(number_text))
-        lifecycle = reg.profile.lifecycle(item.kind)
-        status = item.status or lifecycle.initial
-        if status not in lifecycle.statuses:
-            raise ValidationError(
-                f"status {status!r} is not a {item.kind} status in profile "
-                f"{reg.profile.name!r}: {', '.join(lifecycle.statuses)}",
-                field="status",
-            )
-        values = reg._derived(item)
-        if item.next_review is None:
-            score = values.get("score", getattr(item, "score", None))
-            values["next_review"] = review_date(reg, item, self.now.date(), score=score)
-        values.update(
-            ref=ref,
-            status=status,
-            version=1,
-            created_at=self.now,
-            created_by=reg.actor,
-            updated_at=self.now,
-            updated_by=reg.actor,
-        )
-        stored = _assign(item, values)
-        self._check_links(stored)
-        data = reg.codec.item_to_dict(stored)
-        changes = [Change(field="title", old=None, new=data["title"])]
-        changes.extend(
-            Change(field=k, old=None, new=v)
-            for k, default in reg._defaults(type(item))
-            if (v := data[k]) is not default and v != default
-        )
-        reg.codec.remember(stored, data)
-        self.writes.append((stored, 0))
-        self.staged[ref] = stored
-        self.draft(ref, stored.kind, "add", 1, changes, source=source)
-        return stored
-
-    def replace(
-        self,
-        old: Item,
-        new: Item,
-        action: str,
-        reason: str | None = None,
-        source: str | None = None,
-    ) -> Item:
-        reg = self.register
-        new = _assign(new, reg._derived(new))
-        score = getattr(new, "score", None)
-        if score != getattr(old, "score", None) and new.next_review == old.next_review:
-            # A new score may move the risk to another band: review on that band's cadence.
-            new = _assign(new, {"next_review": review_date(reg, new, self.now.date())})
-        self._check_links(new)
-        before, after = reg.codec.content(old), reg.codec.content(new)
-        changes = [
-            Change(field=k, old=before.get(k), new=v)
-            for k, v in after.items()
-            if before.get(k) != v
-        ]
-        if not changes:
-            return old
-        stored = _assign(
-            new, {"version": old.version + 1, "updated_at": self.now, "updated_by": reg.actor}
-        )
-        base = next((v for i, v in self.writes if i.ref == old.ref), None)
-        self.writes = [(i, v) for i, v in self.writes if i.ref != old.ref]
-        self.writes.append((stored, base if base is not None else old.version))
-        assert stored.ref is not None
-        self.staged[stored.ref] = stored
-        self.draft(stored.ref, stored.kind, action, stored.version, changes, reason, source)
-        return stored
-
-    def _check_links(self, item: Item) -> None:
-        for link in item.links:
-            if link.target == item.ref:
-                raise ValidationError(f"{item.ref} cannot link to itself", field="links")
-            if link.target in self.staged or link.target in self.linkable:
-                continue
-            if self.txn.get(link.target) is None:
-                raise ItemNotFoundError(link.target)
-            self.linkable.add(link.target)  # items are never deleted: no need to ask again
-
-    def put_entity(self, old: Entity | None, new: Entity, reason: str | None) -> Entity:
-        conv = self.register.codec
-        before = {} if old is None else conv.entity_to_dict(old)
-        after = conv.entity_to_dict(attrs.evolve(new, version=0))
-        before.pop("version", None)
-        changes = [
-            Change(field=k, old=before.get(k), new=v)
-            for k, v in after.items()
-            if k != "version" and before.get(k) != v
-        ]
-        if old is not None and not changes:
-            return old
-        version = 1 if old is None else old.version + 1
-        stored = attrs.evolve(new, version=version)
-        self.entities.append((stored, 0 if old is None else old.version))
-        kind = entity_kind(type(new))
-        self.draft(
-            f"{kind}:{new.name}", kind, "add" if old is None else "update", version, changes, reason
-        )
-        return stored
-
-    def flush(self) -> None:
-        """Store what is staged so far, and seal and store its events, inside the
-        transaction. A bulk write does this every :data:`_FLUSH_EVERY` items, so only one
-        slice's change lists and events are alive at a time (unless notifiers want the
-        events); a version replaced after its flush is stored as an update of it."""
-        if self.writes:
-            try:
-                self.txn.put(self.writes)
-            finally:
-                self.register.codec.forget()
-            self.writes = []
-        for entity, expected in self.entities:
-            self.txn.put_entity(entity, expected)
-        self.entities = []
-        if self.drafts:
-            sealed = seal(self.drafts, self.txn.head())
-            self.txn.append(sealed)
-            self.drafts = []
-            if self.keep_events:
-                self.sealed.extend(sealed)
-
-    def finish(self) -> None:
-        self.flush()
 
 
 class Register:
@@ -476,51 +259,8 @@ class Register:
         return self.backend.events(after=after)
 
     # writes ------------------------------------------------------------------------------
-    def _commit(self, work: Callable[[_Write], T], reason: str | None = None) -> T:
-        if self.read_only:
-            raise ReadOnlyError(
-                f"{self.location} is open read-only; open the register to change it"
-            )
-
-        committed: list[_Write] = []
-        notifiers = self._notifiers()
-
-        def run(txn: Transaction) -> T:
-            write = _Write(self, txn, reason, keep_events=bool(notifiers))
-            result = work(write)
-            write.finish()
-            committed[:] = [write]  # a retried transaction replaces the failed attempt
-            return result
-
-        # A bulk write builds many objects and no cycles worth collecting, so the cyclic
-        # collector waits until it is over; the write's scaffolding (drafts, staged
-        # versions) is dropped first, so it does not walk them.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
-            result = self.backend.atomic(run)
-            sealed = committed[0].sealed if committed else []
-            committed.clear()
-        finally:
-            self.codec.forget()  # dicts kept for a write that failed before storing them
-            if collecting:
-                gc.enable()
-        if sealed:
-            self._notify(sealed, notifiers)
-        return result
-
-    def _notifiers(self) -> list[pluggy.HookImpl]:
-        if self.plugin_manager is None:
-            return []
-        return self.plugin_manager.hook.notify.get_hookimpls()
-
-    def _notify(self, events: list[Event], notifiers: list[pluggy.HookImpl]) -> None:
-        for impl in notifiers:
-            try:
-                impl.function(events=events, register=self)
-            except Exception:
-                # The change is committed; a failing notifier must not hide that.
-                _log.exception("notifier %s failed on %d events", impl.plugin_name, len(events))
+    def _commit(self, work: Callable[[Write], T], reason: str | None = None) -> T:
+        return commit(self, work, reason)
 
     def add(self, item: ItemT, *, reason: str | None = None) -> ItemT:
         """Store a new item; returns it with its ``ref``, ``version`` 1 and derived fields.
@@ -543,14 +283,13 @@ class Register:
         item's event, for importers whose items come from different rows of a file.
         """
         batch = list(items)
-        where = _sources(batch, sources)
+        where = sources_for(batch, sources)
 
-        def work(w: _Write) -> list[Item]:
+        def work(w: Write) -> list[Item]:
             done = []
             for item, source in zip(batch, where, strict=True):
                 done.append(w.insert(item, source))
-                if len(w.drafts) >= _FLUSH_EVERY:
-                    w.flush()
+                w.flush_if_full()
             return done
 
         return self._commit(work, reason)
@@ -574,13 +313,12 @@ class Register:
         :meth:`add_many`.
         """
         batch = list(items)
-        where = _sources(batch, sources)
+        where = sources_for(batch, sources)
 
-        def work(w: _Write) -> list[Item]:
+        def work(w: Write) -> list[Item]:
             done: list[Item] = []
             for item, source in zip(batch, where, strict=True):
-                if len(w.drafts) >= _FLUSH_EVERY:
-                    w.flush()
+                w.flush_if_full()
                 current = None
                 if item.ref is not None:
                     current = w.staged.get(item.ref) or w.txn.get(item.ref)
@@ -604,7 +342,7 @@ class Register:
                     created_at=current.created_at,
                     created_by=current.created_by,
                 )
-                derived = _assign(new, self._derived(new))
+                derived = assign(new, self._derived(new))
                 if self.codec.content(derived) == self.codec.content(current):
                     done.append(current)
                     continue
@@ -631,7 +369,7 @@ class Register:
                 f"{', '.join(sorted(bad))} cannot be changed by update", field=sorted(bad)[0]
             )
 
-        def work(w: _Write) -> Item:
+        def work(w: Write) -> Item:
             current = self._read_for_write(w, item)
             wanted = self._differences(current, item)
             wanted.update(changes)
@@ -661,7 +399,7 @@ class Register:
         reason (reopening) and none is given.
         """
 
-        def work(w: _Write) -> Item:
+        def work(w: Write) -> Item:
             current = self._read_for_write(w, item)
             self._check_transition(current, status, reason)
             return w.replace(current, self._moved(current, status), "transition")
@@ -682,7 +420,7 @@ class Register:
         """
         rel = Relation(relation)
 
-        def work(w: _Write) -> Item:
+        def work(w: Write) -> Item:
             current = w.current(_ref(source))
             if isinstance(source, Item) and source.version and source.version != current.version:
                 raise ConflictError(current.ref or "", source.version, current)
@@ -714,7 +452,7 @@ class Register:
 
         structure = self.structure()
 
-        def work(w: _Write) -> Item:
+        def work(w: Write) -> Item:
             current = self._read_for_write(w, item)
             if not force and not escalation_allowed(structure, current, to_body):
                 raise ValidationError(
@@ -738,7 +476,7 @@ class Register:
         if not reason or not reason.strip():
             raise ValidationError("a de-escalation needs a reason", field="reason")
 
-        def work(w: _Write) -> Item:
+        def work(w: Write) -> Item:
             current = self._read_for_write(w, item)
             if from_body not in current.escalated_to:
                 return current
@@ -756,7 +494,7 @@ class Register:
         ``materialised_as`` the issue, and move the risk to ``materialised``, in one
         atomic write. ``issue_fields`` override what the issue takes from the risk."""
 
-        def work(w: _Write) -> Issue:
+        def work(w: Write) -> Issue:
             current = self._read_for_write(w, risk)
             if not isinstance(current, Risk):
                 raise ValidationError(f"{current.ref} is a {current.kind}; only risks materialise")
@@ -796,7 +534,7 @@ class Register:
         ``superseded`` with ``superseded_by`` set, in one atomic write. This is the only
         way an accepted decision changes."""
 
-        def work(w: _Write) -> Decision:
+        def work(w: Write) -> Decision:
             old = self._read_for_write(w, decision)
             if not isinstance(old, Decision):
                 raise ValidationError(f"{old.ref} is a {old.kind}; only decisions are superseded")
@@ -829,7 +567,7 @@ class Register:
         return self._put_entity(objective, reason)  # type: ignore[return-value]  # same class
 
     def _put_entity(self, entity: Entity, reason: str | None) -> Entity:
-        def work(w: _Write) -> Entity:
+        def work(w: Write) -> Entity:
             old = w.txn.get_entity(type(entity), entity.name)
             if entity.version and old is not None and old.version != entity.version:
                 raise ConflictError(
@@ -841,7 +579,7 @@ class Register:
 
         return self._commit(work, reason)
 
-    def _check_no_cycle(self, w: _Write, node: Node) -> None:
+    def _check_no_cycle(self, w: Write, node: Node) -> None:
         seen = {node.name}
         parent = node.parent
         while parent is not None:
@@ -855,7 +593,7 @@ class Register:
             parent = found.parent if isinstance(found, Node) else None
 
     # rules ------------------------------------------------------------------------------
-    def _read_for_write(self, w: _Write, item: Item | str) -> Item:
+    def _read_for_write(self, w: Write, item: Item | str) -> Item:
         current = w.current(_ref(item))
         if isinstance(item, Item) and item.version != current.version:
             raise ConflictError(current.ref or "", item.version, current)
@@ -973,117 +711,16 @@ class Register:
     # history ---------------------------------------------------------------------------
     def replay(self, events: Iterable[Event]) -> tuple[dict[str, Item], Structure]:
         """Rebuild items and structure from events alone (see :func:`raidlog.convert.replay`)."""
-        items, records = replay(events, self.codec)
-        return items, Structure.of(self.codec.entity_from_dict(r) for r in records)
+        return history.replay(self, events)
 
     def as_of(self, when: datetime) -> Register:
         """A read-only register as this one stood at ``when`` (rebuilt from the events)."""
-        moment = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
-        kept = [e for e in self.backend.events() if e.at <= moment]
-        items, structure = self.replay(kept)
-        snapshot = MemoryBackend(f"{self.location}@{moment.isoformat()}", self.codec)
-        snapshot.import_verbatim(list(items.values()), kept, structure.records())
-        return Register(
-            snapshot,
-            actor=self.actor,
-            profile=self.profile,
-            codec=self.codec,
-            plugin_manager=self.plugin_manager,
-            clock=lambda: moment,
-            read_only=True,
-        )
+        return history.as_of(self, when)
 
     def verify(self) -> VerifyReport:
         """Check the event chain link by link, then that replaying it gives exactly the
         stored items and structure. The first problem is the first broken event."""
-        problems: list[Problem] = []
-        events: list[Event] = []
-        expected_seq, prev = 1, None
-        for event in self.backend.events():
-            events.append(event)
-            prev_hash = prev.hash if prev is not None else "0" * 64
-            if event.seq != expected_seq:
-                problems.append(
-                    Problem(
-                        seq=event.seq,
-                        ref=event.ref,
-                        reason=f"expected event {expected_seq}, found {event.seq}: "
-                        "events are missing or out of order",
-                    )
-                )
-            elif event.prev_hash != prev_hash:
-                problems.append(
-                    Problem(
-                        seq=event.seq,
-                        ref=event.ref,
-                        reason="prev_hash does not match the event before: an event "
-                        "before it was changed, removed or inserted",
-                    )
-                )
-            elif event_hash(event) != event.hash:
-                problems.append(
-                    Problem(
-                        seq=event.seq,
-                        ref=event.ref,
-                        reason="hash does not match the content: this event was edited",
-                    )
-                )
-            if problems:
-                break
-            expected_seq, prev = event.seq + 1, event
-        stored = {item.ref: item for item in self.backend.items() if item.ref is not None}
-        if not problems:
-            try:
-                replayed, structure = self.replay(events)
-            except (ValidationError, KeyError, TypeError, ValueError) as exc:
-                problems.append(Problem(reason=f"the event log cannot be replayed: {exc}"))
-                replayed, structure = {}, Structure()
-            else:
-                for ref in sorted(set(stored) | set(replayed)):
-                    if ref not in replayed:
-                        problems.append(
-                            Problem(
-                                ref=ref,
-                                reason="stored item has no events (written outside raidlog)",
-                            )
-                        )
-                    elif ref not in stored:
-                        problems.append(
-                            Problem(
-                                ref=ref,
-                                reason="item in the event log is missing from the store "
-                                "(deleted outside raidlog)",
-                            )
-                        )
-                    elif replayed[ref] != stored[ref]:
-                        diff = self._diff_fields(replayed[ref], stored[ref])
-                        problems.append(
-                            Problem(
-                                ref=ref,
-                                reason=f"stored item differs from its history in "
-                                f"{', '.join(diff)} (changed outside raidlog)",
-                            )
-                        )
-                current = self.structure()
-                if sorted(map(repr, current.records())) != sorted(map(repr, structure.records())):
-                    problems.append(
-                        Problem(
-                            reason="governance structure differs from its history "
-                            "(changed outside raidlog)"
-                        )
-                    )
-        head = events[-1].hash if events else "0" * 64
-        return VerifyReport(
-            ok=not problems,
-            events_checked=len(events),
-            items_checked=len(stored),
-            head_hash=head,
-            problems=tuple(problems),
-        )
-
-    def _diff_fields(self, a: Item, b: Item) -> list[str]:
-        da, db = self.codec.item_to_dict(a), self.codec.item_to_dict(b)
-        return sorted(k for k in set(da) | set(db) if da.get(k) != db.get(k))
+        return verify(self)
 
     # governance ----------------------------------------------------------------------------
     def view(self, body: str, *, today: date | None = None) -> list[ViewEntry]:
@@ -1119,7 +756,7 @@ class Register:
         write, each with an event giving the breach as reason."""
         pending = list(self.escalations_due() if due is None else due)
 
-        def work(w: _Write) -> list[Item]:
+        def work(w: Write) -> list[Item]:
             changed: dict[str, Item] = {}
             for entry in pending:
                 current = w.current(entry.item.ref or "")
@@ -1160,33 +797,10 @@ class Register:
         """Copy every item, the structure, the full event history and the profile into
         ``target``, which must be empty, in one atomic write. ``target.verify()`` passes
         afterwards."""
-        if target.backend.head().seq or next(iter(target.backend.items()), None) is not None:
-            raise ValidationError(f"{target.location} is not empty; copy into a new register")
-        items, events, entities = self._snapshot()
-        target.backend.import_verbatim(
-            items, events, entities, meta={"profile": _profile_payload(self.profile)}
-        )
-
-    def _snapshot(self) -> tuple[list[Item], list[Event], list[Entity]]:
-        """Every item, event and structure record as of one moment.
-
-        They are read one after the other; every write appends an event, so when the
-        head of the log is the same before and after, no write came in between and the
-        three agree. Otherwise they are read again, a few times at most."""
-        for _ in range(_SNAPSHOT_ATTEMPTS):
-            head = self.backend.head()
-            items = list(self.backend.items())
-            events = list(self.backend.events())
-            entities = self.backend.entities()
-            if self.backend.head() == head and (events[-1].seq if events else 0) == head.seq:
-                return items, events, entities
-        raise BackendError(
-            f"{self.location} changed while it was read for the copy, {_SNAPSHOT_ATTEMPTS} "
-            "times; nothing was written to the target: copy again when writes pause"
-        )
+        history.copy_to(self, target)
 
     def _store_profile(self, profile: Profile) -> None:
-        payload = _profile_payload(profile)
+        payload = profile_payload(profile)
         self.backend.atomic(lambda txn: txn.set_meta("profile", payload))
 
     def batch(self) -> contextlib.AbstractContextManager[None]:
@@ -1226,116 +840,9 @@ class Register:
         return to_dataframe(chosen)
 
 
-#: How many times :meth:`Register.copy_to` reads a source that keeps changing.
-_SNAPSHOT_ATTEMPTS = 5
-
-
-def _assign(item: ItemT, values: Mapping[str, Any]) -> ItemT:
-    """A copy of a validated ``item`` with register-computed ``values`` set.
-
-    The register derives these values itself (refs, versions, UTC timestamps, statuses
-    checked against the lifecycle, scores from the matrix), so running every validator
-    again through ``attrs.evolve`` would only cost time: three validations per item were
-    most of a bulk add's cost. ``extra`` is copied so the caller's dict is never shared.
-    """
-    cls = type(item)
-    copier = _COPIERS.get(cls)
-    if copier is None:
-        copier = _COPIERS[cls] = _copier(cls)
-    return copier(item, values)  # type: ignore[no-any-return]  # a copy of the same class
-
-
-_COPIERS: dict[type[Item], Callable[[Any, Mapping[str, Any]], Any]] = {}
-
-
-def _copier(cls: type[Item]) -> Callable[[Any, Mapping[str, Any]], Any]:
-    """``_assign`` for one class, written out field by field (no loop, no getattr)."""
-    lines = ["def assign(item, values):", "    new = make(cls)"]
-    for field in attrs.fields(cls):
-        name = field.name
-        if name == "extra":
-            value = "values['extra'] if 'extra' in values else dict(item.extra)"
-        else:
-            value = f"values[{name!r}] if {name!r} in values else item.{name}"
-        lines.append(f"    put(new, {name!r}, {value})")
-    lines.append("    return new")
-    namespace: dict[str, Any] = {"make": object.__new__, "put": object.__setattr__, "cls": cls}
-    exec("\n".join(lines), namespace)  # code built from the class's own field names
-    return cast(Callable[[Any, Mapping[str, Any]], Any], namespace["assign"])
-
-
-def _sources(items: Sequence[Item], sources: Sequence[str | None] | None) -> Sequence[str | None]:
-    if sources is None:
-        return [None] * len(items)
-    if len(sources) != len(items):
-        raise ValidationError(
-            f"{len(sources)} sources for {len(items)} items: give one source per item",
-            field="sources",
-        )
-    return sources
-
-
-def _profile_payload(profile: Profile) -> str:
-    """How a register stores its profile (the ``profile`` metadata value)."""
-    return json.dumps(profile.source, sort_keys=True)
-
-
 def _ref(item: Item | str) -> str:
     if isinstance(item, str):
         return item
     if item.ref is None:
         raise ValidationError(f"{item.title!r} has no ref: add it to the register first")
     return item.ref
-
-
-def open(  # raidlog.open mirrors the builtin on purpose, like sqlite3's connect
-    location: str,
-    *,
-    actor: str,
-    profile: str | None = None,
-    plugins: Sequence[object] = (),
-    channel: str = "api",
-    options: Mapping[str, Any] | None = None,
-    clock: Callable[[], datetime] | None = None,
-) -> Register:
-    """Open (or create) the register at ``location``.
-
-    ``location`` chooses the backend by scheme or suffix: ``memory:``, ``raid.db``,
-    ``sqlite:///path``, ``raid.xlsx``, ``postgresql://...``, or whatever installed
-    plugins handle. ``actor`` is who makes the changes (recorded in every event).
-    ``profile`` (a shipped profile's name or a ``.toml`` path) is used when the
-    register is new, default ``"default"``; an existing register keeps the profile it
-    was created with, and naming a different one raises
-    :class:`~raidlog.errors.ProfileError`. ``plugins`` are extra plugin objects to
-    register (installed ones load by themselves); ``options`` go to the backend.
-    """
-    pm = get_plugin_manager(plugins)
-    codec = Codec(kind_classes(pm))
-    backend_cls = find_backend(pm, location)
-    backend = backend_cls.open(location, codec=codec, options=options or {})
-    try:
-        stored = backend.get_meta("profile")
-        if stored is None:
-            chosen = load_profile(profile or "default")
-        else:
-            chosen = Profile.from_mapping(json.loads(stored))
-            if profile is not None and profile_data(profile).get("name") != chosen.name:
-                raise ProfileError(
-                    f"{location} uses profile {chosen.name!r}, not {profile!r}; open it without "
-                    "a profile, or create a new register for another profile"
-                )
-        register = Register(
-            backend,
-            actor=actor,
-            profile=chosen,
-            codec=codec,
-            plugin_manager=pm,
-            channel=channel,
-            clock=clock,
-        )
-        if stored is None:
-            register._store_profile(chosen)
-    except BaseException:
-        backend.close()
-        raise
-    return register
