@@ -7,7 +7,6 @@ let it run, and each must be shown as the text it is.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,7 @@ from raidlog.testing import FakeClock
 
 SCRIPT = "<script>window.__pwned = 'title'</script>"
 IMG = "<img src=x onerror=\"window.__pwned = 'description'\">"
-ATTR = "\"><svg onload=\"window.__pwned = 'owner'\">"
+ATTR = '"><svg onload="window.__pwned = \'owner\'">'
 #: Every payload the sample register holds, for tests that look for them as text.
 PAYLOADS = (SCRIPT, IMG, ATTR)
 #: A body whose name needs encoding in a URL.
@@ -98,7 +97,7 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-async def datasette(register_file: Path, tmp_path: Path) -> AsyncIterator[Any]:
+async def datasette(register_file: Path, tmp_path: Path) -> Any:
     """A Datasette over the register and one database that is not a register."""
     from datasette.app import Datasette
 
@@ -109,4 +108,4 @@ async def datasette(register_file: Path, tmp_path: Path) -> AsyncIterator[Any]:
     conn.close()
     ds = Datasette([str(register_file), str(other)])
     await ds.invoke_startup()
-    yield ds
+    return ds

@@ -14,7 +14,7 @@ from markupsafe import escape
 import raidlog
 from raidlog.errors import ReadOnlyError
 
-from .conftest import IMG, PAYLOADS, PMO, SCRIPT  # noqa: TID252  # the sample register
+from .conftest import IMG, PAYLOADS, PMO, SCRIPT  # the sample register
 
 pytestmark = pytest.mark.anyio
 
@@ -58,9 +58,7 @@ def _register_counts(path: Path, level: str, body: str | None) -> dict[tuple[int
                 if item.ref in view and p is not None and i is not None:
                     grid_counts[(p, i)] = grid_counts.get((p, i), 0) + 1
             return grid_counts
-    return {
-        (p + 1, i + 1): n for p, row in enumerate(grid.counts) for i, n in enumerate(row) if n
-    }
+    return {(p + 1, i + 1): n for p, row in enumerate(grid.counts) for i, n in enumerate(row) if n}
 
 
 async def test_the_index_lists_the_registers_and_not_other_databases(datasette: Any) -> None:

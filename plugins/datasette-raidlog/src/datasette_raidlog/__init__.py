@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
-from datasette import hookimpl
+import pluggy
 from datasette.utils import tilde_decode, tilde_encode
 from datasette.utils.asgi import BadRequest, NotFound, Response
 
@@ -44,6 +44,8 @@ __all__ = ["database_actions", "menu_links", "register_routes", "url"]
 PREFIX = "/-/raidlog"
 #: Who reads the register when Datasette knows no actor (recorded nowhere: no writes).
 ANONYMOUS = "datasette"
+# Datasette's own marker is this very object, but untyped; pluggy's is typed.
+hookimpl = pluggy.HookimplMarker("datasette")
 
 
 def url(datasette: Any, database: str, *parts: str) -> str:
@@ -62,9 +64,7 @@ async def _database(datasette: Any, request: Any) -> Any:
         db = datasette.get_database(route=route)
     except KeyError:
         raise NotFound(f"Database not found: {route}") from None
-    await datasette.ensure_permissions(
-        request.actor, [("view-database", db.name), "view-instance"]
-    )
+    await datasette.ensure_permissions(request.actor, [("view-database", db.name), "view-instance"])
     if not await is_register(db):
         raise NotFound(f"{db.name} is not a raidlog register")
     return db
@@ -150,9 +150,7 @@ async def index(datasette: Any, request: Any) -> Any:
     registers = [
         {"name": db.name, "url": url(datasette, db.name)}
         for db in await find_registers(datasette)
-        if await datasette.permission_allowed(
-            request.actor, "view-database", db.name, default=True
-        )
+        if await datasette.permission_allowed(request.actor, "view-database", db.name, default=True)
     ]
     html = await datasette.render_template(
         "raidlog_index.html", {"registers": registers}, request=request
@@ -203,13 +201,13 @@ ROUTES: tuple[tuple[str, Callable[..., Awaitable[Any]]], ...] = (
 )
 
 
-@hookimpl  # type: ignore[misc]  # datasette ships no type information: its decorator is Any
+@hookimpl
 def register_routes(datasette: Any) -> list[tuple[str, Callable[..., Awaitable[Any]]]]:
     """The plugin's pages (all GET; there is no write route)."""
     return list(ROUTES)
 
 
-@hookimpl  # type: ignore[misc]  # datasette ships no type information: its decorator is Any
+@hookimpl
 def database_actions(
     datasette: Any, actor: Any, database: str, request: Any
 ) -> Callable[[], Awaitable[list[dict[str, str]]]]:
@@ -224,7 +222,7 @@ def database_actions(
     return inner
 
 
-@hookimpl  # type: ignore[misc]  # datasette ships no type information: its decorator is Any
+@hookimpl
 def menu_links(datasette: Any, actor: Any) -> Callable[[], Awaitable[list[dict[str, str]]]]:
     """``RAID registers`` in the navigation menu when any database is a register."""
 
