@@ -32,8 +32,9 @@ __all__ = [
 
 #: At most this many rows in one table; the page says how many more there are.
 VIEW_LIMIT = 500
-# Shown on top of the item page, in this order; every other field follows in a table.
-_HEADLINE = ("ref", "kind", "title", "status", "rag", "owner", "body", "node")
+# Shown on top of the item page (under its ref and title), in this order; every other
+# field follows in a table.
+_HEADLINE = ("ref", "kind", "status", "rag", "owner", "body", "node")
 
 
 class PageNotFound(LookupError):
@@ -156,7 +157,9 @@ def item_page(register: Register, ref: str) -> dict[str, Any]:
         "item": item,
         "headline": [(k, _shown(fields.get(k))) for k in _HEADLINE if k in fields],
         "fields": [
-            (k, _shown(v)) for k, v in fields.items() if k not in _HEADLINE and _shown(v) != ""
+            (k, _shown(v))
+            for k, v in fields.items()
+            if k not in _HEADLINE and k != "title" and _shown(v) != ""
         ],
         "links": links,
         "titles": titles,
