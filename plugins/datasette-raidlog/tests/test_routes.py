@@ -236,3 +236,42 @@ async def test_item_text_is_escaped_on_every_page(datasette: Any, path: str) -> 
         assert payload not in html
     assert "__pwned" in html, "the page should show the payloads, as text"
     assert str(escape(SCRIPT)) in html or str(escape(IMG)) in html
+
+
+async def test_datasettes_permissions_guard_the_pages(register_file: Path) -> None:
+    from datasette.app import Datasette
+
+    ds = Datasette([str(register_file)], metadata={"databases": {"raid": {"allow": {"id": "ana"}}}})
+    await ds.invoke_startup()
+    for path in ("/-/raidlog/raid", "/-/raidlog/raid/body/Board", "/-/raidlog/raid/item/R-0001"):
+        assert (await ds.client.get(path)).status_code == 403, path
+    assert "/-/raidlog/raid" not in (await ds.client.get("/-/raidlog")).text
+    cookies = {"ds_actor": ds.sign({"a": {"id": "ana"}}, "actor")}
+    response = await ds.client.get("/-/raidlog/raid/body/Board", cookies=cookies)
+    assert response.status_code == 200
+    assert (
+        '<a href="/-/raidlog/raid">raid</a>'
+        in (await ds.client.get("/-/raidlog", cookies=cookies)).text
+    )
+
+
+async def test_a_long_view_says_how_much_it_shows(
+    datasette: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datasette_raidlog import pages
+
+    monkeypatch.setattr(pages, "VIEW_LIMIT", 2)
+    html = await _get(datasette, "/-/raidlog/raid/body/Board")
+    assert len(_refs(_section(html, "view"))) == 2
+    assert "Showing 2 of 5, red first." in html
+
+
+async def test_links_keep_datasettes_base_url(register_file: Path) -> None:
+    from datasette.app import Datasette
+
+    ds = Datasette([str(register_file)], settings={"base_url": "/raid-web/"})
+    await ds.invoke_startup()
+    response = await ds.client.get("/-/raidlog/raid")  # the client adds the base_url
+    assert response.status_code == 200
+    assert 'href="/raid-web/-/raidlog/raid/body/Board"' in response.text
+    assert 'href="/raid-web/-/raidlog/raid/item/R-0001"' in response.text
