@@ -17,7 +17,17 @@ from raidlog.migrate.headers import KIND_WORDS, candidates, kind_of_word, normal
 from raidlog.migrate.sandbox import Sheet
 from raidlog.migrate.values import as_text, is_blank
 
-__all__ = ["Column", "Table", "column_letter", "find_tables", "row_problem"]
+__all__ = [
+    "Column",
+    "Table",
+    "column_letter",
+    "decide_kind",
+    "fill_merged_down",
+    "find_kind_column",
+    "find_tables",
+    "looks_like_register",
+    "row_problem",
+]
 
 #: Rows scanned for the first header (title blocks and instructions sit above it).
 HEADER_SCAN = 60
@@ -116,6 +126,8 @@ class Table:
     kind_column: Column | None = None
     #: Where the table before this one on the sheet ends (its title block starts below).
     floor: int = 0
+    #: (source, kind, weight) of each vote on the kind, as :func:`decide_kind` counted them.
+    kind_votes: tuple[tuple[str, str, float], ...] = ()
 
     @property
     def range(self) -> str:
@@ -128,6 +140,37 @@ class Table:
     def by_key(self, key: str) -> Column | None:
         """The column mapped to ``key``, if any."""
         return next((c for c in self.columns if c.key == key), None)
+
+
+def fill_merged_down(table: Table) -> int:
+    """Give each item under a cell merged down over several items ("Technical" over
+    three risks) the merged value; returns how many cells were filled.
+
+    A row takes the value only when it names an item of its own (an id or a title in
+    another column): one item written over several rows, its id and title merged down
+    the rows beside its second and third mitigation lines, stays one item. Merges in
+    the header are left alone."""
+    rows = table.sheet.rows
+    naming = [c.index for c in table.columns if c.choices and c.choices[0][0] in ("ref", "title")]
+    filled = 0
+    for r0, c0, r1, _ in table.sheet.merged:
+        if r1 <= r0 or not table.data_start <= r0 < table.data_end:
+            continue
+        if not table.first_col <= c0 <= table.last_col or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        if is_blank(value):
+            continue
+        for r in range(r0 + 1, min(r1 + 1, table.data_end)):
+            row = rows[r]
+            if not any(c != c0 and c < len(row) and not is_blank(row[c]) for c in naming):
+                continue
+            if len(row) <= c0:
+                row.extend([""] * (c0 + 1 - len(row)))
+            if is_blank(row[c0]):
+                row[c0] = value
+                filled += 1
+    return filled
 
 
 def _cell(rows: Sequence[Sequence[object]], r: int, c: int) -> object:
@@ -411,14 +454,20 @@ def decide_kind(table: Table, file_stem: str) -> None:
     """Set the table's kind (and reason) from sheet name, title block, columns and file name."""
     votes: dict[str, float] = {}
     reasons: list[str] = []
+    ledger: list[tuple[str, str, float]] = []
+
+    def count(source: str, more: dict[str, float]) -> None:
+        _add(votes, more)
+        ledger.extend((source, kind, weight) for kind, weight in more.items())
+
     sheet_votes = sheet_kind_votes(table.sheet.name, 3.0)
     if sheet_votes:
-        _add(votes, sheet_votes)
+        count("sheet name", sheet_votes)
         reasons.append(f"sheet name says {_top(sheet_votes)}")
     block = _title_block(table)
     title_votes = sheet_kind_votes(block[:500], 2.0)
     if title_votes:
-        _add(votes, title_votes)
+        count("title block", title_votes)
         reasons.append(f"title block says {_top(title_votes)}")
     column_votes: dict[str, float] = {}
     evidence: dict[str, list[str]] = {}
@@ -432,12 +481,12 @@ def decide_kind(table: Table, file_stem: str) -> None:
         if words[0] in KIND_WORDS and len(words[0]) > 2:
             column_votes[KIND_WORDS[words[0]]] = column_votes.get(KIND_WORDS[words[0]], 0.0) + 1.0
     if column_votes:
-        _add(votes, column_votes)
+        count("columns", column_votes)
         top = _top(column_votes)
         shown = evidence.get(top, [])[:4]
         reasons.append(f"columns suggest {top}" + (f" ({', '.join(shown)})" if shown else ""))
     file_votes = sheet_kind_votes(file_stem, 1.0)
-    _add(votes, file_votes)
+    count("file name", file_votes)
     if file_votes:
         reasons.append(f"file name says {_top(file_votes)}")
     if not votes:
@@ -445,6 +494,7 @@ def decide_kind(table: Table, file_stem: str) -> None:
         return
     table.kind = _top(votes)
     table.kind_reason = "; ".join(reasons)
+    table.kind_votes = tuple(ledger)
 
 
 _TYPE_WORDS = frozenset(

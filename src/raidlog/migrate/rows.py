@@ -1,0 +1,734 @@
+"""The row reader: each data row of a mapped table into a draft item.
+
+A row is read cell by cell through :data:`CELL_READERS`, one small reader per kind of
+field (title, text, person, date, level, score, status, RAG, vocabulary, progress,
+money, list, direction); what a reader cannot read is kept as written in ``extra`` and
+flagged. Rows that are not items (hints, examples, totals, section headings, wrapped
+lines continuing the row above) are skipped with their reason.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from datetime import date
+from typing import Any
+
+import attrs
+
+from raidlog.migrate.columns import (
+    DATE_KEYS,
+    LEVEL_KEYS,
+    LONG_TEXT,
+    SCORE_KEYS,
+    SHORT_TEXT,
+    SOURCE_REF,
+    MappedColumn,
+    MappedTable,
+)
+from raidlog.migrate.headers import KIND_WORDS, attribute, kind_of_word, normalise
+from raidlog.migrate.report import RowNote, TableReport
+from raidlog.migrate.tables import TITLE_KEYS, Table, row_problem
+from raidlog.migrate.values import (
+    NULL_WORDS,
+    as_text,
+    clean_text,
+    extra_value,
+    is_blank,
+    read_progress,
+    read_rag,
+    read_status,
+    read_vocabulary,
+)
+from raidlog.model.profile import Lifecycle, Profile
+from raidlog.model.values import DESCRIPTION_MAX, TITLE_MAX, ExtraValue
+
+__all__ = ["CELL_READERS", "SOURCE_ROW", "Draft", "RowReader", "field_type"]
+
+#: ``extra`` key tying an item without an id to its sheet and row.
+SOURCE_ROW = "source_row"
+
+#: Fields naming a person, and what people write there when nobody is named yet.
+_PEOPLE = frozenset({"owner", "raised_by", "actionee", "assignee", "decided_by"})
+_NOBODY = re.compile(
+    r"^\s*(?:tbc|tbd|tba|to be (?:confirmed|determined|agreed|assigned|allocated)|"
+    r"unassigned|not assigned|unallocated|not allocated|unknown|no owner|nobody|"
+    r"not yet assigned|awaiting owner)\s*[.?!]*\s*$",
+    re.IGNORECASE,
+)
+_VOCAB = {
+    "priority": "priority",
+    "issue_type": "issue_type",
+    "response_category": "response_category",
+}
+_TITLE_SOURCES = (
+    "title",
+    "description",
+    "event",
+    "decision",
+    "cause",
+    "effect",
+    "response",
+    "resolution",
+    "rationale",
+)
+_MONEY = re.compile(r"^[\s$£€]*(-?[\d,]+(?:\.\d+)?)\s*([kKmM]?)\s*$")
+#: Sheet names saying every item on the sheet is closed, and ones that say otherwise.
+_CLOSED_SHEET = re.compile(
+    r"\b(closed|completed?|archived?|done|resolved|retired|historic(al)?)\b", re.IGNORECASE
+)
+_OPEN_SHEET = re.compile(r"\b(open|live|active|current)\b", re.IGNORECASE)
+_SECTION_FILLER = frozenset({"open", "closed", "current", "active", "log", "register", "list"})
+
+
+@attrs.define(kw_only=True)
+class Draft:
+    """An item read from one row, before the register checks it."""
+
+    kind: str
+    fields: dict[str, Any]
+    extra: dict[str, ExtraValue]
+    sheet: str
+    row: int
+    key: tuple[str, str, str]
+    report: TableReport
+    #: (header, text) of linked-item cells, resolved to refs once every item is known.
+    links: list[tuple[str, str]] = attrs.Factory(list)
+    #: The item fields the file's columns give (a re-import replaces only these).
+    mapped: frozenset[str] = frozenset()
+
+
+@attrs.define(kw_only=True)
+class _Row:
+    """What the cell readers gather from one row."""
+
+    r: int
+    kind: str
+    lifecycle: Lifecycle
+    fields: dict[str, Any] = attrs.Factory(dict)
+    extra: dict[str, ExtraValue] = attrs.Factory(dict)
+    source_ref: str | None = None
+    raw_scores: dict[str, tuple[str, object]] = attrs.Factory(dict)
+    links: list[tuple[str, str]] = attrs.Factory(list)
+
+
+CellReader = Callable[["RowReader", _Row, MappedColumn, str, object], None]
+
+
+def field_type(target: str) -> str:
+    """Which cell reader reads values for the model attribute ``target``."""
+    if target == "title":
+        return "title"
+    if target in LONG_TEXT:
+        return "long text"
+    if target in _PEOPLE:
+        return "person"
+    if target in SHORT_TEXT:
+        return "short text"
+    if target in DATE_KEYS:
+        return "date"
+    if target in LEVEL_KEYS:
+        return "level"
+    if target in SCORE_KEYS:
+        return "score"
+    if target in _VOCAB:
+        return "vocabulary"
+    if target == "cost_exposure":
+        return "money"
+    if target in ("tags", "options_considered"):
+        return "list"
+    if target in ("status", "rag", "progress", "direction"):
+        return target
+    return "other"
+
+
+# cell readers ----------------------------------------------------------------------------------
+def _text(reader: RowReader, row: _Row, column: MappedColumn, value: object) -> str:
+    text, cleaned = clean_text(value)
+    if cleaned:
+        reader.flag(row.r, column.header, "control characters removed")
+    return text
+
+
+def _read_title(reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object) -> None:
+    # Cut to length later, once every column that could give the title is read.
+    row.fields[target] = _text(reader, row, column, v)
+
+
+def _read_long_text(
+    reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object
+) -> None:
+    text = _text(reader, row, column, v)
+    if len(text) > DESCRIPTION_MAX:
+        parts = [text[i : i + DESCRIPTION_MAX] for i in range(0, len(text), DESCRIPTION_MAX)]
+        text = parts[0]
+        for number, part in enumerate(parts[1:], start=2):
+            row.extra[f"{column.header} (part {number})"] = part
+        reader.flag(
+            row.r, column.header, f"longer than {DESCRIPTION_MAX} characters: the rest is in extra"
+        )
+    row.fields[target] = text
+
+
+def _read_short_text(
+    reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object
+) -> None:
+    text = _text(reader, row, column, v)
+    if len(text) > TITLE_MAX:
+        reader.keep(row, column.header, text, f"longer than {TITLE_MAX} characters for {target}")
+        return
+    row.fields[target] = text
+
+
+def _read_person(
+    reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object
+) -> None:
+    text = _text(reader, row, column, v)
+    if _NOBODY.match(text):
+        reader.keep(row, column.header, text, f"{text!r} names nobody: {target} left empty")
+        return
+    if len(text) > TITLE_MAX:
+        reader.keep(row, column.header, text, f"longer than {TITLE_MAX} characters for {target}")
+        return
+    row.fields[target] = text
+
+
+def _read_date(reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object) -> None:
+    day, why = reader.mapping.dates[column.index].read(v)
+    if day is not None:
+        row.fields[target] = day
+        if why:  # read out of qualifying words: the text is kept too
+            reader.keep(row, column.header, v, why)
+    elif why and why.startswith("placeholder"):
+        reader.flag(row.r, column.header, why)
+    else:
+        reader.keep(row, column.header, v, why)
+
+
+def _read_level(reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object) -> None:
+    level, why = reader.mapping.levels[column.index].read(v)
+    if level is not None:
+        row.fields[target] = level
+        if why:
+            reader.flag(row.r, column.header, why)
+    elif why and "read as empty" in why:
+        reader.flag(row.r, column.header, why)
+    else:
+        reader.keep(row, column.header, v, why)
+
+
+def _read_score(reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object) -> None:
+    # A score is checked against probability and impact once the whole row is read.
+    row.raw_scores[target] = (column.header, v)
+
+
+def _read_status(
+    reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object
+) -> None:
+    status = reader.status(row.kind, v)
+    if status is None:
+        reader.keep(
+            row,
+            column.header,
+            v,
+            f"status {as_text(v)!r} is not a {row.kind} status; left {row.lifecycle.initial!r}",
+        )
+    else:
+        row.fields["status"] = status
+
+
+def _read_rag(reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object) -> None:
+    rag = read_rag(v) or reader.table.sheet.fills.get((row.r, column.index))
+    if rag is None:
+        reader.keep(row, column.header, v, f"{as_text(v)!r} is not red, amber or green")
+    else:
+        row.fields["rag"] = rag
+
+
+def _read_vocabulary(
+    reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object
+) -> None:
+    words = reader.profile.vocabulary(_VOCAB[target])
+    if not words:
+        row.fields[target] = clean_text(v)[0]
+        return
+    word = read_vocabulary(v, words, _VOCAB[target])
+    if word is None:
+        reader.keep(row, column.header, v, f"{as_text(v)!r} is not in the profile's {target} list")
+        return
+    row.fields[target] = word
+    if word.casefold() != as_text(v).casefold():
+        row.extra[column.header] = extra_value(v)
+
+
+def _read_progress(
+    reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object
+) -> None:
+    percent, why = read_progress(v)
+    if percent is None:
+        reader.keep(row, column.header, v, why)
+    else:
+        row.fields["progress"] = percent
+
+
+def _read_money(reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object) -> None:
+    amount = _money(v)
+    if amount is None:
+        reader.keep(row, column.header, v, "not an amount")
+    else:
+        row.fields["cost_exposure"] = amount
+
+
+def _read_list(reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object) -> None:
+    text = clean_text(v)[0]
+    pieces = tuple(
+        p.strip() for p in re.split(r"[;,\n]" if target == "tags" else r"\n", text) if p.strip()
+    )
+    # Repeated "Labels" columns (as Jira exports them) add to one list.
+    known = row.fields.get(target, ())
+    row.fields[target] = known + tuple(p for p in pieces if p not in known)
+
+
+def _read_direction(
+    reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object
+) -> None:
+    word = as_text(v).casefold()
+    if word in ("inbound", "in", "incoming", "we need", "from"):
+        row.fields["direction"] = "inbound"
+    elif word in ("outbound", "out", "outgoing", "we provide", "to"):
+        row.fields["direction"] = "outbound"
+    else:
+        reader.keep(row, column.header, v, "direction is not inbound or outbound")
+
+
+def _read_other(reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object) -> None:
+    reader.keep(row, column.header, v, None)
+
+
+#: One reader per field type (see :func:`field_type`).
+CELL_READERS: dict[str, CellReader] = {
+    "title": _read_title,
+    "long text": _read_long_text,
+    "short text": _read_short_text,
+    "person": _read_person,
+    "date": _read_date,
+    "level": _read_level,
+    "score": _read_score,
+    "status": _read_status,
+    "rag": _read_rag,
+    "vocabulary": _read_vocabulary,
+    "progress": _read_progress,
+    "money": _read_money,
+    "list": _read_list,
+    "direction": _read_direction,
+    "other": _read_other,
+}
+
+
+def _money(value: object) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value) if math.isfinite(value) else None
+    match = _MONEY.match(as_text(value))
+    if match is None:
+        return None
+    number = float(match.group(1).replace(",", ""))
+    return number * {"k": 1e3, "m": 1e6}.get(match.group(2).lower(), 1)
+
+
+def _section(values: Sequence[object]) -> str | None:
+    """The kind a lone heading row names ("RISKS", "Open Actions"), if it is one."""
+    filled = [v for v in values if not is_blank(v)]
+    if len(filled) != 1 or not isinstance(filled[0], str) or len(filled[0]) > 40:
+        return None
+    words = [w for w in normalise(filled[0]).split(" ") if w not in _SECTION_FILLER]
+    if len(words) != 1 or len(words[0]) < 4:
+        return None
+    return KIND_WORDS.get(words[0])
+
+
+# the row reader --------------------------------------------------------------------------------
+class RowReader:
+    """Reads every row of one mapped table into drafts, recording what it skipped."""
+
+    def __init__(
+        self,
+        table: Table,
+        mapping: MappedTable,
+        values: dict[int, list[object]],
+        profile: Profile,
+        report: TableReport,
+    ) -> None:
+        self.table = table
+        self.mapping = mapping
+        self.values = values
+        self.profile = profile
+        self.report = report
+        self.notes = report.notes
+        self.section: str | None = None
+        self._targets: dict[str, dict[int, str | None]] = {}
+        self._mapped: dict[str, frozenset[str]] = {}
+        self._statuses: dict[tuple[str, object], str | None] = {}
+        name = table.sheet.name
+        self._closed_sheet = bool(_CLOSED_SHEET.search(name)) and not _OPEN_SHEET.search(name)
+
+    def flag(self, row: int, column: str, reason: str) -> None:
+        """Note a cell kept as written or changed on the way (``row`` 0-based)."""
+        self.report.flagged.append(
+            RowNote(sheet=self.table.sheet.name, row=row + 1, column=column, reason=reason)
+        )
+
+    def keep(self, row: _Row, header: str, value: object, reason: str | None) -> None:
+        """Keep ``value`` as written in ``extra`` under its header; flag why, if a reason."""
+        row.extra[header] = extra_value(value)
+        if reason:
+            self.flag(row.r, header, reason + "; kept as written in extra")
+
+    def status(self, kind: str, value: object) -> str | None:
+        """The lifecycle status ``value`` names for ``kind`` (worked out once per value)."""
+        memo = (kind, value)
+        status = self._statuses.get(memo, "")
+        if status == "":
+            status = self._statuses[memo] = read_status(value, self.profile.lifecycle(kind))
+        return status
+
+    def _skip(self, r: int, reason: str) -> None:
+        self.report.skipped.append(RowNote(sheet=self.table.sheet.name, row=r + 1, reason=reason))
+
+    def read(self) -> list[Draft]:
+        """Every item of the table, in row order."""
+        table = self.table
+        mapping = self.mapping
+        sheet = table.sheet
+        rows = sheet.rows
+        first, last = table.first_col, table.last_col
+        width = last - first + 1
+        keyed = {c.index - first: c for c in mapping.columns}
+        title_cols = [
+            c.index - first for c in mapping.columns if c.key in TITLE_KEYS or c.key in LONG_TEXT
+        ]
+        ref_column = mapping.by_key("ref")
+        ref_col = ref_column.index - first if ref_column is not None else None
+        # When (nearly) every row has an id, a row without one and without a title
+        # continues the item above it (text wrapped onto a second row).
+        title_column = mapping.by_key("title")
+        numbered = False
+        if ref_column is not None:
+            ids = self.values[ref_column.index]
+            filled_rows = sum(1 for v in ids if not is_blank(v))
+            # Without a title column a row lacking an id may be an item of its own: be strict.
+            share = 0.5 if title_column is not None else 0.8
+            numbered = filled_rows >= 3 and filled_rows >= share * sum(
+                1 for r in range(table.data_start, table.data_end) if any(rows[r])
+            )
+        last_row = -2
+        formulas = sheet.formulas
+        seen: dict[tuple[object, ...], int] = {}
+        header_row = rows[table.header_rows[-1]]
+        header_texts = [
+            as_text(header_row[c]) if c < len(header_row) else "" for c in range(first, last + 1)
+        ]
+        drafts: list[Draft] = []
+        report = self.report
+        for offset, r in enumerate(range(table.data_start, table.data_end)):
+            raw = rows[r]
+            values = raw[first : last + 1]
+            if len(values) < width:
+                values = [*values, *([""] * (width - len(values)))]
+            formula_cols = (
+                frozenset(c - first for c in range(first, last + 1) if (r, c) in formulas)
+                if formulas
+                else frozenset()
+            )
+            problem = row_problem(
+                values,
+                title_cols=title_cols,
+                ref_col=ref_col,
+                formula_cols=formula_cols,
+                offset=offset,
+            )
+            if problem == "blank":
+                continue
+            report.rows_read += 1
+            section = _section(values) if mapping.kind_column is None else None
+            if section is not None:
+                self.section = section
+                self._skip(r, f"section heading: the rows below are {section} items")
+                continue
+            if (
+                numbered
+                and problem in (None, "no title or description")
+                and drafts
+                and last_row == r - 1
+                and is_blank(values[ref_col])  # type: ignore[index]  # numbered implies a ref column
+                and (title_column is None or is_blank(values[title_column.index - first]))
+            ):
+                self._continue(drafts[-1], r, values, keyed)
+                last_row = r
+                continue
+            if problem is not None:
+                self._skip(r, problem)
+                continue
+            if header_texts and sum(
+                1 for v, h in zip(values, header_texts, strict=True) if h and as_text(v) == h
+            ) >= max(2, 0.6 * sum(1 for h in header_texts if h)):
+                self._skip(r, "the header row repeated")
+                continue
+            identity = tuple(values)
+            if identity in seen:
+                self._skip(r, f"exact duplicate of row {seen[identity]}")
+                continue
+            seen[identity] = r + 1
+            draft = self._draft(r, values, keyed, formula_cols)
+            if draft is not None:
+                drafts.append(draft)
+                last_row = r
+        if r_hidden := len(sheet.hidden_rows & set(range(table.data_start, table.data_end))):
+            self.notes.append(f"{r_hidden} hidden row(s) imported like the others")
+        return drafts
+
+    def _continue(
+        self, draft: Draft, r: int, values: Sequence[object], keyed: dict[int, MappedColumn]
+    ) -> None:
+        """Add a continuation row's text to the item above it, field by field."""
+        for position, value in enumerate(values):
+            if is_blank(value):
+                continue
+            column = keyed[position]
+            text = clean_text(value)[0]
+            target = attribute(draft.kind, column.key) if column.key is not None else None
+            if target in LONG_TEXT or target == "title":
+                current = draft.fields.get(target)
+                draft.fields[target] = f"{current}\n{text}" if current else text
+            else:
+                current_extra = draft.extra.get(column.header)
+                draft.extra[column.header] = (
+                    f"{current_extra}\n{text}" if current_extra not in (None, "") else text
+                )
+        self._skip(r, f"continues row {draft.row}: its text was added to that item")
+
+    def _kind(self, r: int, values: Sequence[object]) -> str:
+        """The row's kind: its type column's word, else the section's, else the table's."""
+        kind = self.section or self.mapping.kind
+        column = self.mapping.kind_column
+        if column is None:
+            return kind
+        cell = values[column.index - self.table.first_col]
+        if is_blank(cell):
+            return kind
+        named = kind_of_word(as_text(cell))
+        if named is None:
+            self.flag(r, column.header, f"type {as_text(cell)!r} is not a kind: read as {kind}")
+        return named or kind
+
+    def _draft(
+        self,
+        r: int,
+        values: Sequence[object],
+        keyed: dict[int, MappedColumn],
+        formula_cols: frozenset[int],
+    ) -> Draft | None:
+        kind = self._kind(r, values)
+        targets = self._targets.get(kind)
+        if targets is None:
+            targets = self._targets[kind] = {
+                p: (attribute(kind, c.key) if c.key is not None else None) for p, c in keyed.items()
+            }
+        row = _Row(r=r, kind=kind, lifecycle=self.profile.lifecycle(kind))
+        for position, value in enumerate(values):
+            if value == "" or value is None or (type(value) is str and not value.strip()):
+                if position in formula_cols:
+                    self.flag(
+                        r, keyed[position].header, "formula without a saved value: read as empty"
+                    )
+                continue
+            self._cell(row, keyed[position], targets[position], value)
+        fields, extra = row.fields, row.extra
+        self._rag_from_colour(r, fields)
+        self._scores(row)
+        self._dates_in_order(row)
+        if not self._title(r, fields, extra):
+            self._skip(r, "no title or description")
+            return None
+        if "status" not in fields and not self.mapping.has_status:
+            self._status_without_column(kind, fields)
+        if (
+            kind == "action"
+            and fields.get("status") == "done"
+            and "completed_on" not in fields
+            and "closed_on" in fields
+        ):
+            fields["completed_on"] = fields["closed_on"]
+        sheet = self.table.sheet.name
+        if row.source_ref:
+            extra[SOURCE_REF] = row.source_ref
+            key = (kind, "ref", row.source_ref)
+        else:
+            extra[SOURCE_ROW] = f"{sheet}!{r + 1}"
+            key = (kind, "row", f"{sheet}!{r + 1}")
+        return Draft(
+            kind=kind,
+            fields=fields,
+            extra=extra,
+            sheet=sheet,
+            row=r + 1,
+            key=key,
+            report=self.report,
+            links=row.links,
+            mapped=self._mapped.setdefault(
+                kind, frozenset(t for t in targets.values() if t is not None)
+            ),
+        )
+
+    def _cell(self, row: _Row, column: MappedColumn, target: str | None, value: object) -> None:
+        """Read one non-blank cell into ``row``."""
+        key = column.key
+        if key == "kind":
+            return
+        if key == "ref":
+            row.source_ref = clean_text(value)[0]
+            if isinstance(value, float) and abs(value) >= 2**53:
+                self.flag(row.r, column.header, "a long number id lost digits in the file itself")
+            return
+        if key == "links":
+            self.keep(row, column.header, value, None)  # typed links are added when resolved
+            row.links.append((column.header, clean_text(value)[0]))
+            return
+        if target is None:
+            self.keep(row, column.header, value, None)
+            return
+        if isinstance(value, str) and value.strip().casefold() in NULL_WORDS and target != "title":
+            return
+        if target in row.fields and target != "tags":
+            self.keep(row, column.header, value, None)
+            return
+        CELL_READERS[field_type(target)](self, row, column, target, value)
+
+    def _rag_from_colour(self, r: int, fields: dict[str, Any]) -> None:
+        rag_column = self.mapping.colour_column
+        if rag_column is None:
+            mapped = self.mapping.by_key("rag")
+            rag_column = mapped.index if mapped is not None else None
+        if rag_column is not None and "rag" not in fields:
+            colour = self.table.sheet.fills.get((r, rag_column))
+            if colour is not None:
+                fields["rag"] = colour
+        if "rag" in fields:
+            fields["rag_manual"] = True
+
+    def _status_without_column(self, kind: str, fields: dict[str, Any]) -> None:
+        """With no status column: a closing date, or a sheet named for closed items
+        ("Closed Risks", "Completed Actions", "Archive"), closes the item, and an action
+        100% complete is done. The table's notes say which rule applied."""
+        if "closed_on" in fields or "completed_on" in fields:
+            why = "items with a closing date are"
+        elif self._closed_sheet:
+            why = "the sheet's name says its items are"
+        elif kind == "action" and fields.get("progress") == 100:
+            why = "actions at 100% are"
+        else:
+            return
+        status = self.status(kind, "done" if kind == "action" else "closed")
+        if status is None:
+            return
+        fields["status"] = status
+        note = f"no status column: {why} {status!r}"
+        if note not in self.notes:
+            self.notes.append(note)
+
+    def _scores(self, row: _Row) -> None:
+        matrix = self.profile.matrix
+        fields, extra, r = row.fields, row.extra, row.r
+        for prefix in ("inherent_", "", "residual_", "target_"):
+            p, i = fields.get(prefix + "probability"), fields.get(prefix + "impact")
+            found = row.raw_scores.get(prefix + "score")
+            if (p is None) != (i is None):
+                # The register refuses a score with half an assessment: keep the half as text.
+                name = prefix + ("impact" if i is None else "probability")
+                if found is not None:
+                    extra[found[0]] = extra_value(found[1])
+                    self.flag(r, found[0], f"score without {name}: kept as written in extra")
+                continue
+            if found is None:
+                continue
+            header, value = found
+            number = (
+                value if isinstance(value, int | float) and not isinstance(value, bool) else None
+            )
+            if p is not None and i is not None:
+                derived = matrix.score(p, i)
+                if number is None or number != derived:
+                    extra[header] = extra_value(value)
+                    self.flag(
+                        r,
+                        header,
+                        f"score {as_text(value)} differs from the matrix ({derived}); "
+                        "kept in extra",
+                    )
+            elif (
+                number is not None
+                and float(number).is_integer()
+                and 0 <= number <= matrix.max_score
+            ):
+                fields[prefix + "score"] = int(number)
+            else:
+                extra[header] = extra_value(value)
+                self.flag(
+                    r, header, f"{as_text(value)!r} is not a score of this matrix; kept in extra"
+                )
+
+    def _dates_in_order(self, row: _Row) -> None:
+        fields, extra = row.fields, row.extra
+        raised = fields.get("raised_on")
+        if raised is None:
+            return
+        for name in ("due", "closed_on", "completed_on"):
+            value = fields.get(name)
+            if isinstance(value, date) and value < raised:
+                del fields[name]
+                column = self.mapping.by_key(name)
+                header = column.header if column is not None else name
+                extra[header] = value.isoformat()
+                self.flag(
+                    row.r,
+                    header,
+                    f"{name} {value.isoformat()} is before the raised date "
+                    f"{raised.isoformat()}; kept in extra",
+                )
+
+    def _title(self, r: int, fields: dict[str, Any], extra: dict[str, ExtraValue]) -> bool:
+        """Set the title, from the title column or the first text that can give one, cut to
+        :data:`TITLE_MAX` at a word; ``False`` when the row has no text to name it."""
+        title = fields.get("title", "")
+        source = "title"
+        if not title.strip():
+            for name in _TITLE_SOURCES[1:]:
+                if str(fields.get(name, "")).strip():
+                    title, source = fields[name], name
+                    break
+            else:
+                return False
+            if self.mapping.has_title:
+                self.flag(r, source, f"no title: the {source} gives it")
+        title = title.strip()
+        if len(title) > TITLE_MAX:
+            cut = (
+                title[: TITLE_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-") or title[: TITLE_MAX - 1]
+            )
+            full = fields.get("title", "")
+            if source == "title" and not fields.get("description"):
+                fields["description"] = full
+                where = "the description"
+            elif source == "title":
+                extra["title (full)"] = full
+                where = "extra"
+            else:
+                where = f"the {source}"
+            self.flag(
+                r,
+                source,
+                f"title longer than {TITLE_MAX} characters: shortened; the full text is in {where}",
+            )
+            title = cut + "…"
+        fields["title"] = title
+        return True
