@@ -24,6 +24,7 @@ from raidlog.migrate.tables import (
     decide_kind,
     fill_merged_down,
     find_kind_column,
+    names_a_kind,
 )
 from raidlog.migrate.values import DateReader, LevelReader, as_text, is_blank, read_rag
 from raidlog.model.profile import Profile
@@ -35,6 +36,7 @@ __all__ = [
     "SCORE_KEYS",
     "SHORT_TEXT",
     "SOURCE_REF",
+    "TITLE_SOURCES",
     "MappedColumn",
     "MappedTable",
     "map_table",
@@ -78,7 +80,21 @@ SHORT_TEXT = (
     "proximity",
     "severity",
 )
+#: The fields that can give an item its title, in the order tried.
+TITLE_SOURCES = (
+    "title",
+    "description",
+    "event",
+    "decision",
+    "cause",
+    "effect",
+    "response",
+    "resolution",
+    "rationale",
+)
 _TEXT_KEYS = frozenset(("title", *LONG_TEXT, *SHORT_TEXT))
+#: What an id code looks like ("D-01", "R001", "ISS_12", "7", "2024-003").
+_ID_CODE = re.compile(r"^[A-Za-z]{0,6}[-_ ./]?\d{1,6}(?:[-_./]\d{1,4})?[A-Za-z]?$")
 #: The suffix a repeated header gets ("Labels (2)").
 _REPEAT = re.compile(r" \(\d+\)$")
 
@@ -105,8 +121,9 @@ class MappedTable:
 
     kind: str
     kind_reason: str
-    #: (source, kind, weight) of every vote on the kind ("sheet name", "risk", 3.0).
-    kind_votes: tuple[tuple[str, str, float], ...]
+    #: (source, kind, weight, evidence) of every vote on the kind
+    #: (``("sheet name", "risk", 3.0, "Risks")``).
+    kind_votes: tuple[tuple[str, str, float, str], ...]
     kind_column: MappedColumn | None
     columns: tuple[MappedColumn, ...]
     #: Per column index, the date and level readers fitted to the column's values.
@@ -166,7 +183,7 @@ class _Mapper:
         }
         if rule is not None and rule.kind is not None:
             table.kind, table.kind_reason = rule.kind, "from the mapping file"
-            table.kind_votes = (("mapping file", rule.kind, 1.0),)
+            table.kind_votes = (("mapping file", rule.kind, 1.0, "kind = " + rule.kind),)
         else:
             decide_kind(table, stem)
         if rule is not None and rule.kind_column:
@@ -296,6 +313,8 @@ class _Mapper:
                 status.key = "rag"
                 self.notes.append(f"{status.header!r} holds RAG colours: read as the RAG")
                 self.reasons[status.index] = "holds RAG colours"
+        self._id_codes(kinds)
+        self._text_as_title(kinds)
         self.has_title = table.by_key("title") is not None
         if not self.has_title:
             self.notes.append(
@@ -303,13 +322,86 @@ class _Mapper:
                 "the full text"
             )
 
+    def _unmapped(self, kinds: set[str]) -> list[Column]:
+        """Columns whose values would land in ``extra`` for every kind of the table."""
+        return [
+            c
+            for c in self.table.columns
+            if not c.forced
+            and (c.key is None or not any(attribute(k, c.key) for k in kinds))
+            and c.key not in ("ref", "kind", "links", "tags")
+        ]
+
+    def _id_codes(self, kinds: set[str]) -> None:
+        """With no id column, an unmapped column of unique short codes ("D-01", "R001")
+        in the table's first two columns holds each item's id."""
+        if self.table.by_key("ref") is not None:
+            return
+        for column in self._unmapped(kinds):
+            if column.index > self.table.first_col + 1:
+                break
+            if column.header == f"Column {column_letter(column.index)}":
+                continue  # no header at all: kept under its letter, as written
+            filled = [as_text(v) for v in self.values[column.index] if not is_blank(v)]
+            if len(filled) < 2 or len(set(filled)) < len(filled):
+                continue
+            if sum(1 for v in filled if _ID_CODE.match(v)) >= 0.9 * len(filled):
+                column.key = "ref"
+                self.confidence[column.index] = 0.8
+                self.reasons[column.index] = "holds unique id codes"
+                return
+
+    def _text_as_title(self, kinds: set[str]) -> None:
+        """With no column that can give a title (an id, a decision text, a status and a
+        date), the text column is the title: the one whose header names the kind
+        ("Decisions", "Agreed action"), else the one holding the longest text."""
+        if any(
+            c.key is not None and all(attribute(k, c.key) in TITLE_SOURCES for k in kinds)
+            for c in self.table.columns
+        ):
+            return
+        best: tuple[bool, float, int] | None = None
+        chosen: Column | None = None
+        for column in self._unmapped(kinds):
+            texts = [v for v in self.values[column.index] if isinstance(v, str) and v.strip()]
+            if not texts or len(texts) < 0.5 * sum(
+                1 for v in self.values[column.index] if not is_blank(v)
+            ):
+                continue
+            average = sum(len(v) for v in texts) / len(texts)
+            named = names_a_kind(column.header)
+            if not named and average < 12:
+                continue
+            rank = (named, average, -column.index)
+            if best is None or rank > best:
+                best, chosen = rank, column
+        if chosen is None:
+            return
+        was = chosen.key
+        chosen.key = "title"
+        self.confidence[chosen.index] = 0.7 if best and best[0] else 0.5
+        self.reasons[chosen.index] = (
+            "no title column: "
+            + ("its header names the kind" if best and best[0] else "the longest text")
+            + (f" (not read as {was})" if was else "")
+            + "; long text is cut as a title, the full text kept in the description"
+        )
+        self.notes.append(f"no title column: {chosen.header!r} gives each item its title")
+
     def _reason(self, column: Column) -> tuple[float, str]:
         """How sure the mapping of ``column`` is, and why, in the report's words."""
         if column.forced and column.key == "kind":
             return 1.0, "its values name kinds: each row's kind"
         if column.forced:
             return 1.0, column.note or "from the mapping file"
-        if column.index in self.reasons and column.key in (None, "rag", "tags", "effect"):
+        if column.index in self.reasons and column.key in (
+            None,
+            "rag",
+            "tags",
+            "effect",
+            "ref",
+            "title",
+        ):
             confidence = self.confidence.get(column.index, 0.0) if column.key else 0.0
             return confidence, self.reasons[column.index]
         if column.key is None:

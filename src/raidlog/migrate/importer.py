@@ -23,9 +23,16 @@ from raidlog.migrate.columns import SOURCE_REF, MappedTable, map_table
 from raidlog.migrate.mapping import Mapping, load_mapping, to_toml
 from raidlog.migrate.preflight import Limits, preflight
 from raidlog.migrate.report import ColumnReport, ImportReport, RowNote, TableReport
-from raidlog.migrate.rows import SOURCE_ROW, Draft, RowReader
+from raidlog.migrate.rows import SOURCE_ROW, Draft, RowReader, read_list
 from raidlog.migrate.sandbox import parse
-from raidlog.migrate.tables import Table, column_letter, find_tables, looks_like_register
+from raidlog.migrate.tables import (
+    LineList,
+    Table,
+    column_letter,
+    find_list,
+    find_tables,
+    looks_like_register,
+)
 from raidlog.migrate.values import is_blank
 from raidlog.model.items import Item, Link
 from raidlog.model.values import Relation
@@ -128,7 +135,10 @@ def _drafts(
         forced = rule.header_row - 1 if rule is not None and rule.header_row else None
         tables, notes = find_tables(sheet, header_row=forced)
         if not tables:
-            if any(any(not is_blank(v) for v in row) for row in sheet.rows):
+            listed = find_list(sheet, stem) if rule is None else None
+            if listed is not None:
+                drafts.extend(_read_list(listed, report))
+            elif any(any(not is_blank(v) for v in row) for row in sheet.rows):
                 report.sheets_skipped.append(sheet.name)
                 entries.append({"sheet": sheet.name, "skip": True})
             continue
@@ -172,6 +182,7 @@ def _read_table(
         kind=mapping.kind,
         kind_reason=mapping.kind_reason,
         kind_column=mapping.kind_column.header if mapping.kind_column else None,
+        kind_votes=_votes(mapping.kind_votes),
         notes=list(mapping.notes),
         date_order=mapping.date_order,
         columns=[
@@ -180,6 +191,8 @@ def _read_table(
                 letter=column_letter(c.index),
                 field=mapping.shown(c),
                 note=c.reason if c.reason == "from the mapping file" else None,
+                confidence=c.confidence,
+                reason=c.reason,
             )
             for c in mapping.columns
         ],
@@ -190,6 +203,40 @@ def _read_table(
         table_report.notes.append("the sheet is hidden in the workbook")
     drafts = RowReader(table, mapping, values, register.profile, table_report).read()
     return drafts, _mapping_entry(table, mapping)
+
+
+def _read_list(found: LineList, report: ImportReport) -> list[Draft]:
+    """A list of lines under section headings: its report, then its items."""
+    table_report = TableReport(
+        sheet=found.sheet.name,
+        header_row=min([*found.headings, *(r for r, _ in found.lines)]) + 1,
+        range=found.range,
+        kind=found.kind,
+        kind_reason=found.kind_reason,
+        kind_votes=_votes(found.kind_votes),
+        columns=[
+            ColumnReport(
+                header=f"Column {column_letter(found.column)}",
+                letter=column_letter(found.column),
+                field="title",
+                confidence=0.7,
+                reason="each line is an item; its section heading is kept as a tag",
+            )
+        ],
+        notes=[
+            "a list of lines under section headings, not a table: each line is one item, "
+            "tagged with its heading (a mapping file cannot describe a list)"
+        ],
+    )
+    report.tables.append(table_report)
+    return read_list(found, table_report)
+
+
+def _votes(votes: tuple[tuple[str, str, float, str], ...]) -> list[dict[str, Any]]:
+    return [
+        {"source": source, "kind": kind, "weight": weight, "evidence": evidence}
+        for source, kind, weight, evidence in votes
+    ]
 
 
 def _mapping_entry(table: Table, mapping: MappedTable) -> dict[str, Any]:

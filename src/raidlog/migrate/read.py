@@ -123,6 +123,7 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
                 "hidden_rows": [],
                 "fills": [],
                 "formulas": [],
+                "bold": [],
             }
         )
     epoch = 1900
@@ -179,6 +180,16 @@ def _style_pass(path: Path, sheets: list[SheetData], limits: Limits, notes: list
             if part is not None:
                 parts[sheet.get("name", "")] = part
         rag_styles = _rag_styles(archive, names, ElementTree)
+        bold_styles = _bold_styles(archive, names, ElementTree)
+        bolded = (
+            re.compile(
+                rb'<(?:\w+:)?c\b([^>]*\bs="(?:'
+                + b"|".join(str(i).encode() for i in bold_styles)
+                + rb')"[^>]*)>'
+            )
+            if bold_styles
+            else None
+        )
         styled = (
             re.compile(
                 rb'<(?:\w+:)?c\b([^>]*\bs="(?:'
@@ -210,9 +221,15 @@ def _style_pass(path: Path, sheets: list[SheetData], limits: Limits, notes: list
                 if ref is not None and found is not None:
                     rag = rag_styles[int(found.group(1))]
                     fills.append([int(ref.group(2)) - 1, _column_index(ref.group(1)), rag])
+            bold = []
+            for match in bolded.finditer(xml) if bolded is not None else ():
+                ref = _CELL_REF.search(match.group(1))
+                if ref is not None:
+                    bold.append([int(ref.group(2)) - 1, _column_index(ref.group(1))])
             data["hidden_rows"] = hidden
             data["formulas"] = formulas
             data["fills"] = fills
+            data["bold"] = bold
     return epoch
 
 
@@ -242,6 +259,29 @@ def _rag_styles(archive: Any, names: set[str], tree: Any) -> dict[int, str]:
         if colour is not None:
             found[index] = colour
     return found
+
+
+def _bold_styles(archive: Any, names: set[str], tree: Any) -> frozenset[int]:
+    """Cell style indexes whose font is bold (section headings in a list of lines)."""
+    if "xl/styles.xml" not in names:
+        return frozenset()
+    styles = tree.fromstring(archive.read("xl/styles.xml"))
+    listed = styles.find(f"{_MAIN}fonts")
+    bold_fonts = {
+        index
+        for index, font in enumerate(listed if listed is not None else [])
+        if font.find(f"{_MAIN}b") is not None
+        and font.find(f"{_MAIN}b").get("val") not in ("0", "false")
+    }
+    xfs = styles.find(f"{_MAIN}cellXfs")
+    found = set()
+    for index, xf in enumerate(xfs if xfs is not None else []):
+        try:
+            if int(xf.get("fontId", "0")) in bold_fonts:
+                found.add(index)
+        except ValueError:
+            continue
+    return frozenset(found)
 
 
 def _rag_colour(rgb: str | None) -> str | None:
@@ -303,6 +343,7 @@ def _read_csv(path: Path, limits: Limits) -> dict[str, Any]:
         "hidden_rows": [],
         "fills": [],
         "formulas": [],
+        "bold": [],
     }
     return {"sheets": [sheet], "notes": [note], "epoch": 1900}
 

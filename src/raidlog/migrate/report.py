@@ -35,10 +35,20 @@ class ColumnReport:
     letter: str
     field: str
     note: str | None = None
+    #: How sure the guess is, from 0 to 1 (1 for a mapping file's word).
+    confidence: float = 1.0
+    #: Why the column holds that field (or is kept in extra), in words.
+    reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready."""
-        data: dict[str, Any] = {"header": self.header, "column": self.letter, "field": self.field}
+        data: dict[str, Any] = {
+            "header": self.header,
+            "column": self.letter,
+            "field": self.field,
+            "confidence": self.confidence,
+            "reason": self.reason,
+        }
         if self.note:
             data["note"] = self.note
         return data
@@ -54,6 +64,8 @@ class TableReport:
     kind: str
     kind_reason: str
     kind_column: str | None = None
+    #: Every vote on the kind: ``{"source", "kind", "weight", "evidence"}``.
+    kind_votes: list[dict[str, Any]] = attrs.Factory(list)
     columns: list[ColumnReport] = attrs.Factory(list)
     notes: list[str] = attrs.Factory(list)
     date_order: str | None = None
@@ -72,6 +84,7 @@ class TableReport:
             "kind": self.kind,
             "kind_reason": self.kind_reason,
             "kind_column": self.kind_column,
+            "kind_votes": [dict(v) for v in self.kind_votes],
             "columns": [c.to_dict() for c in self.columns],
             "notes": list(self.notes),
             "date_order": self.date_order,

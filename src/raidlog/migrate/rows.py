@@ -24,12 +24,13 @@ from raidlog.migrate.columns import (
     SCORE_KEYS,
     SHORT_TEXT,
     SOURCE_REF,
+    TITLE_SOURCES,
     MappedColumn,
     MappedTable,
 )
 from raidlog.migrate.headers import KIND_WORDS, attribute, kind_of_word, normalise
 from raidlog.migrate.report import RowNote, TableReport
-from raidlog.migrate.tables import TITLE_KEYS, Table, row_problem
+from raidlog.migrate.tables import TITLE_KEYS, LineList, Table, row_problem
 from raidlog.migrate.values import (
     NULL_WORDS,
     as_text,
@@ -44,7 +45,15 @@ from raidlog.migrate.values import (
 from raidlog.model.profile import Lifecycle, Profile
 from raidlog.model.values import DESCRIPTION_MAX, TITLE_MAX, ExtraValue
 
-__all__ = ["CELL_READERS", "SOURCE_ROW", "Draft", "RowReader", "field_type"]
+__all__ = [
+    "CELL_READERS",
+    "SOURCE_ROW",
+    "Draft",
+    "RowReader",
+    "cut_title",
+    "field_type",
+    "read_list",
+]
 
 #: ``extra`` key tying an item without an id to its sheet and row.
 SOURCE_ROW = "source_row"
@@ -62,17 +71,6 @@ _VOCAB = {
     "issue_type": "issue_type",
     "response_category": "response_category",
 }
-_TITLE_SOURCES = (
-    "title",
-    "description",
-    "event",
-    "decision",
-    "cause",
-    "effect",
-    "response",
-    "resolution",
-    "rationale",
-)
 _MONEY = re.compile(r"^[\s$£€]*(-?[\d,]+(?:\.\d+)?)\s*([kKmM]?)\s*$")
 #: Sheet names saying every item on the sheet is closed, and ones that say otherwise.
 _CLOSED_SHEET = re.compile(
@@ -428,6 +426,7 @@ class RowReader:
         header_texts = [
             as_text(header_row[c]) if c < len(header_row) else "" for c in range(first, last + 1)
         ]
+        headers = [keyed[p].header if p in keyed else "" for p in range(width)]
         drafts: list[Draft] = []
         report = self.report
         for offset, r in enumerate(range(table.data_start, table.data_end)):
@@ -440,12 +439,19 @@ class RowReader:
                 if formulas
                 else frozenset()
             )
+            if header_texts and sum(
+                1 for v, h in zip(values, header_texts, strict=True) if h and as_text(v) == h
+            ) >= max(2, 0.6 * sum(1 for h in header_texts if h)):
+                report.rows_read += 1
+                self._skip(r, "the header row repeated")
+                continue
             problem = row_problem(
                 values,
                 title_cols=title_cols,
                 ref_col=ref_col,
                 formula_cols=formula_cols,
                 offset=offset,
+                headers=headers,
             )
             if problem == "blank":
                 continue
@@ -468,11 +474,6 @@ class RowReader:
                 continue
             if problem is not None:
                 self._skip(r, problem)
-                continue
-            if header_texts and sum(
-                1 for v, h in zip(values, header_texts, strict=True) if h and as_text(v) == h
-            ) >= max(2, 0.6 * sum(1 for h in header_texts if h)):
-                self._skip(r, "the header row repeated")
                 continue
             identity = tuple(values)
             if identity in seen:
@@ -702,7 +703,7 @@ class RowReader:
         title = fields.get("title", "")
         source = "title"
         if not title.strip():
-            for name in _TITLE_SOURCES[1:]:
+            for name in TITLE_SOURCES[1:]:
                 if str(fields.get(name, "")).strip():
                     title, source = fields[name], name
                     break
@@ -712,9 +713,6 @@ class RowReader:
                 self.flag(r, source, f"no title: the {source} gives it")
         title = title.strip()
         if len(title) > TITLE_MAX:
-            cut = (
-                title[: TITLE_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-") or title[: TITLE_MAX - 1]
-            )
             full = fields.get("title", "")
             if source == "title" and not fields.get("description"):
                 fields["description"] = full
@@ -729,6 +727,71 @@ class RowReader:
                 source,
                 f"title longer than {TITLE_MAX} characters: shortened; the full text is in {where}",
             )
-            title = cut + "…"
+            title = cut_title(title)
         fields["title"] = title
         return True
+
+
+def cut_title(text: str) -> str:
+    """``text`` shortened to :data:`TITLE_MAX` characters at a word, with an ellipsis."""
+    text = text.strip()
+    if len(text) <= TITLE_MAX:
+        return text
+    cut = text[: TITLE_MAX - 1].rsplit(" ", 1)[0].rstrip(" ,;:.-") or text[: TITLE_MAX - 1]
+    return cut + "…"
+
+
+def read_list(found: LineList, report: TableReport) -> list[Draft]:
+    """Each line of a list under section headings as an item of the list's kind, its
+    heading kept as a tag; the title line and the headings are skipped with why."""
+    sheet = found.sheet.name
+    if found.title_row is not None:
+        report.skipped.append(
+            RowNote(sheet=sheet, row=found.title_row + 1, reason="the sheet's title line")
+        )
+    for r, heading in found.headings.items():
+        report.skipped.append(
+            RowNote(
+                sheet=sheet,
+                row=r + 1,
+                reason=f"section heading: the lines below are tagged {heading!r}",
+            )
+        )
+    drafts: list[Draft] = []
+    heads = sorted(found.headings)
+    for r, line in found.lines:
+        report.rows_read += 1
+        text, cleaned = clean_text(line)
+        fields: dict[str, Any] = {"title": cut_title(text)}
+        above = [h for h in heads if h < r]
+        if above:
+            fields["tags"] = (found.headings[above[-1]],)
+        if fields["title"] != text:
+            fields["description"] = text
+            report.flagged.append(
+                RowNote(
+                    sheet=sheet,
+                    row=r + 1,
+                    reason=f"title longer than {TITLE_MAX} characters: shortened; the full "
+                    "text is in the description",
+                )
+            )
+        if cleaned:
+            report.flagged.append(
+                RowNote(sheet=sheet, row=r + 1, reason="control characters removed")
+            )
+        where = f"{sheet}!{r + 1}"
+        drafts.append(
+            Draft(
+                kind=found.kind,
+                fields=fields,
+                extra={SOURCE_ROW: where},
+                sheet=sheet,
+                row=r + 1,
+                key=(found.kind, "row", where),
+                report=report,
+                mapped=frozenset(fields),
+            )
+        )
+    report.skipped.sort(key=lambda note: note.row)
+    return drafts

@@ -35,6 +35,8 @@ class Sheet:
     hidden_rows: frozenset[int] = frozenset()
     fills: dict[tuple[int, int], str] = attrs.Factory(dict)
     formulas: frozenset[tuple[int, int]] = frozenset()
+    #: Cells in a bold font (.xlsx and .xlsm only): section headings of a list of lines.
+    bold: frozenset[tuple[int, int]] = frozenset()
 
 
 @attrs.define(kw_only=True)
@@ -136,6 +138,7 @@ def _book(payload: dict[str, Any]) -> Book:
                 hidden_rows=frozenset(int(r) for r in data["hidden_rows"]),
                 fills={(int(r), int(c)): str(rag) for r, c, rag in data["fills"]},
                 formulas=frozenset((int(r), int(c)) for r, c in data["formulas"]),
+                bold=frozenset((int(r), int(c)) for r, c in data.get("bold", ())),
             )
         )
     return Book(sheets=sheets, epoch=int(payload["epoch"]), notes=list(payload["notes"]))

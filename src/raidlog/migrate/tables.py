@@ -19,11 +19,13 @@ from raidlog.migrate.values import as_text, is_blank
 
 __all__ = [
     "Column",
+    "LineList",
     "Table",
     "column_letter",
     "decide_kind",
     "fill_merged_down",
     "find_kind_column",
+    "find_list",
     "find_tables",
     "looks_like_register",
     "row_problem",
@@ -35,6 +37,17 @@ TITLE_KEYS = frozenset({"title", "description"})
 #: Columns whose text can name an item when there is no title (a risk register may only
 #: have "Risk Event"; a decision log only "Decision").
 NAMING_KEYS = TITLE_KEYS | {"event", "decision"}
+#: Text columns that can give an item its title when the table has no naming column
+#: ("Actions" in an action log is read as a response; "Resolution" in an issue log).
+TEXT_KEYS = NAMING_KEYS | {"cause", "effect", "response", "resolution", "rationale"}
+
+
+def names_a_kind(header: str) -> bool:
+    """Whether a header names a kind ("Decisions", "Agreed action", "Risk"): a text
+    column holding the items themselves, in a table with no title column."""
+    return any(KIND_WORDS.get(w) and len(w) > 2 for w in normalise(header).split(" "))
+
+
 _KIND_HINTS: dict[str, str] = {
     "probability": "risk",
     "impact": "risk",
@@ -127,7 +140,7 @@ class Table:
     #: Where the table before this one on the sheet ends (its title block starts below).
     floor: int = 0
     #: (source, kind, weight) of each vote on the kind, as :func:`decide_kind` counted them.
-    kind_votes: tuple[tuple[str, str, float], ...] = ()
+    kind_votes: tuple[tuple[str, str, float, str], ...] = ()
 
     @property
     def range(self) -> str:
@@ -199,7 +212,8 @@ def _header_score(row: Sequence[object]) -> tuple[float, int, bool, int, int]:
             confidence = found[0][1]
             matched += 1
             score += confidence
-            title = title or any(k in NAMING_KEYS for k, _ in found)
+            title = title or any(k in TEXT_KEYS for k, _ in found)
+        title = title or (len(value) <= 40 and names_a_kind(value))
     return score, matched, title, texts, others
 
 
@@ -307,7 +321,9 @@ def _table_at(
     for first, last in blocks:
         columns = _columns(sheet, header_rows, first, last)
         matched = sum(1 for c in columns if c.choices)
-        title = any(k in NAMING_KEYS for c in columns for k, _ in c.choices)
+        title = any(k in TEXT_KEYS for c in columns for k, _ in c.choices) or any(
+            names_a_kind(c.header) for c in columns
+        )
         if not forced and (matched < 2 or not title):
             if any(
                 not is_blank(_cell(rows, r, c))
@@ -450,51 +466,93 @@ def _title_block(table: Table) -> str:
     )
 
 
+#: Headers that say which kind a table holds though their field says nothing of it
+#: (an issue log's "Opened" and "Resolved" dates; a risk's "Mitigation" is a response).
+_HEADER_KIND_HINTS: dict[str, str] = {
+    "opened": "issue",
+    "date opened": "issue",
+    "opened on": "issue",
+    "resolved": "issue",
+    "date resolved": "issue",
+    "resolved on": "issue",
+    "resolution date": "issue",
+    "workaround": "issue",
+    "root cause": "issue",
+    "decided": "decision",
+}
+
+
+def _column_votes(table: Table) -> tuple[dict[str, float], dict[str, list[str]]]:
+    """Kind votes from the columns: the fields they hold (probability says risk, severity
+    and resolution say issue, progress says action) and the kinds their headers name."""
+    votes: dict[str, float] = {}
+    evidence: dict[str, list[str]] = {}
+
+    def vote(kind: str, weight: float, header: str, shown: bool = True) -> None:
+        votes[kind] = votes.get(kind, 0.0) + weight
+        if shown:
+            evidence.setdefault(kind, []).append(header)
+
+    for column in table.columns:
+        norm = normalise(column.header)
+        words = norm.split(" ")
+        if len(words) == 1 and KIND_WORDS.get(norm) and len(norm) > 2:
+            # "Actions", "Decisions": the column holds the items themselves.
+            vote(KIND_WORDS[norm], 1.5, column.header)
+            continue
+        best = max(column.choices[:2], key=lambda choice: choice[1], default=None)
+        hinted = _KIND_HINTS.get(best[0]) if best is not None and best[1] >= 0.7 else None
+        if hinted is not None:
+            vote(hinted, 1.5, column.header)
+        elif norm in _HEADER_KIND_HINTS:
+            vote(_HEADER_KIND_HINTS[norm], 1.0, column.header)
+        if words[0] in KIND_WORDS and len(words[0]) > 2:
+            vote(KIND_WORDS[words[0]], 1.0, column.header, shown=False)
+    return votes, evidence
+
+
 def decide_kind(table: Table, file_stem: str) -> None:
-    """Set the table's kind (and reason) from sheet name, title block, columns and file name."""
+    """Set the table's kind, the reason, and the votes behind it, from the sheet name,
+    the title block, the columns and the file name.
+
+    A generic sheet name ("Sheet1", "Log", "Tracker", "Data") gives no vote, so the
+    columns decide: Severity, Opened and Resolved make an issue log.
+    """
     votes: dict[str, float] = {}
     reasons: list[str] = []
-    ledger: list[tuple[str, str, float]] = []
+    ledger: list[tuple[str, str, float, str]] = []
 
-    def count(source: str, more: dict[str, float]) -> None:
+    def count(source: str, more: dict[str, float], detail: dict[str, list[str]]) -> None:
         _add(votes, more)
-        ledger.extend((source, kind, weight) for kind, weight in more.items())
+        ledger.extend(
+            (source, kind, weight, ", ".join(detail.get(kind, []))) for kind, weight in more.items()
+        )
 
     sheet_votes = sheet_kind_votes(table.sheet.name, 3.0)
     if sheet_votes:
-        count("sheet name", sheet_votes)
+        count("sheet name", sheet_votes, {k: [table.sheet.name] for k in sheet_votes})
         reasons.append(f"sheet name says {_top(sheet_votes)}")
     block = _title_block(table)
     title_votes = sheet_kind_votes(block[:500], 2.0)
     if title_votes:
-        count("title block", title_votes)
+        count("title block", title_votes, {k: [block[:60]] for k in title_votes})
         reasons.append(f"title block says {_top(title_votes)}")
-    column_votes: dict[str, float] = {}
-    evidence: dict[str, list[str]] = {}
-    for column in table.columns:
-        for key, confidence in column.choices[:1]:
-            kind = _KIND_HINTS.get(key)
-            if kind is not None and confidence >= 0.7:
-                column_votes[kind] = column_votes.get(kind, 0.0) + 1.5
-                evidence.setdefault(kind, []).append(column.header)
-        words = normalise(column.header).split(" ")
-        if words[0] in KIND_WORDS and len(words[0]) > 2:
-            column_votes[KIND_WORDS[words[0]]] = column_votes.get(KIND_WORDS[words[0]], 0.0) + 1.0
+    column_votes, evidence = _column_votes(table)
     if column_votes:
-        count("columns", column_votes)
+        count("columns", column_votes, evidence)
         top = _top(column_votes)
         shown = evidence.get(top, [])[:4]
         reasons.append(f"columns suggest {top}" + (f" ({', '.join(shown)})" if shown else ""))
     file_votes = sheet_kind_votes(file_stem, 1.0)
-    count("file name", file_votes)
+    count("file name", file_votes, {k: [file_stem] for k in file_votes})
     if file_votes:
         reasons.append(f"file name says {_top(file_votes)}")
+    table.kind_votes = tuple(ledger)
     if not votes:
         table.kind, table.kind_reason = "risk", "no evidence of the kind: read as risks"
         return
     table.kind = _top(votes)
     table.kind_reason = "; ".join(reasons)
-    table.kind_votes = tuple(ledger)
 
 
 _TYPE_WORDS = frozenset(
@@ -537,6 +595,55 @@ def find_kind_column(table: Table, start: int, end: int) -> None:
             column.choices = [("type", 0.8)]
 
 
+#: Template text standing in for a value: "<describe the risk>", "[Owner name]",
+#: "Enter text here", "Click to add", "...".
+_PLACEHOLDER = re.compile(
+    r"^\s*(?:<[^<>]{1,80}>|\[[^\[\]]{1,80}\]|\{[^{}]{1,80}\}|\.{3,}|…|_{3,}|-{3,}|"
+    r"(?:enter|insert|type|add|write|put)\b.{0,60}\bhere\b.*|.{0,40}\btext here\b.*|"
+    r"click (?:here|to)\b.*|tap to\b.*)\s*$",
+    re.IGNORECASE,
+)
+#: An example row marked as such anywhere in it ("Example 1: ...", "(example)", "Delete
+#: this row"), beyond the cells that only say "Example". A title that merely starts with
+#: the word ("Example Risk") may be a real item: it is not enough.
+_EXAMPLE_MARK = re.compile(
+    r"^\s*(?:example|sample)\s*(?:\d+|risk|issue|action|decision|entry|item|row|only)?"
+    r"\s*[:\-\u2013\u2014.)]|"
+    r"[(\[]\s*(?:example|sample)\s*(?:only|row|entry)?\s*[)\]]|"
+    r"\b(?:delete|remove|overwrite|replace) (?:this|these|the example) "
+    r"(?:rows?|examples?|entr(?:y|ies))\b",
+    re.IGNORECASE,
+)
+#: A list of choices shown as a hint ("H/M/L", "Open / Closed / On hold", "1-5").
+_CHOICES = re.compile(
+    r"^\s*[^\W\d_][\w%]{0,11}(?:\s*/\s*[^\W\d_][\w%]{0,11}){2,}\s*$|"
+    r"^\s*\d\s*(?:-|to)\s*\d{1,2}\s*$"
+)
+
+
+def is_template_text(value: object, header: str = "") -> bool:
+    """Whether a cell holds template text, not a value: a placeholder ("<describe the
+    risk>", "Enter text here"), the column's own header or hint written again, or a list
+    of choices ("H/M/L")."""
+    if type(value) is not str:
+        return False
+    text = value.strip()
+    if not text or len(text) > 200:
+        return False
+    if _PLACEHOLDER.match(text) or _CHOICES.match(text):
+        return True
+    if header:
+        if normalise(text) == normalise(header):
+            return True
+        hints = [h.strip() for pair in _HEADER_HINT.findall(header) for h in pair if h.strip()]
+        if any(text.casefold() == h.casefold() for h in hints):
+            return True
+    return False
+
+
+_HEADER_HINT = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
+
+
 def row_problem(
     values: Sequence[object],
     *,
@@ -544,8 +651,12 @@ def row_problem(
     ref_col: int | None,
     formula_cols: frozenset[int],
     offset: int,
+    headers: Sequence[str] = (),
 ) -> str | None:
-    """Why a data row is not an item (positions relative to the table), or ``None``."""
+    """Why a data row is not an item (positions relative to the table), or ``None``.
+
+    ``headers`` are the table's header texts by position (a template's hint row writes
+    them, or their hints, again)."""
     filled = [
         i
         for i, v in enumerate(values)
@@ -570,9 +681,22 @@ def row_problem(
         t.casefold().startswith(("example:", "example -", "e.g.", "eg:", "sample:")) for t in lead
     ) or any(type(v) is str and v.strip().casefold() in _EXAMPLE for v in values):
         return "example row"
+    marked = next(
+        (as_text(values[i]) for i in filled if _EXAMPLE_MARK.search(as_text(values[i]))), None
+    )
+    if marked is not None:
+        return f"example row ({_shorten(marked)!r} marks it as a template's example)"
     if _LEGEND.match(first) and len(filled) <= 3:
         return "legend or note row"
     content = [i for i in filled if i != ref_col]
+    template = [
+        i for i in content if is_template_text(values[i], headers[i] if i < len(headers) else "")
+    ]
+    if template and (
+        len(template) * 2 >= len(content) or all(i in template for i in content if i in title_cols)
+    ):
+        shown = _shorten(as_text(values[template[0]]))
+        return f"template placeholder row ({shown!r} is template text, not a value)"
     if not any(i in title_cols for i in content):
         if content and all(i in formula_cols for i in content):
             return "holds only formulas (no content typed)"
@@ -580,5 +704,118 @@ def row_problem(
             if len(first) > 20 or " " in first:
                 return "legend or note row"
             return "numbered row with no content"
+        if (
+            ref_col is not None
+            and ref_col in filled
+            and len(content) <= 2
+            and all(i not in formula_cols and len(as_text(values[i])) <= 15 for i in content)
+        ):
+            # A pre-numbered template row with its defaults filled in ("Open", 0).
+            shown = ", ".join(repr(as_text(values[i])) for i in content)
+            return f"numbered row with no content (only the defaults {shown})"
         return "no title or description"
     return None
+
+
+def _shorten(text: str, size: int = 40) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+#: Sheets that explain a template rather than hold items, whatever their headings say.
+_NOT_ITEMS_SHEET = re.compile(
+    r"\b(instructions?|guidance|guide|help|read ?me|notes?|about|cover|contents|lists?|"
+    r"lookups?|definitions?|key|legend|scoring|matrix|version|document control|change log)\b",
+    re.IGNORECASE,
+)
+_BULLET = re.compile(r"^\s*(?:[-*\u2022\u00b7\u25aa\u25e6\u2023\u2013]|\d{1,3}[.)])\s+")
+
+
+@attrs.define(kw_only=True)
+class LineList:
+    """A sheet holding one column of lines under section headings: each line an item."""
+
+    sheet: Sheet
+    column: int
+    #: The row of the sheet's own title line, if it has one (0-based).
+    title_row: int | None
+    #: Section heading rows and their text (the lines below carry it as a tag).
+    headings: dict[int, str]
+    #: The item lines: (row, text without its bullet).
+    lines: list[tuple[int, str]]
+    kind: str
+    kind_reason: str
+    kind_votes: tuple[tuple[str, str, float, str], ...]
+
+    @property
+    def range(self) -> str:
+        """The list's cells in A1 notation."""
+        rows = [r for r, _ in self.lines] + list(self.headings)
+        if self.title_row is not None:
+            rows.append(self.title_row)
+        letter = column_letter(self.column)
+        return f"{letter}{min(rows) + 1}:{letter}{max(rows) + 1}"
+
+
+def _is_heading(sheet: Sheet, r: int, c: int, text: str) -> bool:
+    if (r, c) in sheet.bold:
+        return True
+    return text.endswith(":") and len(text) <= 60
+
+
+def find_list(sheet: Sheet, file_stem: str) -> LineList | None:
+    """A list of items that is not a table: one column of lines under (bold) section
+    headings, on a sheet whose name or title line names a kind ("Risks", "Project
+    risks"). Each line is an item; its heading is kept as a tag. ``None`` otherwise."""
+    if _NOT_ITEMS_SHEET.search(sheet.name):
+        return None
+    cells = [
+        (r, c, v) for r, row in enumerate(sheet.rows) for c, v in enumerate(row) if not is_blank(v)
+    ]
+    if len(cells) < 3:
+        return None
+    column, count = Counter(c for _, c, _ in cells).most_common(1)[0]
+    if count < len(cells) or any(not isinstance(v, str) for _, _, v in cells):
+        return None  # a second column, or numbers and dates: a table, not a list
+    texts = [(r, as_text(v)) for r, _, v in cells]
+    heads = [r for r, text in texts if _is_heading(sheet, r, column, text)]
+    if not heads:
+        return None
+    title_row: int | None = None
+    first = texts[0][0]
+    following = texts[1][0] if len(texts) > 1 else None
+    if first in heads and following in heads:
+        title_row = first  # a heading right above another heading: the sheet's title
+    headings = {r: text.rstrip(":").strip() for r, text in texts if r in heads and r != title_row}
+    lines = [
+        (r, _BULLET.sub("", text).strip())
+        for r, text in texts
+        if r not in headings and r != title_row
+    ]
+    if not headings or len(lines) < 2:
+        return None
+    title = as_text(sheet.rows[title_row][column]) if title_row is not None else ""
+    votes: dict[str, float] = {}
+    ledger: list[tuple[str, str, float, str]] = []
+    reasons: list[str] = []
+    for source, text, weight in (("sheet name", sheet.name, 3.0), ("title line", title, 2.0)):
+        found = sheet_kind_votes(text, weight)
+        _add(votes, found)
+        ledger.extend((source, k, w, text) for k, w in found.items())
+        if found:
+            reasons.append(f"{source} says {_top(found)}")
+    if not votes:
+        return None  # a list of notes: nothing names the kind of its lines
+    file_votes = sheet_kind_votes(file_stem, 1.0)
+    _add(votes, file_votes)
+    ledger.extend(("file name", k, w, file_stem) for k, w in file_votes.items())
+    kind = _top(votes)
+    return LineList(
+        sheet=sheet,
+        column=column,
+        title_row=title_row,
+        headings=headings,
+        lines=lines,
+        kind=kind,
+        kind_reason="a list of lines under section headings, not a table; " + "; ".join(reasons),
+        kind_votes=tuple(ledger),
+    )
