@@ -118,7 +118,8 @@ def import_command(
             raise
         if bar is not None:
             bar.render_finish()
-    click.echo(report.summary())
+    # A dry run explains every choice; an import says what it did.
+    click.echo(report.explain() if dry_run else report.summary())
     if report_path is not None:
         write_text(report_path, report.to_json())
         click.echo(f"report written to {report_path}")

@@ -16,7 +16,7 @@ from typing import Any
 
 import attrs
 
-from raidlog.migrate.headers import attribute, kind_of_word
+from raidlog.migrate.headers import attribute, kind_of_word, normalise
 from raidlog.migrate.tables import (
     Column,
     Table,
@@ -93,6 +93,8 @@ TITLE_SOURCES = (
     "rationale",
 )
 _TEXT_KEYS = frozenset(("title", *LONG_TEXT, *SHORT_TEXT))
+#: Header words naming the column that says what each item is ("Name", "Statement").
+_NAMING_WORDS = frozenset({"name", "text", "statement", "what", "entry", "subject", "wording"})
 #: What an id code looks like ("D-01", "R001", "ISS_12", "7", "2024-003").
 _ID_CODE = re.compile(r"^[A-Za-z]{0,6}[-_ ./]?\d{1,6}(?:[-_./]\d{1,4})?[A-Za-z]?$")
 #: The suffix a repeated header gets ("Labels (2)").
@@ -360,7 +362,7 @@ class _Mapper:
             for c in self.table.columns
         ):
             return
-        best: tuple[bool, float, int] | None = None
+        best: tuple[bool, bool, int] | None = None
         chosen: Column | None = None
         for column in self._unmapped(kinds):
             texts = [v for v in self.values[column.index] if isinstance(v, str) and v.strip()]
@@ -370,9 +372,12 @@ class _Mapper:
                 continue
             average = sum(len(v) for v in texts) / len(texts)
             named = names_a_kind(column.header)
-            if not named and average < 12:
+            naming = bool(set(normalise(column.header).split(" ")) & _NAMING_WORDS)
+            if not named and not naming and average < 12:
                 continue
-            rank = (named, average, -column.index)
+            # The kind's own name first ("Decisions"), then a naming word ("Name"), then
+            # the leftmost text: notes and comments come after what they comment on.
+            rank = (named, naming, -column.index)
             if best is None or rank > best:
                 best, chosen = rank, column
         if chosen is None:
@@ -382,7 +387,13 @@ class _Mapper:
         self.confidence[chosen.index] = 0.7 if best and best[0] else 0.5
         self.reasons[chosen.index] = (
             "no title column: "
-            + ("its header names the kind" if best and best[0] else "the longest text")
+            + (
+                "its header names the kind"
+                if best and best[0]
+                else "its header names the item"
+                if best and best[1]
+                else "the first column of text"
+            )
             + (f" (not read as {was})" if was else "")
             + "; long text is cut as a title, the full text kept in the description"
         )
@@ -412,7 +423,16 @@ class _Mapper:
             if owner is not None and owner.index != column.index:
                 return 0.0, f"{claimed} is taken by {owner.header!r}"
             return 0.0, f"{claimed} is not a field of this kind"
-        return self.confidence.get(column.index, 1.0), "header matches " + column.key
+        confidence = self.confidence.get(column.index, 1.0)
+        if confidence >= 0.95:
+            how = "the header names it"
+        elif confidence >= 0.8:
+            how = "a kind word, then the field's name"
+        elif confidence >= 0.7:
+            how = "a generic header, taken as no other column claims the field"
+        else:
+            how = "the header's first words name it"
+        return confidence, f"{how} ({column.key})"
 
     def finish(self) -> tuple[MappedTable, dict[int, list[object]]]:
         table = self.table

@@ -32,6 +32,8 @@ from raidlog.migrate.tables import (
     find_list,
     find_tables,
     looks_like_register,
+    why_no_table,
+    why_table,
 )
 from raidlog.migrate.values import is_blank
 from raidlog.model.items import Item, Link
@@ -129,6 +131,7 @@ def _drafts(
     for sheet in book.sheets:
         rule = rules.for_sheet(sheet.name) if rules is not None else None
         if rule is not None and rule.skip:
+            report.no_table[sheet.name] = "the mapping file says skip = true"
             report.sheets_skipped.append(f"{sheet.name} (skipped by the mapping)")
             entries.append({"sheet": sheet.name, "skip": True})
             continue
@@ -139,6 +142,7 @@ def _drafts(
             if listed is not None:
                 drafts.extend(_read_list(listed, report))
             elif any(any(not is_blank(v) for v in row) for row in sheet.rows):
+                report.no_table[sheet.name] = why_no_table(sheet)
                 report.sheets_skipped.append(sheet.name)
                 entries.append({"sheet": sheet.name, "skip": True})
             continue
@@ -151,6 +155,10 @@ def _drafts(
                     "file can import it"
                 )
         if not kept:
+            report.no_table[sheet.name] = (
+                "its tables are legends or lookup lists (no id, owner or date column, and "
+                "no kind in the sheet's name)"
+            )
             report.sheets_skipped.append(sheet.name)
             entries.append({"sheet": sheet.name, "skip": True})
             continue
@@ -174,6 +182,7 @@ def _read_table(
     notes: list[str],
 ) -> tuple[list[Draft], dict[str, Any]]:
     """Map one table's columns, read its rows; return its drafts and its mapping entry."""
+    found = why_table(table)
     mapping, values = map_table(table, register.profile, epoch, rule, stem)
     table_report = TableReport(
         sheet=table.sheet.name,
@@ -183,6 +192,7 @@ def _read_table(
         kind_reason=mapping.kind_reason,
         kind_column=mapping.kind_column.header if mapping.kind_column else None,
         kind_votes=_votes(mapping.kind_votes),
+        found=found,
         notes=list(mapping.notes),
         date_order=mapping.date_order,
         columns=[
@@ -214,6 +224,8 @@ def _read_list(found: LineList, report: ImportReport) -> list[Draft]:
         kind=found.kind,
         kind_reason=found.kind_reason,
         kind_votes=_votes(found.kind_votes),
+        found=f"no header row, but one column of {len(found.lines)} lines under "
+        f"{len(found.headings)} section heading(s)",
         columns=[
             ColumnReport(
                 header=f"Column {column_letter(found.column)}",

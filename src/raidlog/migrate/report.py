@@ -41,17 +41,21 @@ class ColumnReport:
     reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready."""
-        data: dict[str, Any] = {
+        """JSON-ready (the choice behind it is in :meth:`choice`)."""
+        data: dict[str, Any] = {"header": self.header, "column": self.letter, "field": self.field}
+        if self.note:
+            data["note"] = self.note
+        return data
+
+    def choice(self) -> dict[str, Any]:
+        """JSON-ready: the column, its field, and how sure the guess is and why."""
+        return {
             "header": self.header,
             "column": self.letter,
             "field": self.field,
             "confidence": self.confidence,
             "reason": self.reason,
         }
-        if self.note:
-            data["note"] = self.note
-        return data
 
 
 @attrs.define(kw_only=True)
@@ -66,6 +70,8 @@ class TableReport:
     kind_column: str | None = None
     #: Every vote on the kind: ``{"source", "kind", "weight", "evidence"}``.
     kind_votes: list[dict[str, Any]] = attrs.Factory(list)
+    #: Why this block of cells was taken as a table (or a list), in words.
+    found: str = ""
     columns: list[ColumnReport] = attrs.Factory(list)
     notes: list[str] = attrs.Factory(list)
     date_order: str | None = None
@@ -85,7 +91,9 @@ class TableReport:
             "kind_reason": self.kind_reason,
             "kind_column": self.kind_column,
             "kind_votes": [dict(v) for v in self.kind_votes],
+            "found": self.found,
             "columns": [c.to_dict() for c in self.columns],
+            "column_choices": [c.choice() for c in self.columns],
             "notes": list(self.notes),
             "date_order": self.date_order,
             "rows_read": self.rows_read,
@@ -111,6 +119,8 @@ class ImportReport:
     keep_valid: bool = False
     notes: list[str] = attrs.Factory(list)
     sheets_skipped: list[str] = attrs.Factory(list)
+    #: Why each sheet without a table has none (sheet name -> reason).
+    no_table: dict[str, str] = attrs.Factory(dict)
     tables: list[TableReport] = attrs.Factory(list)
     added: int = 0
     updated: int = 0
@@ -148,6 +158,7 @@ class ImportReport:
             "keep_valid": self.keep_valid,
             "notes": list(self.notes),
             "sheets_skipped": list(self.sheets_skipped),
+            "no_table": dict(self.no_table),
             "tables": [t.to_dict() for t in self.tables],
             "items": {"added": self.added, "updated": self.updated, "unchanged": self.unchanged},
             "refs": list(self.refs),
@@ -195,4 +206,57 @@ class ImportReport:
                 lines.append(f"    {where}: {n.reason}")
             if len(notes) > details:
                 lines.append(f"    ... and {len(notes) - details} more (see --report)")
+        return "\n".join(lines)
+
+    def explain(self) -> str:
+        """Every choice the import made, for ``--dry-run``: each sheet's table found or
+        not and why, the votes on each table's kind and the winner, each column's field
+        with its confidence and reason, and every skipped, rejected and flagged row."""
+        lines = [f"{self.file} ({self.format}, sha256 {self.sha256[:12]})"]
+        lines += [f"  note: {n}" for n in self.notes]
+        for name in self.sheets_skipped:
+            why = self.no_table.get(name.removesuffix(" (skipped by the mapping)"))
+            lines.append(f"  sheet {name!r}: no table" + (f": {why}" if why else ""))
+        if not self.tables:
+            lines.append("  no register table found: nothing to import (an empty template?)")
+        for t in self.tables:
+            lines.append(
+                f"  sheet {t.sheet!r} {t.range}: table found" + (f": {t.found}" if t.found else "")
+            )
+            kind = f"by the {t.kind_column!r} column" if t.kind_column else t.kind
+            lines.append(f"    kind: {kind} ({t.kind_reason})")
+            if t.kind_votes:
+                totals: dict[str, float] = {}
+                for vote in t.kind_votes:
+                    totals[vote["kind"]] = totals.get(vote["kind"], 0.0) + vote["weight"]
+                    evidence = f" ({vote['evidence']})" if vote["evidence"] else ""
+                    lines.append(
+                        f"      vote: {vote['source']} -> {vote['kind']} "
+                        f"{vote['weight']:g}{evidence}"
+                    )
+                tally = ", ".join(f"{k} {w:g}" for k, w in sorted(totals.items()))
+                lines.append(f"      winner: {t.kind} ({tally})")
+            lines.append("    columns:")
+            for c in t.columns:
+                lines.append(
+                    f"      {c.letter} {c.header!r} -> {c.field}, confidence {c.confidence:.2f}"
+                    + (f": {c.reason}" if c.reason else "")
+                )
+            lines += [f"    note: {n}" for n in t.notes]
+            lines.append(
+                f"    rows: {t.rows_read} read, {t.imported} items, {len(t.skipped)} skipped, "
+                f"{len(t.rejected)} rejected, {len(t.flagged)} flagged"
+            )
+            for title, notes in (
+                ("skipped", t.skipped),
+                ("rejected", t.rejected),
+                ("flagged", t.flagged),
+            ):
+                for n in notes:
+                    where = f"row {n.row}" + (f" [{n.column}]" if n.column else "")
+                    lines.append(f"      {title} {where}: {n.reason}")
+        verb = "would add" if self.dry_run else "added"
+        lines.append(
+            f"  items: {verb} {self.added}, updated {self.updated}, unchanged {self.unchanged}"
+        )
         return "\n".join(lines)

@@ -29,6 +29,8 @@ __all__ = [
     "find_tables",
     "looks_like_register",
     "row_problem",
+    "why_no_table",
+    "why_table",
 ]
 
 #: Rows scanned for the first header (title blocks and instructions sit above it).
@@ -818,4 +820,40 @@ def find_list(sheet: Sheet, file_stem: str) -> LineList | None:
         kind=kind,
         kind_reason="a list of lines under section headings, not a table; " + "; ".join(reasons),
         kind_votes=tuple(ledger),
+    )
+
+
+def why_no_table(sheet: Sheet) -> str:
+    """Why no row of ``sheet`` reads as a register table's header, in words."""
+    rows = sheet.rows
+    if not any(any(not is_blank(v) for v in row) for row in rows):
+        return "the sheet is empty"
+    best: tuple[int, int, bool, list[str]] | None = None
+    for r in range(min(HEADER_SCAN, len(rows))):
+        _, matched, title, _, _ = _header_score(rows[r])
+        known = [as_text(v) for v in rows[r] if isinstance(v, str) and candidates(v)]
+        if best is None or (matched, title) > (best[1], best[2]):
+            best = (r, matched, title, known)
+    if best is None or best[1] == 0:
+        return f"no row in the first {HEADER_SCAN} holds a header raidlog knows"
+    r, matched, title, known = best
+    shown = ", ".join(repr(k) for k in known[:5])
+    if not title:
+        return (
+            f"the best header candidate, row {r + 1} ({shown}), has no text column "
+            "(title, description, decision, risk, issue, action) to name the items"
+        )
+    return (
+        f"the best header candidate, row {r + 1} ({shown}), names only {matched} field(s); "
+        "a header needs two, with a text column"
+    )
+
+
+def why_table(table: Table) -> str:
+    """Why ``table``'s header row was taken as one, in words."""
+    known = [c.header for c in table.columns if c.choices]
+    shown = ", ".join(repr(k) for k in known[:6]) + (", ..." if len(known) > 6 else "")
+    return (
+        f"row {table.header_rows[-1] + 1} reads as a header: {len(known)} of "
+        f"{len(table.columns)} headers name fields ({shown})"
     )
