@@ -178,12 +178,13 @@ def test_an_issue_log_on_sheet1_says_issue_by_its_columns(tmp_path: Path, reg: R
     assert [getattr(i, "severity", None) for i in items] == ["High", "Low"]
     (table,) = report.tables
     assert table.kind_votes == [
+        {"source": "sheet name", "kind": "", "weight": 0.0, "evidence": "Sheet1"},
         {
             "source": "columns",
             "kind": "issue",
             "weight": 3.5,
             "evidence": "Severity, Opened, Resolved",
-        }
+        },
     ]
 
 

@@ -228,14 +228,18 @@ class ImportReport:
             if t.kind_votes:
                 totals: dict[str, float] = {}
                 for vote in t.kind_votes:
-                    totals[vote["kind"]] = totals.get(vote["kind"], 0.0) + vote["weight"]
                     evidence = f" ({vote['evidence']})" if vote["evidence"] else ""
+                    if not vote["kind"]:
+                        lines.append(f"      vote: {vote['source']} -> none{evidence}")
+                        continue
+                    if vote["source"] != "type column":
+                        totals[vote["kind"]] = totals.get(vote["kind"], 0.0) + vote["weight"]
                     lines.append(
                         f"      vote: {vote['source']} -> {vote['kind']} "
                         f"{vote['weight']:g}{evidence}"
                     )
                 tally = ", ".join(f"{k} {w:g}" for k, w in sorted(totals.items()))
-                lines.append(f"      winner: {t.kind} ({tally})")
+                lines.append(f"      winner: {kind}" + (f" ({tally})" if tally else ""))
             lines.append("    columns:")
             for c in t.columns:
                 lines.append(

@@ -534,11 +534,15 @@ def decide_kind(table: Table, file_stem: str) -> None:
     if sheet_votes:
         count("sheet name", sheet_votes, {k: [table.sheet.name] for k in sheet_votes})
         reasons.append(f"sheet name says {_top(sheet_votes)}")
+    else:  # a generic name ("Sheet1", "Log", "Tracker", "Data") says nothing
+        ledger.append(("sheet name", "", 0.0, table.sheet.name))
     block = _title_block(table)
     title_votes = sheet_kind_votes(block[:500], 2.0)
     if title_votes:
         count("title block", title_votes, {k: [block[:60]] for k in title_votes})
         reasons.append(f"title block says {_top(title_votes)}")
+    elif block.strip():
+        ledger.append(("title block", "", 0.0, block[:60]))
     column_votes, evidence = _column_votes(table)
     if column_votes:
         count("columns", column_votes, evidence)
@@ -592,6 +596,13 @@ def find_kind_column(table: Table, start: int, end: int) -> None:
             kinds = Counter(k for k in named if k)
             table.kind = kinds.most_common(1)[0][0]
             table.kind_reason = "each row's kind from the type column"
+            table.kind_votes = (
+                *table.kind_votes,
+                *(
+                    ("type column", kind, float(rows), f"{column.header}: {rows} row(s)")
+                    for kind, rows in kinds.most_common()
+                ),
+            )
             return
         if typed:
             column.choices = [("type", 0.8)]
