@@ -509,3 +509,31 @@ def test_a_pmi_issue_log_on_a_sheet_named_log(tmp_path: Path, reg: Register) -> 
         ("issue", "Two approvers on leave", "Sponsor", date(2024, 4, 3), date(2024, 4, 12), "open"),
     ]
     assert items[0].raised_by == "QA lead"
+
+
+def test_a_monday_board_export_with_a_name_column_and_groups(tmp_path: Path, reg: Register) -> None:
+    """Modelled on a monday.com board exported to Excel: the board's name on top, then
+    each group as its name on a line of its own over a repeated header ('Name', 'Owner',
+    'Status', 'Date', 'Priority')."""
+    header: list[object] = ["Name", "Owner", "Status", "Date", "Priority"]
+    rows: list[list[object]] = [
+        ["Project Risks"],
+        [],
+        ["Open risks"],
+        header,
+        ["Vendor may deliver late", "Ana Ruiz", "Open", "2024-02-01", "High"],
+        ["Budget cut", "Ben Cole", "Open", "2024-02-03", "Low"],
+        [],
+        ["Closed"],
+        header,
+        ["Old office lease", "Ana Ruiz", "Closed", "2023-11-01", "Low"],
+    ]
+    report = import_file(xlsx(tmp_path / "board.xlsx", {"Project Risks": rows}), reg)
+    items = list(reg.items())
+    assert [(i.kind, i.title, i.owner, i.status, i.raised_on) for i in items] == [
+        ("risk", "Vendor may deliver late", "Ana Ruiz", "open", date(2024, 2, 1)),
+        ("risk", "Budget cut", "Ben Cole", "open", date(2024, 2, 3)),
+        ("risk", "Old office lease", "Ana Ruiz", "closed", date(2023, 11, 1)),
+    ]
+    assert [t.range for t in report.tables] == ["A4:E6", "A9:E10"]
+    assert report.skipped == []

@@ -25,6 +25,7 @@ from raidlog.migrate.tables import (
     fill_merged_down,
     find_kind_column,
     names_a_kind,
+    names_the_item,
 )
 from raidlog.migrate.values import DateReader, LevelReader, as_text, is_blank, read_rag
 from raidlog.model.profile import Profile
@@ -372,7 +373,9 @@ class _Mapper:
                 continue
             average = sum(len(v) for v in texts) / len(texts)
             named = names_a_kind(column.header)
-            naming = bool(set(normalise(column.header).split(" ")) & _NAMING_WORDS)
+            naming = names_the_item(column.header) or bool(
+                set(normalise(column.header).split(" ")) & _NAMING_WORDS
+            )
             if not named and not naming and average < 12:
                 continue
             # The kind's own name first ("Decisions"), then a naming word ("Name"), then

@@ -42,12 +42,20 @@ NAMING_KEYS = TITLE_KEYS | {"event", "decision"}
 #: Text columns that can give an item its title when the table has no naming column
 #: ("Actions" in an action log is read as a response; "Resolution" in an issue log).
 TEXT_KEYS = NAMING_KEYS | {"cause", "effect", "response", "resolution", "rationale"}
+#: Headers of the column saying what each item is, in exports with no title column
+#: (Monday.com's and Asana's "Name").
+NAMING_HEADERS = frozenset({"name", "item name", "task name", "entry", "statement", "text"})
 
 
 def names_a_kind(header: str) -> bool:
     """Whether a header names a kind ("Decisions", "Agreed action", "Risk"): a text
     column holding the items themselves, in a table with no title column."""
     return any(KIND_WORDS.get(w) and len(w) > 2 for w in normalise(header).split(" "))
+
+
+def names_the_item(header: str) -> bool:
+    """Whether a header names the item without naming a field ("Name", "Statement")."""
+    return normalise(header) in NAMING_HEADERS
 
 
 _KIND_HINTS: dict[str, str] = {
@@ -215,7 +223,7 @@ def _header_score(row: Sequence[object]) -> tuple[float, int, bool, int, int]:
             matched += 1
             score += confidence
             title = title or any(k in TEXT_KEYS for k, _ in found)
-        title = title or (len(value) <= 40 and names_a_kind(value))
+        title = title or (len(value) <= 40 and (names_a_kind(value) or names_the_item(value)))
     return score, matched, title, texts, others
 
 
@@ -248,15 +256,19 @@ def find_tables(sheet: Sheet, *, header_row: int | None = None) -> tuple[list[Ta
         starts.append(best_row)
     # Further tables: a strong header row after a blank row (several tables on a sheet).
     previous_blank = False
+    # A group title on its own line after a blank row, then the header ("Closed" above
+    # the second table of a Monday.com export).
+    titled = False
     for r in range(len(rows)):
         blank = not any(not is_blank(v) for v in rows[r])
         if (
-            (previous_blank or r == 0)
+            (previous_blank or titled or r == 0)
             and not blank
             and r not in starts
             and _is_header(rows[r], strict=True)
         ):
             starts.append(r)
+        titled = previous_blank and sum(1 for v in rows[r] if not is_blank(v)) == 1
         previous_blank = blank
     starts.sort()
     tables: list[Table] = []
@@ -324,7 +336,7 @@ def _table_at(
         columns = _columns(sheet, header_rows, first, last)
         matched = sum(1 for c in columns if c.choices)
         title = any(k in TEXT_KEYS for c in columns for k, _ in c.choices) or any(
-            names_a_kind(c.header) for c in columns
+            names_a_kind(c.header) or names_the_item(c.header) for c in columns
         )
         if not forced and (matched < 2 or not title):
             if any(
@@ -337,11 +349,18 @@ def _table_at(
                     "not a register table (a lookup list or notes beside it), not imported"
                 )
             continue
-        data_end = end
-        while data_end > data_start and not any(
-            not is_blank(_cell(rows, data_end - 1, c)) for c in range(first, last + 1)
-        ):
-            data_end -= 1
+        data_end = _data_end(rows, data_start, end, first, last)
+        if end < len(rows) and data_end - data_start >= 3:
+            # A lone line after a blank row, right above the next table's header, is that
+            # table's title (a group name in a Monday.com export), not an item of this one.
+            filled = [
+                c for c in range(first, last + 1) if not is_blank(_cell(rows, data_end - 1, c))
+            ]
+            blank_before = not any(
+                not is_blank(_cell(rows, data_end - 2, c)) for c in range(first, last + 1)
+            )
+            if len(filled) == 1 and blank_before:
+                data_end = _data_end(rows, data_start, data_end - 1, first, last)
         tables.append(
             Table(
                 sheet=sheet,
@@ -354,6 +373,15 @@ def _table_at(
             )
         )
     return tables
+
+
+def _data_end(rows: Sequence[Sequence[object]], start: int, end: int, first: int, last: int) -> int:
+    """``end`` moved up over the blank rows that close a table."""
+    while end > start and not any(
+        not is_blank(_cell(rows, end - 1, c)) for c in range(first, last + 1)
+    ):
+        end -= 1
+    return end
 
 
 def _group_labels(sheet: Sheet, row: int, first: int, last: int) -> dict[int, str]:
