@@ -537,3 +537,34 @@ def test_a_monday_board_export_with_a_name_column_and_groups(tmp_path: Path, reg
     ]
     assert [t.range for t in report.tables] == ["A4:E6", "A9:E10"]
     assert report.skipped == []
+
+
+def test_placeholder_rows_do_not_decide_what_a_column_holds(tmp_path: Path, reg: Register) -> None:
+    """Modelled on the risk register templates compliance teams publish on GitHub:
+    bracketed placeholders ("[YYYY-MM-DD]", "[1-5]") and choice lists ("Open /
+    Mitigating / Closed") in the pre-filled rows, above the one real risk."""
+    rows: list[list[object]] = [
+        ["Risk ID", "Risk Description", "Likelihood", "Impact", "Owner", "Target Date", "Status"],
+        [
+            "RSK-001",
+            "[Describe the risk event]",
+            "[1-5]",
+            "[1-5]",
+            "[Name]",
+            "[YYYY-MM-DD]",
+            "Open / Mitigating / Closed",
+        ],
+        ["RSK-002", "[Risk description]", "[1-5]", "[1-5]", "[Name]", "[YYYY-MM-DD]", "[Status]"],
+        ["RSK-003", "Auditor finds gaps in access reviews", 3, 4, "CISO", "2024-06-30", "Open"],
+    ]
+    report = import_file(xlsx(tmp_path / "compliance.xlsx", {"Risk Register": rows}), reg)
+    (risk,) = reg.items()
+    assert isinstance(risk, Risk)
+    assert (risk.title, risk.owner, risk.due, risk.probability, risk.impact) == (
+        "Auditor finds gaps in access reviews",
+        "CISO",
+        date(2024, 6, 30),
+        3,
+        4,
+    )
+    assert [n.row for n in report.skipped] == [2, 3]

@@ -24,6 +24,7 @@ from raidlog.migrate.tables import (
     decide_kind,
     fill_merged_down,
     find_kind_column,
+    is_template_text,
     names_a_kind,
     names_the_item,
 )
@@ -218,7 +219,12 @@ class _Mapper:
             if column.forced or not column.choices:
                 continue
             # A thousand values decide what a column holds; more only cost time.
-            filled = [v for v in self.values[column.index] if not is_blank(v)][:1000]
+            # Template text ("[YYYY-MM-DD]", "H/M/L") says nothing of what the column holds.
+            filled = [
+                v
+                for v in self.values[column.index]
+                if not is_blank(v) and not is_template_text(v, column.header)
+            ][:1000]
             if not filled:
                 continue
             numbers = sum(1 for v in filled if isinstance(v, int | float))
