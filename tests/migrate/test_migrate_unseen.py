@@ -568,3 +568,36 @@ def test_placeholder_rows_do_not_decide_what_a_column_holds(tmp_path: Path, reg:
         4,
     )
     assert [n.row for n in report.skipped] == [2, 3]
+
+
+def test_a_status_report_list_under_risks_issues_and_actions_headings(
+    tmp_path: Path, reg: Register
+) -> None:
+    """Modelled on the RAID section of a weekly project status report template (a bold
+    title, then bold 'Risks', 'Issues' and 'Actions' headings over one line each):
+    each heading gives its lines their kind."""
+    path = bold_sheet(
+        tmp_path / "status.xlsx",
+        "Week 12",
+        [
+            ("Weekly status summary", True),
+            ("Risks", True),
+            ("Key supplier may miss the May release", False),
+            ("Issues", True),
+            ("Test environment is down", False),
+            ("Actions", True),
+            ("- Escalate the environment outage to IT", False),
+        ],
+    )
+    report = import_file(path, reg)
+    assert sorted((i.kind, i.title, i.tags) for i in reg.items()) == [
+        ("action", "Escalate the environment outage to IT", ()),
+        ("issue", "Test environment is down", ()),
+        ("risk", "Key supplier may miss the May release", ()),
+    ]
+    assert [(n.row, n.reason) for n in report.skipped] == [
+        (1, "the sheet's title line"),
+        (2, "section heading: the lines below are risk items"),
+        (4, "section heading: the lines below are issue items"),
+        (6, "section heading: the lines below are action items"),
+    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Mapping as MappingABC
+from itertools import islice
 from typing import Any
 
 import attrs
@@ -220,11 +221,16 @@ class _Mapper:
                 continue
             # A thousand values decide what a column holds; more only cost time.
             # Template text ("[YYYY-MM-DD]", "H/M/L") says nothing of what the column holds.
-            filled = [
-                v
-                for v in self.values[column.index]
-                if not is_blank(v) and not is_template_text(v, column.header)
-            ][:1000]
+            filled = list(
+                islice(
+                    (
+                        v
+                        for v in self.values[column.index]
+                        if not is_blank(v) and not is_template_text(v, column.header)
+                    ),
+                    1000,
+                )
+            )
             if not filled:
                 continue
             numbers = sum(1 for v in filled if isinstance(v, int | float))

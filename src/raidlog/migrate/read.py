@@ -141,6 +141,8 @@ _CELL_REF = re.compile(rb'\br="([A-Z]+)(\d+)"')
 _STYLE = re.compile(rb'\bs="(\d+)"')
 _FORMULA_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b")
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+#: Bold cells passed on per sheet at most (section headings are what they are for).
+_MAX_BOLD = 10_000
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
 
 
@@ -226,6 +228,8 @@ def _style_pass(path: Path, sheets: list[SheetData], limits: Limits, notes: list
                 ref = _CELL_REF.search(match.group(1))
                 if ref is not None:
                     bold.append([int(ref.group(2)) - 1, _column_index(ref.group(1))])
+                if len(bold) >= _MAX_BOLD:
+                    break  # headings of a list are few; a sheet set all in bold is no list
             data["hidden_rows"] = hidden
             data["formulas"] = formulas
             data["fills"] = fills
@@ -270,8 +274,8 @@ def _bold_styles(archive: Any, names: set[str], tree: Any) -> frozenset[int]:
     bold_fonts = {
         index
         for index, font in enumerate(listed if listed is not None else [])
-        if font.find(f"{_MAIN}b") is not None
-        and font.find(f"{_MAIN}b").get("val") not in ("0", "false")
+        if (weight := font.find(f"{_MAIN}b")) is not None
+        and weight.get("val") not in ("0", "false")
     }
     xfs = styles.find(f"{_MAIN}cellXfs")
     found = set()

@@ -30,7 +30,7 @@ from raidlog.migrate.columns import (
 )
 from raidlog.migrate.headers import KIND_WORDS, attribute, kind_of_word, normalise
 from raidlog.migrate.report import RowNote, TableReport
-from raidlog.migrate.tables import TITLE_KEYS, LineList, Table, row_problem
+from raidlog.migrate.tables import TITLE_KEYS, LineList, Table, heading_kind, row_problem
 from raidlog.migrate.values import (
     NULL_WORDS,
     as_text,
@@ -750,13 +750,13 @@ def read_list(found: LineList, report: TableReport) -> list[Draft]:
             RowNote(sheet=sheet, row=found.title_row + 1, reason="the sheet's title line")
         )
     for r, heading in found.headings.items():
-        report.skipped.append(
-            RowNote(
-                sheet=sheet,
-                row=r + 1,
-                reason=f"section heading: the lines below are tagged {heading!r}",
-            )
+        named = heading_kind(heading)
+        reason = (
+            f"section heading: the lines below are {named} items"
+            if named is not None
+            else f"section heading: the lines below are tagged {heading!r}"
         )
+        report.skipped.append(RowNote(sheet=sheet, row=r + 1, reason=reason))
     drafts: list[Draft] = []
     heads = sorted(found.headings)
     for r, line in found.lines:
@@ -764,8 +764,14 @@ def read_list(found: LineList, report: TableReport) -> list[Draft]:
         text, cleaned = clean_text(line)
         fields: dict[str, Any] = {"title": cut_title(text)}
         above = [h for h in heads if h < r]
+        kind = found.kind
         if above:
-            fields["tags"] = (found.headings[above[-1]],)
+            heading = found.headings[above[-1]]
+            named = heading_kind(heading)
+            if named is not None:
+                kind = named  # "Issues": the lines below are issues
+            else:
+                fields["tags"] = (heading,)
         if fields["title"] != text:
             fields["description"] = text
             report.flagged.append(
@@ -783,12 +789,12 @@ def read_list(found: LineList, report: TableReport) -> list[Draft]:
         where = f"{sheet}!{r + 1}"
         drafts.append(
             Draft(
-                kind=found.kind,
+                kind=kind,
                 fields=fields,
                 extra={SOURCE_ROW: where},
                 sheet=sheet,
                 row=r + 1,
-                key=(found.kind, "row", where),
+                key=(kind, "row", where),
                 report=report,
                 mapped=frozenset(fields),
             )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 
 import attrs
 
@@ -27,6 +28,7 @@ __all__ = [
     "find_kind_column",
     "find_list",
     "find_tables",
+    "heading_kind",
     "looks_like_register",
     "row_problem",
     "why_no_table",
@@ -673,13 +675,23 @@ def is_template_text(value: object, header: str = "") -> bool:
         return False
     if _PLACEHOLDER.match(text) or _CHOICES.match(text):
         return True
-    if header:
-        if normalise(text) == normalise(header):
-            return True
-        hints = [h.strip() for pair in _HEADER_HINT.findall(header) for h in pair if h.strip()]
-        if any(text.casefold() == h.casefold() for h in hints):
-            return True
-    return False
+    if not header:
+        return False
+    plain, hints = _header_forms(header)
+    folded = text.casefold()
+    if folded in hints:
+        return True
+    # Cheap test first: most values share nothing with their header.
+    return folded[:1] == plain[:1] and normalise(text) == plain
+
+
+@lru_cache(maxsize=1024)
+def _header_forms(header: str) -> tuple[str, frozenset[str]]:
+    """A header normalised, and the hints in its brackets ("H/M/L"), case-folded."""
+    hints = frozenset(
+        h.strip().casefold() for pair in _HEADER_HINT.findall(header) for h in pair if h.strip()
+    )
+    return normalise(header), hints
 
 
 _HEADER_HINT = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
@@ -779,7 +791,8 @@ class LineList:
     column: int
     #: The row of the sheet's own title line, if it has one (0-based).
     title_row: int | None
-    #: Section heading rows and their text (the lines below carry it as a tag).
+    #: Section heading rows and their text (the lines below carry it as a tag, or take
+    #: the kind it names: "Risks", "Issues").
     headings: dict[int, str]
     #: The item lines: (row, text without its bullet).
     lines: list[tuple[int, str]]
@@ -801,6 +814,12 @@ def _is_heading(sheet: Sheet, r: int, c: int, text: str) -> bool:
     if (r, c) in sheet.bold:
         return True
     return text.endswith(":") and len(text) <= 60
+
+
+def heading_kind(text: str) -> str | None:
+    """The kind a section heading names by itself ("Risks", "Open issues"), if any."""
+    words = [w for w in normalise(text).split(" ") if w not in ("open", "closed", "key", "top")]
+    return KIND_WORDS.get(words[0]) if len(words) == 1 and len(words[0]) > 2 else None
 
 
 def find_list(sheet: Sheet, file_stem: str) -> LineList | None:
@@ -844,6 +863,13 @@ def find_list(sheet: Sheet, file_stem: str) -> LineList | None:
         ledger.extend((source, k, w, text) for k, w in found.items())
         if found:
             reasons.append(f"{source} says {_top(found)}")
+    named = {r: heading_kind(text) for r, text in headings.items()}
+    if not votes and all(named.values()):
+        # "Risks", "Issues", "Actions" as the headings: each section is its own kind.
+        found = {k: 1.0 for k in named.values() if k}
+        _add(votes, found)
+        ledger.extend(("headings", k, 1.0, "section headings name kinds") for k in found)
+        reasons.append("the headings name the kinds")
     if not votes:
         return None  # a list of notes: nothing names the kind of its lines
     file_votes = sheet_kind_votes(file_stem, 1.0)
