@@ -24,7 +24,7 @@ from raidlog.report.html import render_html
 
 __all__ = ["progress"]
 
-FORMATS = ("xlsx", "csv", "json", "jsonl")
+FORMATS = ("xlsx", "csv", "json", "jsonl", "madr")
 _JSON_SUFFIXES = (".json", ".jsonl")
 
 
@@ -52,7 +52,7 @@ def progress(label: str, total: int | None) -> Iterator[Callable[[int], None]]:
 
 @main.command()
 @click.argument("location")
-@click.argument("out", type=click.Path(dir_okay=False, writable=True))
+@click.argument("out", type=click.Path(writable=True))
 @click.option(
     "--format",
     "fmt",
@@ -83,13 +83,18 @@ def export(
     actor: str | None,
     as_json: bool,
 ) -> None:
-    """Export the register (or the filtered items) to OUT as xlsx, csv, json or jsonl.
+    """Export the register (or the filtered items) to OUT as xlsx, csv, json, jsonl or madr.
 
     xlsx is a board pack (cover, view, heat maps, overdue actions, escalations,
     decisions, and every item). json and jsonl carry items, events and structure; an
-    unfiltered one rebuilds the register with `raidlog copy OUT.json TARGET`.
+    unfiltered one rebuilds the register with `raidlog copy OUT.json TARGET`. madr
+    writes one MADR decision record per decision into the folder OUT
+    (`raidlog import OUT TARGET` reads them back).
     """
-    chosen_format = fmt or Path(out).suffix.lower().lstrip(".")
+    is_folder = Path(out).is_dir()
+    chosen_format = fmt or ("madr" if is_folder else Path(out).suffix.lower().lstrip("."))
+    if is_folder and chosen_format != "madr":
+        raise click.UsageError(f"{out} is a folder: only --format madr writes into a folder")
     if chosen_format not in FORMATS:
         raise click.UsageError(f"say --format {'|'.join(FORMATS)} (cannot tell from {out!r})")
     if raw and chosen_format != "csv":
@@ -100,6 +105,10 @@ def export(
         with progress(f"Exporting {chosen_format}", len(items)) as advance:
             if chosen_format == "csv":
                 count = write_csv(items, out, raw=raw, advance=advance)
+            elif chosen_format == "madr":
+                from raidlog.export.madr import write_madr
+
+                count = write_madr(items, out, advance=advance)
             elif chosen_format == "xlsx":
                 from raidlog.export.xlsx import write_board_pack  # openpyxl: only for xlsx
 

@@ -20,7 +20,7 @@ _STAGES = {"checking": "Checking", "reading": "Reading", "mapping": "Mapping", "
 
 
 @click.command("import")
-@click.argument("source", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("source", type=click.Path(path_type=Path))
 @click.argument("target")
 @click.option(
     "--mapping",
@@ -64,7 +64,11 @@ def import_command(
     pack: bool,
     actor: str | None,
 ) -> None:
-    """Import a spreadsheet (xlsx, xlsm, xls, ods, csv) into the register at TARGET.
+    """Import a spreadsheet (xlsx, xlsm, xls, ods, csv), or a folder of MADR or
+    adr-tools decision records, into the register at TARGET.
+
+    Jira, Azure DevOps, ServiceNow and Smartsheet CSV exports are recognised by their
+    header row and mapped without a mapping file.
 
     A raidlog JSON or JSON Lines export rebuilds the exported register (events
     included) in an empty TARGET; with --pack, an edited xlsx board pack updates the
@@ -75,6 +79,11 @@ def import_command(
     the same file again changes nothing, a newer version updates the items. Exit code 4
     when the file is rejected.
     """
+    if source.is_dir():
+        if mapping is not None or pack:
+            raise click.UsageError("--mapping and --pack apply to spreadsheets, not a folder")
+        _import_records(source, target, dry_run, keep_valid, report_path, actor)
+        return
     if source.suffix.lower() in (".json", ".jsonl") or pack:
         _import_export(source, target, pack=pack, actor=actor)
         return
@@ -146,3 +155,30 @@ def _import_export(source: Path, target: str, *, pack: bool, actor: str | None) 
             f"{source}: {len(result.updated)} items updated, {len(result.added)} added, "
             f"{result.unchanged} rows unchanged"
         )
+
+
+def _import_records(
+    source: Path,
+    target: str,
+    dry_run: bool,
+    keep_valid: bool,
+    report_path: Path | None,
+    actor: str | None,
+) -> None:
+    """A folder of MADR or adr-tools decision records."""
+    from raidlog.migrate.madr import import_folder
+
+    with raidlog.open(target, actor=resolve_actor(actor), channel="import") as register:
+        try:
+            report = import_folder(source, register, dry_run=dry_run, keep_valid=keep_valid)
+        except ImportRejected as exc:
+            partial = getattr(exc, "report", None)
+            if partial is not None:
+                click.echo(partial.summary(), err=True)
+                if report_path is not None:
+                    write_text(report_path, partial.to_json())
+            raise
+    click.echo(report.summary())
+    if report_path is not None:
+        write_text(report_path, report.to_json())
+        click.echo(f"report written to {report_path}")
