@@ -35,6 +35,7 @@ from raidlog.migrate.tables import (
     why_no_table,
     why_table,
 )
+from raidlog.migrate.trackers import apply_profile
 from raidlog.migrate.values import is_blank
 from raidlog.model.items import Item, Link
 from raidlog.model.values import Relation
@@ -92,6 +93,8 @@ def import_file(
         tick("reading", 0, 1)
         book = parse(checked, limits)
         report.notes.extend(book.notes)
+        if rules is None:
+            rules = apply_profile(book, report)  # a tracker's export needs no mapping file
         drafts, entries = _drafts(book, register, rules, checked.path.stem, report, tick)
         del book  # the sheets' cells are not needed any more: free them before the items
         report.mapping_toml = to_toml(entries)
