@@ -193,7 +193,9 @@ class _Unreadable(Exception):
 
 
 # parsing one record -----------------------------------------------------------------------------
-_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)[ \t#]*$")
+# An ATX heading; a closing run of # counts only after a space (CommonMark), so an
+# escaped "\#" ending the text stays.
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 _COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 _ADR_TOOLS_TITLE = re.compile(r"^\d+\.\s+")
 _META_LINE = re.compile(r"^[*-]?\s*([A-Za-z][A-Za-z -]*?)\s*:\s*(.*)$")
