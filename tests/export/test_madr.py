@@ -56,7 +56,7 @@ def _chain(reg: Register) -> tuple[Decision, Decision, Decision]:
 
 class TestRecords:
     def test_a_record_has_the_madr_structure(self, reg: Register, tmp_path: Path) -> None:
-        first, _, _ = _chain(reg)
+        _chain(reg)
         assert write_madr(reg.items(), tmp_path) == 3
         text = (tmp_path / "0001-store-the-register-in-sqlite.md").read_text(encoding="utf-8")
         front = _front(text)
