@@ -310,3 +310,45 @@ def test_an_unknown_status_is_read_as_proposed_and_kept(tmp_path: Path, reg: Reg
 def test_a_folder_that_is_not_there_is_an_import_error(tmp_path: Path, reg: Register) -> None:
     with pytest.raises(ImportRejected, match="not a folder"):
         import_folder(tmp_path / "missing", reg)
+
+
+def test_yaml_aliases_cannot_blow_up_the_import(tmp_path: Path, reg: Register) -> None:
+    # A "billion laughs" front matter: nine levels of nine aliases would be 9**9 strings
+    # if anything wrote the value out.
+    levels = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for n in range(1, 9):
+        refs = ", ".join([f"*a{n - 1}"] * 9)
+        levels.append(f"a{n}: &a{n} [{refs}]")
+    text = "---\n" + "\n".join(levels) + "\nstatus: *a8\ndeciders: *a8\n---\n# Laughs\n"
+    folder = _folder(tmp_path / "adr", {"0001-laughs.md": text})
+    report = import_folder(folder, reg)
+    (decision,) = reg.items()
+    assert decision.title == "Laughs"
+    assert decision.decided_by is None
+    assert all(len(str(v)) < 100 for v in decision.extra.values())
+    assert any("nested lists: not read" in n.reason for n in report.flagged)
+
+
+def test_deep_nesting_and_huge_records_are_rejected_by_name(tmp_path: Path, reg: Register) -> None:
+    folder = _folder(
+        tmp_path / "adr",
+        {
+            "0001-deep.md": "---\nstatus: " + "[" * 50_000 + "]" * 50_000 + "\n---\n# Deep\n",
+            "0002-huge.md": "# Huge\n\n" + "x" * 1_100_000,
+        },
+    )
+    report = import_folder(folder, reg, keep_valid=True)
+    reasons = {n.sheet: n.reason for n in report.rejected}
+    assert "nests too deep" in reasons["0001-deep.md"] or "not valid YAML" in reasons["0001-deep.md"]
+    assert "over the 1000000 a record may hold" in reasons["0002-huge.md"]
+    assert len(reg) == 0
+
+
+def test_a_heading_keeps_an_escaped_closing_hash(tmp_path: Path, reg: Register) -> None:
+    # Regression: "# \\#" (a title that is "#") lost its escaped "#" as a closing run.
+    folder = _folder(
+        tmp_path / "adr",
+        {"0001-a.md": "# C\\#\n", "0002-b.md": "# Closed heading ##\n"},
+    )
+    import_folder(folder, reg)
+    assert sorted(i.title for i in reg.items()) == ["C#", "Closed heading"]

@@ -261,7 +261,10 @@ def _parse(name: str, raw: bytes, register: Register, table: TableReport) -> _Re
         source=name,
     )
     _read_meta(
-        record, {**meta, **{str(k).casefold(): v for k, v in front.items()}}, register, table
+        record,
+        {**meta, **{k.casefold(): v for k, v in front.items() if isinstance(k, str)}},
+        register,
+        table,
     )
     _read_sections(record, sections, register, table)
     if own is not None:
@@ -328,18 +331,22 @@ def _sections(
     return meta, sections
 
 
+_SCALARS = (str, int, float, bool, date)
+
+
 def _text(value: object) -> str | None:
+    """A front matter value as text; a list's scalar items joined by commas. Nested
+    lists and mappings give nothing: YAML aliases can make them huge when written out
+    (a "billion laughs" record), so they are never turned into text."""
     if value is None:
         return None
     if isinstance(value, list):
-        parts = [str(v).strip() for v in value if v is not None and str(v).strip()]
+        parts = [t for t in (_text(v) for v in value if isinstance(v, _SCALARS)) if t]
         return ", ".join(parts) or None
-    if isinstance(value, datetime):
-        return value.isoformat()
+    if not isinstance(value, _SCALARS):
+        return None
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, dict):
-        return None
     text = str(value).strip()
     return text or None
 
@@ -367,16 +374,16 @@ def _read_meta(
             record.fields["decided_by"] = _text(value)
         else:
             text = _text(value)
-            if isinstance(value, dict):
+            if text is not None:
+                record.extra[field] = text
+            elif value is not None and not isinstance(value, str):
                 table.flagged.append(
                     RowNote(
                         sheet=record.file,
                         row=0,
-                        reason=f"front matter {key!r} is a mapping: not read",
+                        reason=f"front matter {key!r} holds a mapping or nested lists: not read",
                     )
                 )
-            elif text is not None:
-                record.extra[field] = text
 
 
 def _day(value: object) -> date | None:
@@ -557,20 +564,25 @@ def _read_own(record: _Record, own: Mapping[str, Any]) -> None:
     for name in _OWN_LISTS:
         value = own.get(name)
         if isinstance(value, list):
-            record.fields[name] = tuple(str(v) for v in value if v is not None)
+            record.fields[name] = tuple(str(v) for v in value if isinstance(v, _SCALARS))
     if isinstance(own.get("superseded_by"), str):
         record.fields["superseded_by"] = own["superseded_by"]
-    for entry in own.get("links") or ():
-        relation, _, target = str(entry).partition(" ")
+    links = own.get("links")
+    for entry in links if isinstance(links, list) else ():
+        if not isinstance(entry, str):
+            continue
+        relation, _, target = entry.partition(" ")
         if relation and target:
             record.others.append((relation, target.strip()))
     extra = own.get("extra")
     if isinstance(extra, dict):
         for key, value in extra.items():
+            if not isinstance(key, str):
+                continue
             if isinstance(value, date):
                 value = value.isoformat()
             if value is None or isinstance(value, str | int | float | bool):
-                record.extra[str(key)] = value
+                record.extra[key] = value
     source = record.extra.get(SOURCE_REF)
     if isinstance(source, str):
         record.source = source
