@@ -3,10 +3,15 @@ spreadsheet import (every skipped file and why, nothing dropped silently)."""
 
 from __future__ import annotations
 
+import tempfile
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import raidlog
 
 from raidlog import Decision, ImportRejected, Register
 from raidlog.migrate.madr import import_folder
@@ -352,3 +357,54 @@ def test_a_heading_keeps_an_escaped_closing_hash(tmp_path: Path, reg: Register) 
     )
     import_folder(folder, reg)
     assert sorted(i.title for i in reg.items()) == ["C#", "Closed heading"]
+
+
+_PIECES = st.sampled_from(
+    [
+        "---\n",
+        "# ",
+        "## ",
+        "### ",
+        "Status",
+        "status: ",
+        "Superseded by ",
+        "Supersedes ",
+        "[2. X](0002-x.md)",
+        'Chosen option: "',
+        '", because ',
+        "* ",
+        "  ",
+        "\n",
+        "Date: ",
+        "2024-12-03",
+        "&a ",
+        "*a",
+        "{",
+        "[",
+        "]",
+        "<!--",
+        "-->",
+        "```",
+        "\\",
+        "raidlog:\n",
+        "  ref: D-0001\n",
+        "  extra: {k: [1, 2]}\n",
+        "Accepted",
+        "Context",
+        "Decision Outcome",
+    ]
+)
+_RECORD = st.lists(st.one_of(_PIECES, st.text(max_size=5)), max_size=30).map("".join)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(records=st.lists(_RECORD, min_size=1, max_size=3))
+def test_any_text_imports_or_is_rejected_by_name(records: list[str]) -> None:
+    """Whatever a folder holds, an import that keeps the valid records succeeds and names
+    every record it rejects (bad input never escapes as another error)."""
+    with tempfile.TemporaryDirectory() as folder, raidlog.open("memory:", actor="a") as reg:
+        for number, text in enumerate(records, start=1):
+            (Path(folder) / f"{number:04d}-r.md").write_bytes(text.encode("utf-8", "replace"))
+        report = import_folder(folder, reg, keep_valid=True)
+        assert report.imported + len(report.rejected) == len(records)
+        assert len(reg) == report.imported

@@ -238,7 +238,8 @@ def write_madr(
     decision under another name (its title changed) is removed; no other file in the
     folder is touched.
     """
-    decisions = [i for i in items if isinstance(i, Decision)]
+    chosen = list(items)
+    decisions = [i for i in chosen if isinstance(i, Decision)]
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     names = record_names(decisions)
@@ -251,7 +252,7 @@ def write_madr(
         if advance is not None and count % 100 == 0:
             advance(100)
     if advance is not None:
-        advance(len(decisions) % 100)
+        advance(len(decisions) % 100 + len(chosen) - len(decisions))  # the rest: not records
     return len(decisions)
 
 
