@@ -12,7 +12,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import raidlog
-
 from raidlog import Decision, ImportRejected, Register
 from raidlog.migrate.madr import import_folder
 from raidlog.model.values import Relation
