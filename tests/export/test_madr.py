@@ -266,7 +266,12 @@ def _decisions(draw: st.DrawFn) -> list[Decision]:
                 decision=draw(_HOSTILE),
                 rationale=draw(_HOSTILE),
                 options_considered=tuple(draw(st.lists(_HOSTILE, max_size=3))),
-                extra={**base.extra, "Consequences": draw(_HOSTILE), "note": draw(_HOSTILE)},
+                extra={
+                    **base.extra,
+                    "Consequences": draw(_HOSTILE),
+                    "note": draw(_HOSTILE),
+                    (draw(_HOSTILE)[:300] or "key"): draw(_HOSTILE),
+                },
             )
         )
     return out
