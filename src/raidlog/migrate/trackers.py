@@ -4,23 +4,23 @@ A tracker's CSV export has fixed column names, its own date format, people writt
 ``Name <email>``, lists in one cell or in repeated columns, and a type column that says
 what each row is. Each tracker is described by a TOML file in ``data/trackers/``:
 
-.. code-block:: toml
-
-    name = "jira"
-    label = "Jira CSV export"
-    [detect]
-    all = ["Issue key", "Summary", "Issue Type"]  # every one of these headers
-    [table]
-    kind_column = "Issue Type"                    # or kind_from = { column, prefixes }
-    date_order = "dmy"
-    [columns]                                     # header -> field, as in a mapping file
-    "Issue key" = "ref"
-    [kinds]                                       # type values -> kind
-    "Sub-task" = "action"
-    [values.Priority]                             # a column's values -> raidlog's words
-    "Highest" = "critical"
-    [people]
-    columns = ["Assignee"]                        # "Name <email>" -> Name (+ email in extra)
+```toml
+name = "jira"
+label = "Jira CSV export"
+[detect]
+all = ["Issue key", "Summary", "Issue Type"]  # every one of these headers
+[table]
+kind_column = "Issue Type"                    # or kind_from = { column, prefixes }
+date_order = "dmy"
+[columns]                                     # header -> field, as in a mapping file
+"Issue key" = "ref"
+[kinds]                                       # type values -> kind
+"Sub-task" = "action"
+[values.Priority]                             # a column's values -> raidlog's words
+"Highest" = "critical"
+[people]
+columns = ["Assignee"]                        # "Name <email>" -> Name (+ email in extra)
+```
 
 :func:`apply_profile` recognises a sheet by its header row, rewrites the cells the
 profile says how to read (keeping what it replaced in extra columns), and returns the
