@@ -407,3 +407,17 @@ def test_any_text_imports_or_is_rejected_by_name(records: list[str]) -> None:
         report = import_folder(folder, reg, keep_valid=True)
         assert report.imported + len(report.rejected) == len(records)
         assert len(reg) == report.imported
+
+
+def test_the_summary_names_each_file_and_line(tmp_path: Path, reg: Register) -> None:
+    folder = _folder(
+        tmp_path / "adr",
+        {"0001-a.md": "---\nstatus: [x\n---\n# A\n", "0002-b.md": "# B\n", "notes.txt": "x"},
+    )
+    summary = import_folder(folder, reg, keep_valid=True).summary()
+    assert "  folder 'adr': 2 record(s) read, 1 decisions, 1 skipped, 1 rejected" in summary
+    assert (
+        "    0001-a.md (line 2): the front matter is not valid YAML: expected ',' or ']', "
+        "but got '<stream end>'\n"
+    ) in summary
+    assert "    notes.txt: not a Markdown file" in summary

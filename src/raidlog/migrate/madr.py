@@ -52,6 +52,9 @@ MAX_FILES = 20_000
 Progress = Callable[[str, int, int], None]
 
 
+_NOTE_ROW = re.compile(r"^    (.+?) row (\d+):")
+
+
 class MadrReport(ImportReport):
     """The :class:`~raidlog.migrate.report.ImportReport` of a folder of records: the
     folder is the "sheet", each record a "row" (the notes name the file and line)."""
@@ -70,6 +73,11 @@ class MadrReport(ImportReport):
                 )
             elif line.startswith("    mapped: "):
                 continue
+            else:
+                # A note names a file and, when known, a line: "0002-x.md (line 4): ...".
+                line = _NOTE_ROW.sub(
+                    lambda m: f"    {m[1]}{f' (line {m[2]})' if m[2] != '0' else ''}:", line
+                )
             out.append(line)
         return "\n".join(out)
 
@@ -131,7 +139,19 @@ def import_folder(
             table.skipped.append(RowNote(sheet=path.name, row=0, reason=why))
             continue
         table.rows_read += 1
-        raw = path.read_bytes()
+        try:
+            size = path.stat().st_size
+            if size > MAX_RECORD_BYTES:
+                raise _Unreadable(f"{size} bytes, over the {MAX_RECORD_BYTES} a record may hold")
+            raw = path.read_bytes()
+        except OSError as exc:
+            table.rejected.append(
+                RowNote(sheet=path.name, row=0, reason=f"cannot be read ({exc.strerror})")
+            )
+            continue
+        except _Unreadable as exc:
+            table.rejected.append(RowNote(sheet=path.name, row=0, reason=exc.reason))
+            continue
         digest.update(path.name.encode() + b"\0" + hashlib.sha256(raw).digest())
         try:
             records.append(_parse(path.name, raw, register, table))
@@ -278,7 +298,8 @@ def _front_matter(text: str) -> dict[str, Any]:
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         line = where.line + 2 if where is not None else 1
-        raise _Unreadable(f"the front matter is not valid YAML ({exc})", line) from None
+        problem = getattr(exc, "problem", None) or str(exc).split("\n", 1)[0]
+        raise _Unreadable(f"the front matter is not valid YAML: {problem}", line) from None
     except RecursionError:
         raise _Unreadable("the front matter nests too deep", 1) from None
     if data is None:
