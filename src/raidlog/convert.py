@@ -16,6 +16,7 @@ from typing import Any, TypeAlias, cast
 import attrs
 import cattrs
 
+from raidlog.bulk import generated
 from raidlog.errors import ValidationError
 from raidlog.model.events import Change, Event
 from raidlog.model.governance import Body, Node, Objective
@@ -132,8 +133,9 @@ def _plan(cls: type[Item]) -> Callable[[Any], JsonDict]:
     entries.append(f"'kind': {cls.kind!r}")
     source = "def to_dict(item):\n    return {" + ", ".join(entries) + "}"
     namespace: dict[str, Any] = {"iso": _iso, "day": _day, "links": _links}
-    exec(source, namespace)  # code built from the class's own field names and hints
-    return cast(Callable[[Any], JsonDict], namespace["to_dict"])
+    # Code built from the class's own field names and hints.
+    plan = generated(source, "to_dict", namespace, f"raidlog.convert to_dict {cls.__name__}")
+    return cast(Callable[[Any], JsonDict], plan)
 
 
 def _parse_datetime(value: object) -> datetime:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from raidlog import rules
 from raidlog.errors import ValidationError
 from raidlog.model.events import Event
 from raidlog.model.governance import Body, Objective, Structure
@@ -362,11 +363,7 @@ def review_date(
     """The next review of ``item`` from ``start``: the cadence of its score's band for
     risks, the profile's ``review_days`` for its kind otherwise (none when unset).
     ``score`` overrides the item's own (for a score about to be stored)."""
-    score = score if score is not None else getattr(item, "score", None)
-    if isinstance(item, Risk) and score is not None:
-        return start + timedelta(days=register.profile.band(score).review_days)
-    days = register.profile.review_days.get(item.kind)
-    return None if days is None else start + timedelta(days=days)
+    return rules.review_date(register.profile, item, start, score=score)
 
 
 def stale(register: Register, *, today: date | None = None) -> list[Item]:

@@ -12,7 +12,7 @@ import pytest
 
 import raidlog
 from raidlog.backends.excel import EXTERNAL_ACTOR, HandEditError
-from raidlog.model.items import Action, Risk
+from raidlog.model.items import Action, Decision, Risk
 
 
 @pytest.fixture
@@ -181,3 +181,53 @@ def test_a_deleted_column_is_refused_rather_than_read_as_empty(path: Path) -> No
     with pytest.raises(HandEditError, match="column is missing") as caught:
         raidlog.open(str(path), actor="carol")
     assert [(p.sheet, p.column) for p in caught.value.problems] == [("Risks", "Owner")]
+
+
+def test_an_accepted_decision_rewritten_with_a_status_move_is_refused(path: Path) -> None:
+    with raidlog.open(str(path), actor="alice") as register:
+        decision = register.add(Decision(title="Cloud", decision="Use cloud A"))
+        register.transition(decision, "accepted")
+
+    def rewrite(book: Any) -> None:
+        set_cell("Decisions", 2, "Status", "deprecated")(book)
+        set_cell("Decisions", 2, "Decision", "Use cloud B")(book)
+
+    edit(path, rewrite)
+    before = path.read_bytes()
+    with pytest.raises(HandEditError, match="accepted decision") as caught:
+        raidlog.open(str(path), actor="carol")
+    problem = caught.value.problems[0]
+    assert (problem.sheet, problem.row, problem.column) == ("Decisions", 2, "Decision")
+    assert "supersede it" in problem.reason
+    assert path.read_bytes() == before  # what the person typed is still there to fix
+
+
+def test_a_done_action_reopened_and_edited_in_one_save_is_refused(path: Path) -> None:
+    with raidlog.open(str(path), actor="alice") as register:
+        register.transition(register.get("A-0001"), "done")
+
+    def reopen_and_rewrite(book: Any) -> None:
+        set_cell("Actions", 2, "Status", "open")(book)
+        set_cell("Actions", 2, "Title", "Rewritten")(book)
+
+    edit(path, reopen_and_rewrite)
+    before = path.read_bytes()
+    with pytest.raises(HandEditError, match="reopen it first") as caught:
+        raidlog.open(str(path), actor="carol")
+    problem = caught.value.problems[0]
+    assert (problem.sheet, problem.row, problem.column) == ("Actions", 2, "Title")
+    assert "save a status change on its own" in problem.reason
+    assert path.read_bytes() == before
+
+
+def test_a_done_action_reopened_by_hand_alone_is_taken_then_editable(path: Path) -> None:
+    with raidlog.open(str(path), actor="alice") as register:
+        register.transition(register.get("A-0001"), "done")
+    edit(path, set_cell("Actions", 2, "Status", "open"))
+    with raidlog.open(str(path), actor="carol") as register:
+        action = register.get("A-0001")
+        assert (action.status, action.closed_on) == ("open", None)
+    edit(path, set_cell("Actions", 2, "Title", "Rewritten"))
+    with raidlog.open(str(path), actor="carol") as register:
+        assert register.get("A-0001").title == "Rewritten"
+        assert register.verify().ok

@@ -9,7 +9,6 @@ same register created (matched by source ref, else by sheet and row).
 
 from __future__ import annotations
 
-import gc
 import re
 from collections.abc import Callable
 from collections.abc import Mapping as MappingABC
@@ -18,6 +17,7 @@ from typing import Any
 
 import attrs
 
+from raidlog.bulk import bulk
 from raidlog.errors import ImmutableItemError, ImportRejected, RaidLogError, ValidationError
 from raidlog.migrate.columns import SOURCE_REF, MappedTable, map_table
 from raidlog.migrate.mapping import Mapping, load_mapping, to_toml
@@ -87,9 +87,7 @@ def import_file(
         keep_valid=keep_valid,
         notes=list(checked.notes),
     )
-    paused = gc.isenabled()
-    gc.disable()  # the collector costs most of the object layer in bulk work
-    try:
+    with bulk():  # the collector costs most of the object layer in bulk work
         tick("reading", 0, 1)
         book = parse(checked, limits)
         report.notes.extend(book.notes)
@@ -112,9 +110,6 @@ def import_file(
             error.report = report  # type: ignore[attr-defined]  # carried for callers
             raise error
         _write(items, sources, rows, register, report, name, dry_run, tick, keep_valid)
-    finally:
-        if paused:
-            gc.enable()
     return report
 
 

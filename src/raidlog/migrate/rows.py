@@ -44,6 +44,7 @@ from raidlog.migrate.values import (
 )
 from raidlog.model.profile import Lifecycle, Profile
 from raidlog.model.values import DESCRIPTION_MAX, TITLE_MAX, ExtraValue
+from raidlog.rules import implied_status, on_enter_dated
 
 __all__ = [
     "CELL_READERS",
@@ -553,13 +554,11 @@ class RowReader:
             return None
         if "status" not in fields and not self.mapping.has_status:
             self._status_without_column(kind, fields)
-        if (
-            kind == "action"
-            and fields.get("status") == "done"
-            and "completed_on" not in fields
-            and "closed_on" in fields
-        ):
-            fields["completed_on"] = fields["closed_on"]
+        if "closed_on" in fields:
+            # The dates the lifecycle fills when an item enters its status (an action
+            # done is completed on its closing date), unless the file gives them.
+            for name in on_enter_dated(self.profile, kind, fields.get("status")):
+                fields.setdefault(name, fields["closed_on"])
         sheet = self.table.sheet.name
         if row.source_ref:
             extra[SOURCE_REF] = row.source_ref
@@ -619,17 +618,22 @@ class RowReader:
 
     def _status_without_column(self, kind: str, fields: dict[str, Any]) -> None:
         """With no status column: a closing date, or a sheet named for closed items
-        ("Closed Risks", "Completed Actions", "Archive"), closes the item, and an action
-        100% complete is done. The table's notes say which rule applied."""
+        ("Closed Risks", "Completed Actions", "Archive"), closes the item, and a row that
+        holds what entering a status sets (the lifecycle's ``on_enter``: an action 100%
+        complete is done) is in that status. The table's notes say which rule applied."""
+        status: str | None = None
         if "closed_on" in fields or "completed_on" in fields:
             why = "items with a closing date are"
         elif self._closed_sheet:
             why = "the sheet's name says its items are"
-        elif kind == "action" and fields.get("progress") == 100:
-            why = "actions at 100% are"
+        elif (status := implied_status(self.profile, kind, fields)) is not None:
+            values = self.profile.lifecycle(kind).on_enter[status].values
+            said = ", ".join(f"{v}%" if k == "progress" else f"{k} {v}" for k, v in values.items())
+            why = f"{kind}s at {said} are"
         else:
             return
-        status = self.status(kind, "done" if kind == "action" else "closed")
+        if status is None:
+            status = self.status(kind, "done" if kind == "action" else "closed")
         if status is None:
             return
         fields["status"] = status

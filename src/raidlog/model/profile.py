@@ -16,7 +16,26 @@ import attrs
 from raidlog.errors import ProfileError
 from raidlog.model.values import Rag
 
-__all__ = ["Band", "Lifecycle", "Matrix", "Profile"]
+__all__ = ["Band", "Lifecycle", "Matrix", "OnEnter", "Profile"]
+
+
+@attrs.frozen(kw_only=True)
+class OnEnter:
+    """What moving into a status sets besides the status (a lifecycle's ``on_enter``).
+
+    ``values``: fields set to these values (an action done is 100% complete).
+    ``dated``: date fields set to the closing date when they are empty.
+    """
+
+    values: Mapping[str, Any] = attrs.field(factory=dict)
+    dated: tuple[str, ...] = ()
+
+
+#: What a lifecycle without an ``on_enter`` table gets: profiles stored by registers
+#: before the table existed kept this rule in code, and keep it.
+_LEGACY_ON_ENTER: Mapping[str, Mapping[str, OnEnter]] = {
+    "action": {"done": OnEnter(values={"progress": 100}, dated=("completed_on",))},
+}
 
 
 @attrs.frozen(kw_only=True)
@@ -27,6 +46,7 @@ class Lifecycle:
     due for review). ``frozen``: statuses in which the item's content is immutable
     (only a transition out, or a supersede for decisions, changes it).
     ``reason_required``: moves that must carry a reason (reopening, typically).
+    ``on_enter``: what moving into a status sets besides it, by status.
     """
 
     initial: str
@@ -34,6 +54,7 @@ class Lifecycle:
     closed: frozenset[str] = frozenset()
     frozen: frozenset[str] = frozenset()
     reason_required: frozenset[tuple[str, str]] = frozenset()
+    on_enter: Mapping[str, OnEnter] = attrs.field(factory=dict)
 
     @functools.cached_property
     def statuses(self) -> tuple[str, ...]:
@@ -154,14 +175,31 @@ class Profile:
         for kind, spec in data["lifecycle"].items():
             transitions = {k: tuple(v) for k, v in spec["transitions"].items()}
             reason = frozenset(tuple(pair.split("->")) for pair in spec.get("reason_required", []))
+            if "on_enter" in spec:
+                on_enter = {
+                    status: OnEnter(
+                        values=dict(entry.get("values", {})),
+                        dated=tuple(entry.get("dated", ())),
+                    )
+                    for status, entry in spec["on_enter"].items()
+                }
+            else:
+                on_enter = dict(_LEGACY_ON_ENTER.get(kind, {}))
             lifecycle = Lifecycle(
                 initial=spec["initial"],
                 transitions=transitions,
                 closed=frozenset(spec.get("closed", [])),
                 frozen=frozenset(spec.get("frozen", [])),
                 reason_required=frozenset((a.strip(), b.strip()) for a, b in reason),
+                on_enter=on_enter,
             )
-            unknown = (lifecycle.closed | lifecycle.frozen) - set(lifecycle.statuses)
+            if "on_enter" not in spec:
+                # Only the statuses this lifecycle has (a legacy default may name others).
+                on_enter = {k: v for k, v in on_enter.items() if k in lifecycle.statuses}
+                lifecycle = attrs.evolve(lifecycle, on_enter=on_enter)
+            unknown = (lifecycle.closed | lifecycle.frozen | set(lifecycle.on_enter)) - set(
+                lifecycle.statuses
+            )
             if unknown:
                 raise ProfileError(f"lifecycle of {kind!r} names unknown statuses {unknown}")
             lifecycles[kind] = lifecycle

@@ -19,14 +19,12 @@ from typing import Any, TypeVar, cast
 import attrs
 import pluggy
 
-from raidlog import governance
-from raidlog.backends.base import Backend, Capabilities, Entity
+from raidlog import governance, rules
+from raidlog.backends.base import Backend, Capabilities
 from raidlog.convert import METADATA_FIELDS, Codec, entity_kind
 from raidlog.errors import (
     BackendError,
     ConflictError,
-    ImmutableItemError,
-    InvalidTransitionError,
     ItemNotFoundError,
     ValidationError,
 )
@@ -55,6 +53,7 @@ __all__ = ["CHANNELS", "Register"]
 
 T = TypeVar("T")
 ItemT = TypeVar("ItemT", bound=Item)
+EntityT = TypeVar("EntityT", Node, Body, Objective)
 
 _READ_ONLY_FIELDS = METADATA_FIELDS | {"kind", "rag_manual"}
 _PREFIXED = ("inherent_", "", "residual_", "target_")
@@ -268,7 +267,7 @@ class Register:
         Raises :class:`~raidlog.errors.ValidationError` when the item breaks the
         profile, :class:`~raidlog.errors.DuplicateRefError` when its preset ref is taken.
         """
-        return self._commit(lambda w: w.insert(item), reason)  # type: ignore[return-value]  # insert keeps the class
+        return self._commit(lambda w: w.insert(item), reason)
 
     def add_many(
         self,
@@ -329,25 +328,18 @@ class Register:
                     raise ConflictError(current.ref or "", item.version, current)
                 if type(item) is not type(current):
                     raise ValidationError(f"{current.ref} is a {current.kind}, not a {item.kind}")
-                lifecycle = self.profile.lifecycle(current.kind)
-                status = item.status or current.status
-                if status not in lifecycle.statuses:
-                    raise ValidationError(
-                        f"{current.ref}: status {status!r} is not a {current.kind} status",
-                        field="status",
-                    )
                 new = attrs.evolve(
                     item,
-                    status=status,
+                    status=item.status or current.status,
                     created_at=current.created_at,
                     created_by=current.created_by,
                 )
-                derived = assign(new, self._derived(new))
-                if self.codec.content(derived) == self.codec.content(current):
-                    done.append(current)
-                    continue
-                if current.status in lifecycle.frozen:
-                    raise ImmutableItemError(self._frozen_message(current))
+                rules.check_status(self.profile, new)
+                before = self.codec.content(current)
+                after = self.codec.content(assign(new, rules.derived(self.profile, new)))
+                rules.check_editable(
+                    self.profile, current, (k for k, v in after.items() if before.get(k) != v)
+                )
                 done.append(w.replace(current, new, "update", source=source))
             return done
 
@@ -369,27 +361,14 @@ class Register:
                 f"{', '.join(sorted(bad))} cannot be changed by update", field=sorted(bad)[0]
             )
 
-        def work(w: Write) -> Item:
-            current = self._read_for_write(w, item)
+        def work(w: Write) -> ItemT:
+            current = self._read_same(w, item)
             wanted = self._differences(current, item)
             wanted.update(changes)
-            if "rag" in wanted:
-                wanted["rag_manual"] = wanted["rag"] is not None
-            new_status = wanted.pop("status", current.status)
-            if new_status != current.status:
-                self._check_transition(current, str(new_status), reason)
-            lifecycle = self.profile.lifecycle(current.kind)
-            if current.status in lifecycle.frozen and wanted:
-                raise ImmutableItemError(self._frozen_message(current))
-            try:
-                new = attrs.evolve(current, **wanted)
-            except TypeError as exc:
-                raise ValidationError(f"{current.ref}: {exc}") from None
-            if new_status != current.status:
-                new = self._moved(new, str(new_status))
+            new = rules.edited(self.profile, current, wanted, reason=reason, today=self.today())
             return w.replace(current, new, "update")
 
-        return self._commit(work, reason)  # type: ignore[return-value]  # same class as item
+        return self._commit(work, reason)
 
     def transition(self, item: ItemT, status: str, *, reason: str | None = None) -> ItemT:
         """Move ``item`` to ``status`` as the profile's lifecycle allows.
@@ -399,12 +378,13 @@ class Register:
         reason (reopening) and none is given.
         """
 
-        def work(w: Write) -> Item:
-            current = self._read_for_write(w, item)
-            self._check_transition(current, status, reason)
-            return w.replace(current, self._moved(current, status), "transition")
+        def work(w: Write) -> ItemT:
+            current = self._read_same(w, item)
+            rules.check_transition(self.profile, current, status, reason)
+            moved = rules.moved(self.profile, current, status, self.today())
+            return w.replace(current, moved, "transition")
 
-        return self._commit(work, reason)  # type: ignore[return-value]  # same class as item
+        return self._commit(work, reason)
 
     def link(
         self,
@@ -425,8 +405,7 @@ class Register:
             if isinstance(source, Item) and source.version and source.version != current.version:
                 raise ConflictError(current.ref or "", source.version, current)
             w.current(_ref(target))
-            if current.status in self.profile.lifecycle(current.kind).frozen:
-                raise ImmutableItemError(self._frozen_message(current))
+            rules.check_editable(self.profile, current, ["links"])
             new = attrs.evolve(
                 current, links=(*current.links, Link(relation=rel, target=_ref(target)))
             )
@@ -480,8 +459,7 @@ class Register:
             current = self._read_for_write(w, item)
             if from_body not in current.escalated_to:
                 return current
-            if current.status in self.profile.lifecycle(current.kind).frozen:
-                raise ImmutableItemError(self._frozen_message(current))
+            rules.check_editable(self.profile, current, ["escalated_to"])
             kept = tuple(b for b in current.escalated_to if b != from_body)
             return w.replace(current, attrs.evolve(current, escalated_to=kept), "deescalate")
 
@@ -498,7 +476,7 @@ class Register:
             current = self._read_for_write(w, risk)
             if not isinstance(current, Risk):
                 raise ValidationError(f"{current.ref} is a {current.kind}; only risks materialise")
-            self._check_transition(current, "materialised", reason, internal=True)
+            rules.check_transition(self.profile, current, "materialised", reason, internal=True)
             fields: dict[str, Any] = {
                 "title": current.title,
                 "description": current.description or current.event,
@@ -518,7 +496,7 @@ class Register:
             assert isinstance(issue, Issue)
             assert issue.ref is not None
             moved = attrs.evolve(
-                self._moved(current, "materialised"),
+                rules.moved(self.profile, current, "materialised", self.today()),
                 links=(*current.links, Link(relation=Relation.MATERIALISED_AS, target=issue.ref)),
             )
             w.replace(current, moved, "materialise")
@@ -538,7 +516,7 @@ class Register:
             old = self._read_for_write(w, decision)
             if not isinstance(old, Decision):
                 raise ValidationError(f"{old.ref} is a {old.kind}; only decisions are superseded")
-            self._check_transition(old, "superseded", reason, internal=True)
+            rules.check_transition(self.profile, old, "superseded", reason, internal=True)
             assert old.ref is not None
             new = attrs.evolve(
                 new_decision,
@@ -546,29 +524,29 @@ class Register:
                 links=(*new_decision.links, Link(relation=Relation.SUPERSEDES, target=old.ref)),
             )
             added = w.insert(new)
-            moved = self._moved(old, "superseded")
-            assert isinstance(moved, Decision)
+            moved = rules.moved(self.profile, old, "superseded", self.today())
             replaced = attrs.evolve(moved, superseded_by=added.ref)
             w.replace(old, replaced, "supersede")
-            return added  # type: ignore[return-value]  # insert keeps the class
+            return added
 
         return self._commit(work, reason)
 
     def put_node(self, node: Node, *, reason: str | None = None) -> Node:
         """Add or change an accountability node (by name); recorded as an event."""
-        return self._put_entity(node, reason)  # type: ignore[return-value]  # same class
+        return self._put_entity(node, reason)
 
     def put_body(self, body: Body, *, reason: str | None = None) -> Body:
         """Add or change a governance body (by name); recorded as an event."""
-        return self._put_entity(body, reason)  # type: ignore[return-value]  # same class
+        return self._put_entity(body, reason)
 
     def put_objective(self, objective: Objective, *, reason: str | None = None) -> Objective:
         """Add or change an objective (by name); recorded as an event."""
-        return self._put_entity(objective, reason)  # type: ignore[return-value]  # same class
+        return self._put_entity(objective, reason)
 
-    def _put_entity(self, entity: Entity, reason: str | None) -> Entity:
-        def work(w: Write) -> Entity:
-            old = w.txn.get_entity(type(entity), entity.name)
+    def _put_entity(self, entity: EntityT, reason: str | None) -> EntityT:
+        def work(w: Write) -> EntityT:
+            found = w.txn.get_entity(type(entity), entity.name)
+            old = found if isinstance(found, type(entity)) else None
             if entity.version and old is not None and old.version != entity.version:
                 raise ConflictError(
                     f"{entity_kind(type(entity))}:{entity.name}", entity.version, None
@@ -599,6 +577,13 @@ class Register:
             raise ConflictError(current.ref or "", item.version, current)
         return current
 
+    def _read_same(self, w: Write, item: ItemT) -> ItemT:
+        """:meth:`_read_for_write` for an item read before: the stored one is of its class."""
+        current = self._read_for_write(w, item)
+        if not isinstance(current, type(item)):
+            raise ValidationError(f"{current.ref} is a {current.kind}, not a {item.kind}")
+        return current
+
     def _differences(self, current: Item, item: Item) -> dict[str, Any]:
         if type(item) is not type(current):
             raise ValidationError(f"{current.ref} is a {current.kind}, not a {item.kind}")
@@ -607,106 +592,6 @@ class Register:
             for f in attrs.fields(type(item))
             if f.name not in _READ_ONLY_FIELDS and getattr(item, f.name) != getattr(current, f.name)
         }
-
-    def _frozen_message(self, item: Item) -> str:
-        if isinstance(item, Decision) and item.status == "accepted":
-            return f"{item.ref} is an accepted decision: supersede it with a new decision instead"
-        return f"{item.ref} is {item.status}: reopen it with a transition before changing it"
-
-    def _check_transition(
-        self, item: Item, status: str, reason: str | None, *, internal: bool = False
-    ) -> None:
-        lifecycle = self.profile.lifecycle(item.kind)
-        old = item.status or lifecycle.initial
-        if status not in lifecycle.allowed(old):
-            raise InvalidTransitionError(
-                item.ref or "", item.kind, old, status, lifecycle.allowed(old)
-            )
-        if not internal and (item.kind, status) in (
-            ("risk", "materialised"),
-            ("decision", "superseded"),
-        ):
-            how = "materialise" if status == "materialised" else "supersede"
-            raise InvalidTransitionError(
-                item.ref or "",
-                item.kind,
-                old,
-                status,
-                lifecycle.allowed(old),
-                hint=f"use Register.{how}() for this move, which records the new item too",
-            )
-        if (old, status) in lifecycle.reason_required and not (reason and reason.strip()):
-            raise ValidationError(
-                f"{item.ref}: moving from {old!r} to {status!r} needs a reason", field="reason"
-            )
-
-    def _moved(self, item: Item, status: str) -> Item:
-        lifecycle = self.profile.lifecycle(item.kind)
-        changes: dict[str, Any] = {"status": status}
-        if status in lifecycle.closed and item.closed_on is None:
-            changes["closed_on"] = max(self.today(), item.raised_on or self.today())
-        elif status not in lifecycle.closed and item.closed_on is not None:
-            changes["closed_on"] = None
-        if item.kind == "action" and status == "done":
-            changes["progress"] = 100
-            if getattr(item, "completed_on", None) is None:
-                changes["completed_on"] = changes.get("closed_on", item.closed_on)
-        return attrs.evolve(item, **changes)
-
-    def _derived(self, item: Item) -> dict[str, Any]:
-        """What the profile derives for ``item`` (vocabulary spellings, scores from the
-        matrix, RAG from the bands), as the fields whose values change."""
-        changes: dict[str, Any] = {}
-        for field, vocabulary in (
-            ("priority", "priority"),
-            ("issue_type", "issue_type"),
-            ("response_category", "response_category"),
-        ):
-            value = getattr(item, field, None)
-            if value is not None:
-                changes[field] = self._in_vocabulary(field, value, vocabulary)
-        if isinstance(item, Risk):
-            matrix = self.profile.matrix
-            for prefix in _PREFIXED:
-                p, i = getattr(item, prefix + "probability"), getattr(item, prefix + "impact")
-                if (p is None) != (i is None):
-                    missing = prefix + ("impact" if i is None else "probability")
-                    if getattr(item, prefix + "score") is None:
-                        continue
-                    raise ValidationError(
-                        f"{item.ref}: {missing} is needed with a score set", field=missing
-                    )
-                if p is not None and i is not None:
-                    try:
-                        changes[prefix + "score"] = matrix.score(p, i)
-                    except ValueError as exc:
-                        raise ValidationError(
-                            f"{item.ref or item.title!r}: {prefix}{exc}",
-                            field=prefix + "probability",
-                        ) from None
-        if not item.rag_manual:
-            score = changes.get("score", getattr(item, "score", None))
-            if isinstance(item, Risk) and score is not None:
-                changes["rag"] = self.profile.band(score).rag
-            elif item.priority is not None:
-                changes["rag"] = self.profile.rag_by_priority.get(
-                    changes.get("priority", item.priority)
-                )
-            else:
-                changes["rag"] = None
-        return {k: v for k, v in changes.items() if getattr(item, k) != v}
-
-    def _in_vocabulary(self, field: str, value: str, vocabulary: str) -> str:
-        words = self.profile.vocabulary(vocabulary)
-        if not words:
-            return value
-        for word in words:
-            if word.casefold() == value.casefold():
-                return word
-        raise ValidationError(
-            f"{field} {value!r} is not in profile {self.profile.name!r}: {', '.join(words)}",
-            field=field,
-        )
 
     # history ---------------------------------------------------------------------------
     def replay(self, events: Iterable[Event]) -> tuple[dict[str, Item], Structure]:

@@ -8,19 +8,20 @@ event. Bulk writes store their versions and events in slices (:meth:`Write.flush
 
 from __future__ import annotations
 
-import gc
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
 import pluggy
 
+from raidlog import rules
 from raidlog.backends.base import Entity, Transaction
+from raidlog.bulk import bulk, generated
 from raidlog.convert import entity_kind
 from raidlog.errors import ItemNotFoundError, ReadOnlyError, ValidationError
-from raidlog.governance import review_date
 from raidlog.model.events import Change, Event, EventDraft, seal
+from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Item
 
 if TYPE_CHECKING:
@@ -29,7 +30,9 @@ if TYPE_CHECKING:
 __all__ = ["FLUSH_EVERY", "Write", "assign", "commit", "sources_for"]
 
 T = TypeVar("T")
+#: What the write helpers return is what they were given: a Risk in, a Risk out.
 ItemT = TypeVar("ItemT", bound=Item)
+EntityT = TypeVar("EntityT", Node, Body, Objective)
 _log = logging.getLogger("raidlog.notify")
 
 #: A bulk write stores its new versions and their events in slices of this many.
@@ -86,7 +89,7 @@ class Write:
             )
         )
 
-    def insert(self, item: Item, source: str | None = None) -> Item:
+    def insert(self, item: ItemT, source: str | None = None) -> ItemT:
         reg = self.register
         if item.ref is None:
             number = self.txn.allocate(item.ref_prefix)
@@ -96,18 +99,13 @@ class Write:
             prefix, _, number_text = ref.rpartition("-")
             if prefix == item.ref_prefix and number_text.isdigit():
                 self.txn.reserve(prefix, int(number_text))
-        lifecycle = reg.profile.lifecycle(item.kind)
-        status = item.status or lifecycle.initial
-        if status not in lifecycle.statuses:
-            raise ValidationError(
-                f"status {status!r} is not a {item.kind} status in profile "
-                f"{reg.profile.name!r}: {', '.join(lifecycle.statuses)}",
-                field="status",
-            )
-        values = reg._derived(item)
+        status = rules.check_status(reg.profile, item)
+        values = rules.derived(reg.profile, item)
         if item.next_review is None:
             score = values.get("score", getattr(item, "score", None))
-            values["next_review"] = review_date(reg, item, self.now.date(), score=score)
+            values["next_review"] = rules.review_date(
+                reg.profile, item, self.now.date(), score=score
+            )
         values.update(
             ref=ref,
             status=status,
@@ -134,18 +132,15 @@ class Write:
 
     def replace(
         self,
-        old: Item,
-        new: Item,
+        old: ItemT,
+        new: ItemT,
         action: str,
         reason: str | None = None,
         source: str | None = None,
-    ) -> Item:
+    ) -> ItemT:
         reg = self.register
-        new = assign(new, reg._derived(new))
-        score = getattr(new, "score", None)
-        if score != getattr(old, "score", None) and new.next_review == old.next_review:
-            # A new score may move the risk to another band: review on that band's cadence.
-            new = assign(new, {"next_review": review_date(reg, new, self.now.date())})
+        new = assign(new, rules.derived(reg.profile, new))
+        new = assign(new, rules.rescheduled(reg.profile, old, new, self.now.date()))
         self._check_links(new)
         before, after = reg.codec.content(old), reg.codec.content(new)
         changes = [
@@ -176,7 +171,7 @@ class Write:
                 raise ItemNotFoundError(link.target)
             self.linkable.add(link.target)  # items are never deleted: no need to ask again
 
-    def put_entity(self, old: Entity | None, new: Entity, reason: str | None) -> Entity:
+    def put_entity(self, old: EntityT | None, new: EntityT, reason: str | None) -> EntityT:
         conv = self.register.codec
         before = {} if old is None else conv.entity_to_dict(old)
         after = conv.entity_to_dict(attrs.evolve(new, version=0))
@@ -248,16 +243,13 @@ def commit(register: Register, work: Callable[[Write], T], reason: str | None = 
     # A bulk write builds many objects and no cycles worth collecting, so the cyclic
     # collector waits until it is over; the write's scaffolding (drafts, staged
     # versions) is dropped first, so it does not walk them.
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        result = register.backend.atomic(run)
-        sealed = committed[0].sealed if committed else []
-        committed.clear()
-    finally:
-        register.codec.forget()  # dicts kept for a write that failed before storing them
-        if collecting:
-            gc.enable()
+    with bulk():
+        try:
+            result = register.backend.atomic(run)
+            sealed = committed[0].sealed if committed else []
+            committed.clear()
+        finally:
+            register.codec.forget()  # dicts kept for a write that failed before storing them
     if sealed:
         _notify(register, sealed, notifiers)
     return result
@@ -308,8 +300,9 @@ def _copier(cls: type[Item]) -> Callable[[Any, Mapping[str, Any]], Any]:
         lines.append(f"    put(new, {name!r}, {value})")
     lines.append("    return new")
     namespace: dict[str, Any] = {"make": object.__new__, "put": object.__setattr__, "cls": cls}
-    exec("\n".join(lines), namespace)  # code built from the class's own field names
-    return cast(Callable[[Any, Mapping[str, Any]], Any], namespace["assign"])
+    # Code built from the class's own field names.
+    label = f"raidlog.register.write assign {cls.__name__}"
+    return generated("\n".join(lines), "assign", namespace, label)
 
 
 def sources_for(

@@ -16,7 +16,6 @@ through the table by key, so iterating a large register never pins a connection.
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import random
 import threading
@@ -30,6 +29,7 @@ from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool
 
 from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
+from raidlog.bulk import bulk
 from raidlog.convert import Codec, entity_kind
 from raidlog.errors import BackendError, ConflictError, DuplicateRefError, RaidLogError
 from raidlog.model.events import EVENT_FIELDS, ChainHead, Change, Event, event_row
@@ -84,17 +84,9 @@ def _whole(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-@contextlib.contextmanager
-def _collector_paused(size: int) -> Iterator[None]:
+def _collector_paused(size: int) -> contextlib.AbstractContextManager[None]:
     """Pause the garbage collector around bulk row building (it dominates that cost)."""
-    if size < 1000 or not gc.isenabled():
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
+    return bulk() if size >= 1000 else contextlib.nullcontext()
 
 
 class _Sql:

@@ -12,7 +12,6 @@ runs the transaction against that state, and saves atomically.
 from __future__ import annotations
 
 import contextlib
-import gc
 import json
 import os
 import threading
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
 from raidlog.backends.staging import StagingTransaction, State
+from raidlog.bulk import bulk
 from raidlog.convert import ENTITY_CLASSES, Codec
 from raidlog.errors import BackendError
 from raidlog.hookspecs import hookimpl
@@ -212,13 +212,8 @@ class ExcelBackend(Backend):
 
     def _save(self, state: State) -> None:
         # Writing builds hundreds of thousands of short-lived cells and none cycles.
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
+        with bulk():
             self._write(state)
-        finally:
-            if enabled:
-                gc.enable()
 
     def _write(self, state: State) -> None:
         from .workbook import check_written, render

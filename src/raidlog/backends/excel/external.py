@@ -18,10 +18,16 @@ from typing import Any, Final
 
 import attrs
 
+from raidlog import rules
 from raidlog.convert import METADATA_FIELDS, Codec, JsonDict, replay
-from raidlog.errors import BackendError, ValidationError
+from raidlog.errors import (
+    BackendError,
+    ImmutableItemError,
+    InvalidTransitionError,
+    ValidationError,
+)
 from raidlog.model.events import Change, Event, EventDraft
-from raidlog.model.items import Item, Risk
+from raidlog.model.items import Item
 from raidlog.model.profile import Profile
 
 from .layout import Column, columns_for, sheet_name
@@ -39,8 +45,8 @@ __all__ = ["EXTERNAL_ACTOR", "HandEdit", "HandEditError", "reconcile", "replay_i
 #: Who hand edits are attributed to in the event log.
 EXTERNAL_ACTOR: Final = "external edit"
 _REASON: Final = "edited by hand in the workbook"
-_PREFIXES = ("inherent_", "", "residual_", "target_")
-_MOVE_FIELDS = frozenset({"status", "closed_on", "progress", "completed_on"})
+#: What a hand edit cannot change: raidlog keeps these itself.
+_KEPT = METADATA_FIELDS | {"kind", "rag_manual"}
 
 
 @attrs.frozen
@@ -194,19 +200,30 @@ class _Reconciler:
             data["rag_manual"] = False
         try:
             item = self.codec.item_from_dict(data)
-            item = self.derive(item, old)
+            self.check_typed_scores(item, old)
+            if old is None:
+                self.pending.append((sheet, number, self.derive(item)))
+                return
+            item = self.edit(old, item)
         except ValidationError as exc:
             self.problem(sheet, number, self._column(columns, exc.field), str(exc))
             return
-        if old is None:
-            self.pending.append((sheet, number, item))
+        except InvalidTransitionError as exc:
+            self.problem(sheet, number, self._column(columns, "status"), str(exc))
             return
+        except ImmutableItemError as exc:
+            assert old is not None  # only an update of a stored item is frozen
+            edited = sorted(_differences(old, item))
+            column = self._column(columns, next((f for f in edited if f != "status"), None))
+            self.problem(
+                sheet,
+                number,
+                column,
+                f"{exc} (in the workbook: save a status change on its own, then edit)",
+            )
+            return
+        assert old is not None
         assert old.ref is not None
-        try:
-            item = self.lifecycle(old, item)
-        except ValidationError as exc:
-            self.problem(sheet, number, self._column(columns, exc.field), str(exc))
-            return
         before, after = self.codec.content(old), self.codec.content(item)
         changes = [
             Change(field=k, old=before.get(k), new=v)
@@ -236,15 +253,10 @@ class _Reconciler:
             if ref in self.items:
                 self.problem(sheet, number, "Ref", f"{ref} is already used")
                 return
-        lifecycle = self.profile.lifecycle(item.kind)
-        status = item.status or lifecycle.initial
-        if status not in lifecycle.statuses:
-            self.problem(
-                sheet,
-                number,
-                "Status",
-                f"{status!r} is not a {item.kind} status: {', '.join(lifecycle.statuses)}",
-            )
+        try:
+            status = rules.check_status(self.profile, item)
+        except ValidationError as exc:
+            self.problem(sheet, number, self._column(columns, "status"), str(exc))
             return
         stored = attrs.evolve(
             item,
@@ -292,97 +304,40 @@ class _Reconciler:
                 "put_objective) and undo the edit",
             )
 
-    # rules (the same as the register's) ---------------------------------------------------
-    def derive(self, item: Item, old: Item | None) -> Item:
-        changes: dict[str, Any] = {}
-        for field in ("priority", "issue_type", "response_category"):
-            value = getattr(item, field, None)
-            words = self.profile.vocabulary(field)
-            if value is None or not words:
-                continue
-            match = next((w for w in words if w.casefold() == str(value).casefold()), None)
-            if match is None:
+    # rules: the register's own, from raidlog.rules ----------------------------------------
+    def check_typed_scores(self, item: Item, old: Item | None) -> None:
+        """A score typed by hand must be the matrix's (or the one stored): the sheet
+        cannot say which of score, probability and impact the person meant."""
+        for field, computed in rules.scores(self.profile, item).items():
+            typed = getattr(item, field)
+            stored = getattr(old, field, None) if old is not None else None
+            if typed is not None and typed != computed and typed != stored:
+                prefix = field.removesuffix("score")
                 raise ValidationError(
-                    f"{value!r} is not in profile {self.profile.name!r}: {', '.join(words)}",
+                    f"{field} {typed} does not match the matrix, which gives {computed} for "
+                    f"probability {getattr(item, prefix + 'probability')} and impact "
+                    f"{getattr(item, prefix + 'impact')}: change probability or impact instead",
                     field=field,
                 )
-            changes[field] = match
-        if isinstance(item, Risk):
-            for prefix in _PREFIXES:
-                p, i = getattr(item, prefix + "probability"), getattr(item, prefix + "impact")
-                score = getattr(item, prefix + "score")
-                if (p is None) != (i is None) and score is not None:
-                    missing = prefix + ("impact" if i is None else "probability")
-                    raise ValidationError(f"{missing} is needed with a score set", field=missing)
-                if p is None or i is None:
-                    continue
-                try:
-                    computed = self.profile.matrix.score(p, i)
-                except ValueError as exc:
-                    raise ValidationError(f"{exc}", field=prefix + "probability") from None
-                stored = getattr(old, prefix + "score", None) if old is not None else None
-                if score is not None and score != computed and score != stored:
-                    raise ValidationError(
-                        f"{prefix}score {score} does not match the matrix, which gives "
-                        f"{computed} for probability {p} and impact {i}: change probability "
-                        "or impact instead",
-                        field=prefix + "score",
-                    )
-                changes[prefix + "score"] = computed
-        rag_manual = item.rag_manual
-        if (old is None and item.rag is not None) or (old is not None and item.rag != old.rag):
-            rag_manual = item.rag is not None
-        changes["rag_manual"] = rag_manual
-        if not rag_manual:
-            score = changes.get("score", getattr(item, "score", None))
-            if isinstance(item, Risk) and score is not None:
-                changes["rag"] = self.profile.band(score).rag
-            elif item.priority is not None:
-                priority = changes.get("priority", item.priority)
-                changes["rag"] = self.profile.rag_by_priority.get(priority)
-            else:
-                changes["rag"] = None
-        return attrs.evolve(item, **changes)
 
-    def lifecycle(self, old: Item, new: Item) -> Item:
-        lifecycle = self.profile.lifecycle(old.kind)
-        old_status = old.status or lifecycle.initial
-        if new.status != old.status:
-            target = new.status or ""
-            if target not in lifecycle.allowed(old_status):
-                allowed = ", ".join(lifecycle.allowed(old_status)) or "none"
-                raise ValidationError(
-                    f"a {old.kind} cannot move from {old_status!r} to {target!r} "
-                    f"(allowed: {allowed})",
-                    field="status",
-                )
-            if (old.kind, target) in (("risk", "materialised"), ("decision", "superseded")):
-                raise ValidationError(
-                    f"moving a {old.kind} to {target} needs raidlog (materialise / supersede), "
-                    "which records the new item too",
-                    field="status",
-                )
-            changes: dict[str, Any] = {}
-            today = self.now.date()
-            if target in lifecycle.closed and new.closed_on is None:
-                changes["closed_on"] = max(today, new.raised_on or today)
-            elif target not in lifecycle.closed and new.closed_on is not None:
-                changes["closed_on"] = None
-            if old.kind == "action" and target == "done":
-                changes["progress"] = 100
-                if getattr(new, "completed_on", None) is None:
-                    changes["completed_on"] = changes.get("closed_on", new.closed_on)
-            new = attrs.evolve(new, **changes)
-        if old_status in lifecycle.frozen:
-            before, after = self.codec.content(old), self.codec.content(new)
-            edited = sorted(k for k in after if before.get(k) != after[k] and k not in _MOVE_FIELDS)
-            if edited and new.status == old.status:
-                raise ValidationError(
-                    f"{old.ref} is {old_status} and cannot be edited (changed: "
-                    f"{', '.join(edited)}); reopen it first",
-                    field=edited[0],
-                )
-        return new
+    def derive(self, item: Item) -> Item:
+        """A new row as the register stores a new item: RAG typed in is manual, the
+        profile derives the rest, and the next review follows the cadence."""
+        item = attrs.evolve(item, rag_manual=item.rag is not None)
+        item = attrs.evolve(item, **rules.derived(self.profile, item))
+        if item.next_review is None:
+            item = attrs.evolve(
+                item, next_review=rules.review_date(self.profile, item, self.now.date())
+            )
+        return item
+
+    def edit(self, old: Item, typed: Item) -> Item:
+        """``old`` with the cells that differ from it applied, as the register's
+        :func:`raidlog.rules.edited` applies an update."""
+        changes = _differences(old, typed)
+        new = rules.edited(self.profile, old, changes, reason=_REASON, today=self.now.date())
+        new = attrs.evolve(new, **rules.derived(self.profile, new))
+        return attrs.evolve(new, **rules.rescheduled(self.profile, old, new, self.now.date()))
 
     def draft(self, item: Item, action: str, changes: list[Change], source: str) -> None:
         assert item.ref is not None
@@ -410,6 +365,15 @@ class Reconciled:
     entities: list[Entity]
     counters: dict[str, int]
     drafts: list[EventDraft]
+
+
+def _differences(old: Item, typed: Item) -> dict[str, Any]:
+    """The fields a row's cells change, as an update would pass them."""
+    return {
+        f.name: getattr(typed, f.name)
+        for f in attrs.fields(type(old))
+        if f.name not in _KEPT and getattr(typed, f.name) != getattr(old, f.name)
+    }
 
 
 def reconcile(

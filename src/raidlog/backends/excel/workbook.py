@@ -8,7 +8,6 @@ whether the sheets still hold exactly what raidlog wrote.
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,6 +18,7 @@ import attrs
 import openpyxl
 import python_calamine
 
+from raidlog.bulk import bulk
 from raidlog.convert import ENTITY_CLASSES, Codec, entity_kind
 from raidlog.errors import BackendError, SchemaVersionError, ValidationError
 from raidlog.model.events import Event
@@ -226,13 +226,8 @@ def read_workbook(path: Path, codec: Codec, *, trust: bool = True) -> Snapshot:
     :mod:`raidlog.backends.excel.external` to check, and ``items`` is empty."""
     # Decoding builds many small objects and none of them cycles: the collector would
     # spend most of the time scanning them (see DESIGN.md), so it waits until the end.
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with bulk():
         return _read_workbook(path, codec, trust=trust)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _read_workbook(path: Path, codec: Codec, *, trust: bool) -> Snapshot:

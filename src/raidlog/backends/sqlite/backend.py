@@ -10,7 +10,6 @@ the lock stays busy beyond the busy timeout.
 
 from __future__ import annotations
 
-import gc
 import heapq
 import json
 import os
@@ -36,6 +35,7 @@ from raidlog.backends.sqlite.schema import (
     table_specs,
 )
 from raidlog.backends.sqlite.words import fts_text
+from raidlog.bulk import bulk
 from raidlog.convert import ENTITY_CLASSES, Codec, JsonDict, entity_kind
 from raidlog.errors import (
     BackendError,
@@ -211,21 +211,20 @@ class SQLiteBackend(Backend):
         when the lock stays busy, at most :data:`MAX_ATTEMPTS` times."""
         conn = self._conn()
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            # The collector is most of the cost of building many objects in bulk
-            # (see DESIGN.md); a write creates no cycles worth collecting mid-way.
-            collecting = gc.isenabled()
-            gc.disable()
             try:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    txn = _SQLiteTransaction(self, conn)
-                    result = work(txn)
-                    txn.flush_counters()
-                    conn.execute("COMMIT")
-                except BaseException:
-                    if conn.in_transaction:
-                        conn.execute("ROLLBACK")
-                    raise
+                # The collector is most of the cost of building many objects in bulk
+                # (see DESIGN.md); a write creates no cycles worth collecting mid-way.
+                with bulk():
+                    conn.execute("BEGIN IMMEDIATE")
+                    try:
+                        txn = _SQLiteTransaction(self, conn)
+                        result = work(txn)
+                        txn.flush_counters()
+                        conn.execute("COMMIT")
+                    except BaseException:
+                        if conn.in_transaction:
+                            conn.execute("ROLLBACK")
+                        raise
                 return result
             except sqlite3.OperationalError as exc:
                 if is_busy(exc) and attempt < MAX_ATTEMPTS:
@@ -238,9 +237,6 @@ class SQLiteBackend(Backend):
                         f"{self.location} refused the change: {exc}".replace("raidlog: ", "")
                     ) from exc
                 raise BackendError(f"{self.location} refused the change: {exc}") from exc
-            finally:
-                if collecting:
-                    gc.enable()
         raise AssertionError("unreachable: the last attempt returns or raises")
 
     def backup(self, path: str | os.PathLike[str]) -> None:

@@ -1,0 +1,65 @@
+"""Tools for bulk work: the cyclic garbage collector paused, and code generated per class.
+
+Building hundreds of thousands of short-lived objects (a bulk write, a workbook read or
+written, an import) creates no reference cycles worth collecting, yet the cyclic
+collector would spend most of the time scanning them: :func:`bulk` pauses it for the
+duration. Per-class functions written out field by field (the converters' ``to_dict``,
+the register's ``assign``) are compiled by :func:`generated`, which registers their
+source with :mod:`linecache` so tracebacks and debuggers show the generated lines.
+
+This module imports nothing of raidlog: every layer, and plugins, may use it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import itertools
+import linecache
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+__all__ = ["bulk", "generated"]
+
+_lock = threading.Lock()
+_depth = 0  # how many bulk() blocks are open, in any thread
+_was_enabled = False  # whether the collector ran when the outermost block began
+_numbers = itertools.count(1)
+
+
+@contextlib.contextmanager
+def bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector for the block: ``with bulk(): ...``.
+
+    Blocks nest, in one thread or across threads: the collector is paused when the first
+    block begins and runs again (if it ran before) when the last one ends, also when a
+    block raises. Reference counting frees objects as usual meanwhile."""
+    global _depth, _was_enabled
+    with _lock:
+        if _depth == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _depth += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _was_enabled:
+                gc.enable()
+
+
+def generated(source: str, name: str, namespace: dict[str, Any], label: str) -> Callable[..., Any]:
+    """The function ``name`` that ``source`` defines, run in ``namespace``.
+
+    ``label`` says what the code is for (``"raidlog.convert to_dict Risk"``); it becomes
+    the code's file name, ``<generated: label #n>``, whose lines :mod:`linecache` holds,
+    so a traceback through the function shows its source."""
+    filename = f"<generated: {label} #{next(_numbers)}>"
+    lines = [line + "\n" for line in source.splitlines()]
+    # An entry without a modification time is never dropped by linecache.checkcache().
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    exec(compile(source, filename, "exec"), namespace)  # code the caller built from its own class
+    function: Callable[..., Any] = namespace[name]
+    return function

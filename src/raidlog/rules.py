@@ -1,0 +1,309 @@
+"""The profile's rules for items, in one place.
+
+Pure functions over a :class:`~raidlog.model.profile.Profile` and an item: what the
+profile derives (vocabulary spellings, scores from the matrix, RAG from the bands or
+the priority, the review date), which statuses and moves it allows, what a move sets
+besides the status (the lifecycle's ``on_enter`` data: an action done is 100% complete),
+and which items may not be edited (an accepted decision, a closed item). Every refusal
+is one of :class:`~raidlog.errors.ValidationError`,
+:class:`~raidlog.errors.InvalidTransitionError` or
+:class:`~raidlog.errors.ImmutableItemError`.
+
+The :class:`~raidlog.register.Register` (every API and CLI change), the Excel workbook's
+hand-edit reconciler and the spreadsheet importer call these, so a change is accepted
+or refused the same way whichever way it comes in. This module imports only the model
+and the errors: a backend may use it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+import attrs
+
+from raidlog.errors import (
+    ImmutableItemError,
+    InvalidTransitionError,
+    ProfileError,
+    ValidationError,
+)
+from raidlog.model.items import Decision, Item, Risk
+from raidlog.model.profile import Profile
+from raidlog.model.values import Rag
+
+__all__ = [
+    "LEVELS",
+    "OPERATIONS",
+    "VOCABULARY_FIELDS",
+    "check_editable",
+    "check_status",
+    "check_transition",
+    "derived",
+    "edited",
+    "frozen_message",
+    "implied_status",
+    "in_vocabulary",
+    "moved",
+    "on_enter_dated",
+    "rag",
+    "rescheduled",
+    "review_date",
+    "scores",
+]
+
+ItemT = TypeVar("ItemT", bound=Item)
+_MISSING = object()
+
+#: The assessment levels of a risk, as the prefixes of their probability, impact and
+#: score fields (``inherent_score``, ``score``, ...).
+LEVELS = ("inherent_", "", "residual_", "target_")
+#: Fields whose values are spelt as the profile's vocabulary of the same name.
+VOCABULARY_FIELDS = ("priority", "issue_type", "response_category")
+#: Moves only a register operation makes, because it records a new item too.
+OPERATIONS: Mapping[tuple[str, str], str] = {
+    ("risk", "materialised"): "materialise",
+    ("decision", "superseded"): "supersede",
+}
+
+
+# deriving ----------------------------------------------------------------------------
+def in_vocabulary(profile: Profile, field: str, value: str) -> str:
+    """``value`` spelt as the profile's vocabulary ``field`` spells it (any case);
+    free text when the profile has no such vocabulary."""
+    words = profile.vocabulary(field)
+    if not words:
+        return value
+    for word in words:
+        if word.casefold() == str(value).casefold():
+            return word
+    raise ValidationError(
+        f"{field} {value!r} is not in profile {profile.name!r}: {', '.join(words)}",
+        field=field,
+    )
+
+
+def scores(profile: Profile, item: Item) -> dict[str, int]:
+    """The score of each assessed level of a risk (``{"score": 6, ...}``), from the matrix.
+
+    A level with only one of probability and impact has no score; that is refused only
+    when the item carries a score for that level (it could not be derived)."""
+    found: dict[str, int] = {}
+    if not isinstance(item, Risk):
+        return found
+    for prefix in LEVELS:
+        p, i = getattr(item, prefix + "probability"), getattr(item, prefix + "impact")
+        if (p is None) != (i is None):
+            if getattr(item, prefix + "score") is None:
+                continue
+            missing = prefix + ("impact" if i is None else "probability")
+            raise ValidationError(
+                f"{item.ref}: {missing} is needed with a score set", field=missing
+            )
+        if p is None or i is None:
+            continue
+        try:
+            found[prefix + "score"] = profile.matrix.score(p, i)
+        except ValueError as exc:
+            raise ValidationError(
+                f"{item.ref or item.title!r}: {prefix}{exc}", field=prefix + "probability"
+            ) from None
+    return found
+
+
+def rag(profile: Profile, item: Item, *, score: int | None, priority: str | None) -> Rag | None:
+    """The RAG the profile gives ``item`` with this (current) score and priority: its
+    appetite band for a scored risk, else its priority's, else none."""
+    if isinstance(item, Risk) and score is not None:
+        return profile.band(score).rag
+    if priority is not None:
+        return profile.rag_by_priority.get(priority)
+    return None
+
+
+def derived(profile: Profile, item: Item) -> dict[str, Any]:
+    """What the profile derives for ``item`` (vocabulary spellings, scores from the
+    matrix, RAG unless set by hand), as the fields whose values change."""
+    changes: dict[str, Any] = {}
+    for field in VOCABULARY_FIELDS:
+        value = getattr(item, field, None)
+        if value is not None:
+            changes[field] = in_vocabulary(profile, field, value)
+    changes.update(scores(profile, item))
+    if not item.rag_manual:
+        changes["rag"] = rag(
+            profile,
+            item,
+            score=changes.get("score", getattr(item, "score", None)),
+            priority=changes.get("priority", item.priority),
+        )
+    return {k: v for k, v in changes.items() if getattr(item, k) != v}
+
+
+def review_date(
+    profile: Profile, item: Item, start: date, *, score: int | None = None
+) -> date | None:
+    """The next review of ``item`` from ``start``: the cadence of its score's band for
+    risks, the profile's ``review_days`` for its kind otherwise (none when unset).
+    ``score`` overrides the item's own (for a score about to be stored)."""
+    score = score if score is not None else getattr(item, "score", None)
+    if isinstance(item, Risk) and score is not None:
+        return start + timedelta(days=profile.band(score).review_days)
+    days = profile.review_days.get(item.kind)
+    return None if days is None else start + timedelta(days=days)
+
+
+def rescheduled(profile: Profile, old: Item, new: Item, today: date) -> dict[str, Any]:
+    """A new score may move a risk to another band: unless the change set the next
+    review itself, it is due on that band's cadence from ``today``."""
+    score = getattr(new, "score", None)
+    if score != getattr(old, "score", None) and new.next_review == old.next_review:
+        return {"next_review": review_date(profile, new, today)}
+    return {}
+
+
+# statuses and moves ------------------------------------------------------------------
+def check_status(profile: Profile, item: Item) -> str:
+    """The status ``item`` is stored with: its own, or its lifecycle's initial one;
+    refused when the lifecycle has no such status."""
+    lifecycle = profile.lifecycle(item.kind)
+    status = item.status or lifecycle.initial
+    if status not in lifecycle.statuses:
+        raise ValidationError(
+            f"{item.ref + ': ' if item.ref else ''}status {status!r} is not a {item.kind} "
+            f"status in profile {profile.name!r}: {', '.join(lifecycle.statuses)}",
+            field="status",
+        )
+    return status
+
+
+def check_transition(
+    profile: Profile, item: Item, status: str, reason: str | None, *, internal: bool = False
+) -> None:
+    """Refuse moving ``item`` to ``status`` unless its lifecycle allows it, with a reason
+    when the lifecycle asks for one. ``internal`` is for the register operations of
+    :data:`OPERATIONS` (materialise, supersede), the only ones that make those moves."""
+    lifecycle = profile.lifecycle(item.kind)
+    old = item.status or lifecycle.initial
+    if status not in lifecycle.allowed(old):
+        raise InvalidTransitionError(item.ref or "", item.kind, old, status, lifecycle.allowed(old))
+    operation = OPERATIONS.get((item.kind, status))
+    if operation is not None and not internal:
+        raise InvalidTransitionError(
+            item.ref or "",
+            item.kind,
+            old,
+            status,
+            lifecycle.allowed(old),
+            hint=f"use Register.{operation}() for this move, which records the new item too",
+        )
+    if (old, status) in lifecycle.reason_required and not (reason and reason.strip()):
+        raise ValidationError(
+            f"{item.ref}: moving from {old!r} to {status!r} needs a reason", field="reason"
+        )
+
+
+def moved(profile: Profile, item: ItemT, status: str, today: date) -> ItemT:
+    """``item`` in ``status`` with what the move sets too: the closing date when it
+    closes (cleared when it reopens), and the lifecycle's ``on_enter`` values and dates."""
+    lifecycle = profile.lifecycle(item.kind)
+    changes: dict[str, Any] = {"status": status}
+    if status in lifecycle.closed and item.closed_on is None:
+        changes["closed_on"] = max(today, item.raised_on or today)
+    elif status not in lifecycle.closed and item.closed_on is not None:
+        changes["closed_on"] = None
+    entry = lifecycle.on_enter.get(status)
+    if entry is not None:
+        changes.update(entry.values)
+        day = changes.get("closed_on", item.closed_on) or today
+        for name in entry.dated:
+            if getattr(item, name, None) is None:
+                changes[name] = day
+    try:
+        return attrs.evolve(item, **changes)
+    except TypeError as exc:
+        raise ProfileError(
+            f"profile {profile.name!r}: on_enter of {item.kind} {status!r} sets a field a "
+            f"{item.kind} does not have ({exc})"
+        ) from None
+
+
+def on_enter_dated(profile: Profile, kind: str, status: str | None) -> tuple[str, ...]:
+    """The date fields that moving a ``kind`` into ``status`` fills with the closing date."""
+    if status is None:
+        return ()
+    entry = profile.lifecycle(kind).on_enter.get(status)
+    return () if entry is None else entry.dated
+
+
+def implied_status(profile: Profile, kind: str, values: Mapping[str, Any]) -> str | None:
+    """The status whose ``on_enter`` values ``values`` already hold (an action at 100%
+    is done), for a source that has no status of its own; ``None`` when none does."""
+    for status, entry in profile.lifecycle(kind).on_enter.items():
+        if entry.values and all(values.get(k) == v for k, v in entry.values.items()):
+            return status
+    return None
+
+
+# editability -------------------------------------------------------------------------
+def frozen_message(item: Item, changed: Iterable[str] = ()) -> str:
+    """Why ``item`` cannot be edited, and what to do instead."""
+    fields = ", ".join(changed)
+    what = f" (changed: {fields})" if fields else ""
+    if isinstance(item, Decision) and item.status == "accepted":
+        return (
+            f"{item.ref} is an accepted decision and cannot be edited{what}: supersede it "
+            "with a new decision instead"
+        )
+    return (
+        f"{item.ref} is {item.status} and cannot be edited{what}: reopen it first, with a "
+        "transition, then change it"
+    )
+
+
+def check_editable(profile: Profile, item: Item, changed: Iterable[str]) -> None:
+    """Refuse changing the fields ``changed`` of ``item`` when its status is frozen
+    (a closed item, an accepted decision)."""
+    fields = sorted(set(changed))
+    if fields and item.status in profile.lifecycle(item.kind).frozen:
+        raise ImmutableItemError(frozen_message(item, fields))
+
+
+def edited(
+    profile: Profile,
+    current: ItemT,
+    changes: Mapping[str, Any],
+    *,
+    reason: str | None,
+    today: date,
+) -> ItemT:
+    """``current`` with ``changes`` applied, as the profile allows: the one rule for an
+    edit, whoever makes it.
+
+    A new ``status`` is a move (checked as :func:`check_transition`, applied as
+    :func:`moved`). A frozen item takes only a move out, and what the move implies (the
+    closing date it clears); any other change of it is refused. Vocabulary words are
+    spelt as the profile spells them first, so ``"HIGH"`` for ``"high"`` changes
+    nothing. A ``rag`` given is manual, unless it is cleared. Derived fields are not
+    recomputed here (see :func:`derived`)."""
+    wanted = dict(changes)
+    for field in VOCABULARY_FIELDS:
+        if isinstance(wanted.get(field), str):
+            wanted[field] = in_vocabulary(profile, field, wanted[field])
+    if "rag" in wanted:
+        wanted["rag_manual"] = wanted["rag"] is not None
+    status = str(wanted.pop("status", current.status) or "")
+    moving = status != (current.status or "")
+    if moving:
+        check_transition(profile, current, status, reason)
+    # A value the item already has, or that the move sets itself (the closing date
+    # it clears), is not an edit.
+    base = moved(profile, current, status, today) if moving else current
+    edits = [k for k, v in wanted.items() if k != "rag_manual" and getattr(base, k, _MISSING) != v]
+    check_editable(profile, current, edits)
+    try:
+        new = attrs.evolve(current, **wanted)
+    except TypeError as exc:
+        raise ValidationError(f"{current.ref}: {exc}") from None
+    return moved(profile, new, status, today) if moving else new
