@@ -1,4 +1,5 @@
-"""Register.to_dataframe: the CSV columns in a pandas DataFrame (pandas is in the dev extra)."""
+"""to_dataframe (raidlog.export.frames, and Register.to_dataframe): the CSV columns in a
+pandas DataFrame (pandas is in the dev extra)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,20 @@ def test_without_pandas_the_error_names_the_extra(
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(RaidLogError, match=r"pip install 'raidlog\[pandas\]'"):
         board.to_dataframe()
+
+
+def test_the_export_function_takes_a_register_with_the_same_filters(board: Register) -> None:
+    from raidlog.export.frames import to_dataframe
+
+    assert list(to_dataframe(board, kind="risk", min_score=10).index) == ["R-0001"]
+    everything = to_dataframe(board)
+    assert everything.equals(board.to_dataframe())
+    chosen = to_dataframe(board.query(kind="action"))
+    assert list(chosen.index) == [i.ref for i in board.items("action")]
+
+
+def test_filters_apply_to_a_register_not_to_items_already_chosen(board: Register) -> None:
+    from raidlog.export.frames import to_dataframe
+
+    with pytest.raises(RaidLogError, match="filters a register"):
+        to_dataframe(list(board.items()), kind="risk")

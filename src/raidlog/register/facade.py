@@ -717,12 +717,13 @@ class Register:
     # exports ---------------------------------------------------------------------------------
     def to_dataframe(self, query: Query | None = None, /, **filters: Any) -> Any:
         """The items (all, or those matching :meth:`query`'s filters) as a pandas
-        DataFrame indexed by ref; needs ``pip install 'raidlog[pandas]'``."""
-        # Imported here: exports sit above the register, and pandas is optional.
+        DataFrame indexed by ref; needs ``pip install 'raidlog[pandas]'``.
+
+        Kept for compatibility: it calls :func:`raidlog.export.frames.to_dataframe`,
+        imported here because exports sit above the register."""
         from raidlog.export.frames import to_dataframe
 
-        chosen = self.query(query, **filters) if query is not None or filters else self.items()
-        return to_dataframe(chosen)
+        return to_dataframe(self, query, **filters)
 
 
 def _ref(item: Item | str) -> str:
