@@ -199,6 +199,7 @@ def test_an_accepted_decision_rewritten_with_a_status_move_is_refused(path: Path
     problem = caught.value.problems[0]
     assert (problem.sheet, problem.row, problem.column) == ("Decisions", 2, "Decision")
     assert "supersede it" in problem.reason
+    assert "save a status change" not in problem.reason  # it cannot be reopened
     assert path.read_bytes() == before  # what the person typed is still there to fix
 
 

@@ -4,10 +4,12 @@ When a data sheet no longer holds what raidlog last wrote (its digest in ``_meta
 differs), its rows are compared with the register the event log gives when replayed.
 Each difference becomes an event with channel ``external`` and actor
 ``external edit``: a changed cell is an ``update``, a row typed in (with or without a
-ref) an ``add``. The edits are checked like any change (the model's rules, the
-profile's vocabularies and lifecycles, derived scores); when any is invalid, or a row
-was deleted (raidlog never deletes an item), nothing is recorded or written and
-:class:`HandEditError` lists every problem with its sheet, row and column.
+ref) an ``add``. The edits are checked by the rules every change obeys
+(:mod:`raidlog.rules`: the model's checks, the profile's vocabularies and lifecycles,
+derived scores, frozen items), exactly as ``Register.update`` and ``Register.add``
+apply them; when any is invalid, or a row was deleted (raidlog never deletes an item),
+nothing is recorded or written and :class:`HandEditError` lists every problem with its
+sheet, row and column, so what the person typed stays in the file to fix.
 """
 
 from __future__ import annotations
@@ -215,12 +217,12 @@ class _Reconciler:
             assert old is not None  # only an update of a stored item is frozen
             edited = sorted(_differences(old, item))
             column = self._column(columns, next((f for f in edited if f != "status"), None))
-            self.problem(
-                sheet,
-                number,
-                column,
-                f"{exc} (in the workbook: save a status change on its own, then edit)",
-            )
+            reason = str(exc)
+            lifecycle = self.profile.lifecycle(old.kind)
+            if any(s not in lifecycle.frozen for s in lifecycle.allowed(old.status or "")):
+                # It can be reopened: by hand too, in a save of its own.
+                reason += " (in the workbook: save a status change on its own, then edit)"
+            self.problem(sheet, number, column, reason)
             return
         assert old is not None
         assert old.ref is not None
