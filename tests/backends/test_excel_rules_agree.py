@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 import raidlog
 from raidlog.backends.excel import HandEditError
-from raidlog.backends.excel.layout import columns_for
+from raidlog.backends.excel.layout import columns_for, sheet_name
 from raidlog.errors import ImmutableItemError, InvalidTransitionError, ValidationError
 from raidlog.model.items import Action, Decision, Item, Risk
 
@@ -47,6 +47,7 @@ STARTS: dict[str, tuple[Callable[[], Item], tuple[str, ...]]] = {
     "risk closed": (lambda: Risk(title="Supplier fails", probability=2, impact=3), ("closed",)),
 }
 
+KINDS: dict[str, type[Item]] = {"action": Action, "decision": Decision, "risk": Risk}
 #: What an edit may change, per kind, and the values it may give.
 TEXT = st.sampled_from(["Call supplier", "Rewritten", "Use cloud B", "Use cloud A"])
 EDITS: dict[str, dict[str, st.SearchStrategy[Any]]] = {
@@ -94,6 +95,7 @@ def cases(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
 
 
 def _through_the_api(path: Path, edit: dict[str, Any]) -> dict[str, Any] | str:
+    """The edit as ``Register.update``, with the reason hand edits are recorded with."""
     with _open(path) as register:
         item = next(register.items())
         try:
@@ -103,11 +105,10 @@ def _through_the_api(path: Path, edit: dict[str, Any]) -> dict[str, Any] | str:
         return register.codec.content(register.get(stored.ref or ""))
 
 
-def _by_hand(path: Path, edit: dict[str, Any]) -> dict[str, Any] | list[str]:
+def _by_hand(path: Path, kind: type[Item], edit: dict[str, Any]) -> dict[str, Any] | list[str]:
+    """The edit typed into the item's row, as a person would in Excel, then opened."""
     book = openpyxl.load_workbook(path)
-    with _open(path) as register:
-        kind = type(next(register.items()))
-    sheet = next(s for s in book.worksheets if s.title.lower().startswith(kind.kind))
+    sheet = book[sheet_name(kind)]
     titles = {c.field: c.title for c in columns_for(kind)}
     header = [c.value for c in sheet[1]]
     for field, value in edit.items():
@@ -134,7 +135,8 @@ def test_a_hand_edit_ends_like_the_same_update(
     api, hand = tmp_path / "api.xlsx", tmp_path / "hand.xlsx"
     shutil.copyfile(starts[start], api)
     shutil.copyfile(starts[start], hand)
-    through_api, by_hand = _through_the_api(api, edit), _by_hand(hand, edit)
+    kind = KINDS[start.split(" ")[0]]
+    through_api, by_hand = _through_the_api(api, edit), _by_hand(hand, kind, edit)
     if isinstance(through_api, str):
         assert isinstance(by_hand, list), f"{start} {edit}: the API refused ({through_api})"
         assert any(through_api in reason for reason in by_hand), (through_api, by_hand)
