@@ -2,7 +2,7 @@
 
 Every change goes through :meth:`Register._commit`, which runs inside the backend's
 write transaction (see :mod:`raidlog.register.write`): it reads the current versions,
-applies the profile's rules (lifecycles, scoring, immutability), and writes the new
+applies the profile's rules (:mod:`raidlog.rules`), and writes the new
 item versions and their hash-chained events together. Nothing is ever written
 without its event. Verifying lives in :mod:`raidlog.register.verify`, history and
 copies in :mod:`raidlog.register.history`, opening in :mod:`raidlog.register.opening`.
@@ -56,7 +56,6 @@ ItemT = TypeVar("ItemT", bound=Item)
 EntityT = TypeVar("EntityT", Node, Body, Objective)
 
 _READ_ONLY_FIELDS = METADATA_FIELDS | {"kind", "rag_manual"}
-_PREFIXED = ("inherent_", "", "residual_", "target_")
 CHANNELS = ("api", "cli", "import", "external", "copy")
 
 
