@@ -136,8 +136,10 @@ class RegisterMachine(RuleBasedStateMachine):
             stale[reg.location] = reg.get(ref)
 
         self.both(read)
-        self.both(lambda reg: reg.update(stale[reg.location], title=first))
-        changed = stale[self.model.location].title != first
+        written = self.both(lambda reg: reg.update(stale[reg.location], title=first))
+        # The copy is stale only when the first write landed and moved the version (a
+        # refused write, or one that changed nothing, leaves the copy current).
+        changed = written is not None and written.version != stale[self.model.location].version
         outcome: list[str] = []
 
         def second_write(reg: Register) -> None:
