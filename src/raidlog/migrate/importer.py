@@ -102,15 +102,14 @@ def import_file(
         rejected = report.rejected
         if rejected and not keep_valid:
             first = rejected[0]
-            error = ImportRejected(
+            raise ImportRejected(
                 name,
                 f"{len(rejected)} row(s) cannot be imported, first: {first.reason}; fix them, "
                 "or import the valid rows with --keep-valid",
                 sheet=first.sheet,
                 row=first.row,
+                report=report,
             )
-            error.report = report  # type: ignore[attr-defined]  # carried for callers
-            raise error
         _write(items, sources, rows, register, report, name, dry_run, tick, keep_valid)
     finally:
         if paused:
