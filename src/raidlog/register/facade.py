@@ -14,16 +14,15 @@ import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import attrs
 import pluggy
 
-from raidlog import governance
+from raidlog import governance, plugins
 from raidlog.backends.base import Backend, Capabilities, Entity
 from raidlog.convert import METADATA_FIELDS, Codec, entity_kind
 from raidlog.errors import (
-    BackendError,
     ConflictError,
     ImmutableItemError,
     InvalidTransitionError,
@@ -259,8 +258,10 @@ class Register:
         return self.backend.events(after=after)
 
     # writes ------------------------------------------------------------------------------
-    def _commit(self, work: Callable[[Write], T], reason: str | None = None) -> T:
-        return commit(self, work, reason)
+    def _commit(
+        self, work: Callable[[Write], T], reason: str | None = None, channel: str | None = None
+    ) -> T:
+        return commit(self, work, reason, channel=channel)
 
     def add(self, item: ItemT, *, reason: str | None = None) -> ItemT:
         """Store a new item; returns it with its ``ref``, ``version`` 1 and derived fields.
@@ -300,6 +301,7 @@ class Register:
         *,
         reason: str | None = None,
         sources: Sequence[str | None] | None = None,
+        channel: str | None = None,
     ) -> list[Item]:
         """Add or replace several items in one atomic write (all or none): re-imports.
 
@@ -309,9 +311,13 @@ class Register:
         content writes nothing, so repeating an upsert changes nothing. The source of record
         decides the status, so lifecycle moves are not checked, but the status must be one
         of the kind's, and a frozen item (closed, accepted) whose content would change
-        raises :class:`~raidlog.errors.ImmutableItemError`. ``sources`` as in
-        :meth:`add_many`.
+        raises :class:`~raidlog.errors.ImmutableItemError` naming it in ``ref``.
+        ``sources`` as in :meth:`add_many`. ``channel`` records this write's events under
+        another channel than the register's (``"import"`` for an import), without changing
+        the register's for other threads.
         """
+        if channel is not None and channel not in CHANNELS:
+            raise ValidationError(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
         batch = list(items)
         where = sources_for(batch, sources)
 
@@ -347,11 +353,11 @@ class Register:
                     done.append(current)
                     continue
                 if current.status in lifecycle.frozen:
-                    raise ImmutableItemError(self._frozen_message(current))
+                    raise ImmutableItemError(self._frozen_message(current), ref=current.ref)
                 done.append(w.replace(current, new, "update", source=source))
             return done
 
-        return self._commit(work, reason)
+        return self._commit(work, reason, channel)
 
     def update(self, item: ItemT, /, *, reason: str | None = None, **changes: Any) -> ItemT:
         """Change fields of ``item`` (as it was read), in one atomic write.
@@ -380,7 +386,7 @@ class Register:
                 self._check_transition(current, str(new_status), reason)
             lifecycle = self.profile.lifecycle(current.kind)
             if current.status in lifecycle.frozen and wanted:
-                raise ImmutableItemError(self._frozen_message(current))
+                raise ImmutableItemError(self._frozen_message(current), ref=current.ref)
             try:
                 new = attrs.evolve(current, **wanted)
             except TypeError as exc:
@@ -426,7 +432,7 @@ class Register:
                 raise ConflictError(current.ref or "", source.version, current)
             w.current(_ref(target))
             if current.status in self.profile.lifecycle(current.kind).frozen:
-                raise ImmutableItemError(self._frozen_message(current))
+                raise ImmutableItemError(self._frozen_message(current), ref=current.ref)
             new = attrs.evolve(
                 current, links=(*current.links, Link(relation=rel, target=_ref(target)))
             )
@@ -481,7 +487,7 @@ class Register:
             if from_body not in current.escalated_to:
                 return current
             if current.status in self.profile.lifecycle(current.kind).frozen:
-                raise ImmutableItemError(self._frozen_message(current))
+                raise ImmutableItemError(self._frozen_message(current), ref=current.ref)
             kept = tuple(b for b in current.escalated_to if b != from_body)
             return w.replace(current, attrs.evolve(current, escalated_to=kept), "deescalate")
 
@@ -781,7 +787,7 @@ class Register:
         """Hand reminders (default: :meth:`reminders`) to every installed notifier."""
         found = list(self.reminders() if reminders is None else reminders)
         if self.plugin_manager is not None:
-            self.plugin_manager.hook.remind(reminders=found, register=self)
+            plugins.remind(self.plugin_manager, found, self)
         return found
 
     def stale(self, *, today: date | None = None) -> list[Item]:
@@ -806,28 +812,21 @@ class Register:
     def batch(self) -> contextlib.AbstractContextManager[None]:
         """Group changes so the store writes once: ``with register.batch(): ...``.
 
-        Backends that save a whole file per change (the Excel workbook) save once when
-        the block ends, and nothing if it raises; for the others it changes nothing
-        (each change is still its own atomic write).
+        Backends that save a whole file per change (the Excel workbook, declaring
+        ``capabilities.batched_writes``) save once when the block ends, and nothing if it
+        raises; for the others it changes nothing (each change is still its own atomic
+        write). See :meth:`Backend.batch <raidlog.backends.base.Backend.batch>`.
         """
-        batch = getattr(self.backend, "batch", None)
-        if batch is None:
-            return contextlib.nullcontext()
-        return cast("contextlib.AbstractContextManager[None]", batch())
+        return self.backend.batch()
 
     def backup(self, path: str | os.PathLike[str]) -> None:
         """Copy the register, consistent while others write, to a new file at ``path``.
 
-        Raises :class:`~raidlog.errors.BackendError` when the backend cannot back up
-        (use :meth:`copy_to` into a new register instead).
+        Raises :class:`~raidlog.errors.BackendError` when the backend cannot back up (it
+        does not declare ``capabilities.backup``; use :meth:`copy_to` into a new register
+        instead).
         """
-        backup = getattr(self.backend, "backup", None)
-        if backup is None:
-            raise BackendError(
-                f"the {self.backend.name} backend has no backup; copy the register with "
-                "copy_to() into a new register instead"
-            )
-        backup(path)
+        self.backend.backup(path)
 
     # exports ---------------------------------------------------------------------------------
     def to_dataframe(self, query: Query | None = None, /, **filters: Any) -> Any:
