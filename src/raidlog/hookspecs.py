@@ -22,7 +22,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from raidlog.backends.base import Backend
-    from raidlog.governance import Reminder
+    from raidlog.boards import Reminder
     from raidlog.model.events import Event
     from raidlog.model.items import Item
     from raidlog.register import Register
@@ -115,7 +115,7 @@ def remind(reminders: Sequence[Reminder], register: Register) -> None:
     Every installed notifier is called with the same reminders (items due soon, overdue,
     reviews due, escalations due); results are ignored.
 
-    :param reminders: what to remind people of, see :class:`raidlog.governance.Reminder`.
+    :param reminders: what to remind people of, see :class:`raidlog.boards.Reminder`.
     :param register: the register they come from.
     :return: nothing.
     """

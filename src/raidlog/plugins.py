@@ -31,7 +31,7 @@ from raidlog.errors import BackendNotFoundError, DuplicateBackendError, Validati
 from raidlog.model.items import BUILTIN_KINDS, Item
 
 if TYPE_CHECKING:
-    from raidlog.governance import Reminder
+    from raidlog.boards import Reminder
     from raidlog.model.events import Event
     from raidlog.register import Register
 

@@ -19,17 +19,9 @@ from typing import Any, TypeVar
 import attrs
 import pluggy
 
-from raidlog import governance, plugins
+from raidlog import boards, plugins
 from raidlog.backends.base import Backend, Capabilities, Entity
-from raidlog.convert import METADATA_FIELDS, Codec, entity_kind
-from raidlog.errors import (
-    ConflictError,
-    ImmutableItemError,
-    InvalidTransitionError,
-    ItemNotFoundError,
-    ValidationError,
-)
-from raidlog.governance import (
+from raidlog.boards import (
     Agenda,
     EscalationDue,
     HeatMap,
@@ -38,6 +30,14 @@ from raidlog.governance import (
     Rollup,
     ViewEntry,
     escalation_allowed,
+)
+from raidlog.convert import METADATA_FIELDS, Codec, entity_kind
+from raidlog.errors import (
+    ConflictError,
+    ImmutableItemError,
+    InvalidTransitionError,
+    ItemNotFoundError,
+    ValidationError,
 )
 from raidlog.model.events import Event
 from raidlog.model.governance import Body, Node, Objective, Structure
@@ -731,29 +731,29 @@ class Register:
     # governance ----------------------------------------------------------------------------
     def view(self, body: str, *, today: date | None = None) -> list[ViewEntry]:
         """The open items ``body`` sees (owned, escalated to it, or breaching its
-        tolerances under its node), each with why; see :mod:`raidlog.governance`."""
-        return governance.view(self, body, today=today)
+        tolerances under its node), each with why; see :mod:`raidlog.boards`."""
+        return boards.view(self, body, today=today)
 
     def rollup(self, *, body: str | None = None, node: str | None = None) -> Rollup:
         """Counts by kind, status and RAG, and open risks' exposure, over a body's view,
         a node's subtree or the whole register."""
-        return governance.rollup(self, body=body, node=node)
+        return boards.rollup(self, body=body, node=node)
 
     def heatmap(
         self, *, body: str | None = None, node: str | None = None, level: str = "current"
     ) -> HeatMap:
         """Open risks on the probability x impact matrix at ``level``."""
-        return governance.heatmap(self, body=body, node=node, level=level)
+        return boards.heatmap(self, body=body, node=node, level=level)
 
     def objectives_at_risk(
         self, *, body: str | None = None, node: str | None = None
     ) -> list[ObjectiveRisk]:
         """Objectives with the open items linked to them, exposure and worst RAG."""
-        return governance.objectives_at_risk(self, body=body, node=node)
+        return boards.objectives_at_risk(self, body=body, node=node)
 
     def escalations_due(self, *, today: date | None = None) -> list[EscalationDue]:
         """Items breaching a body's tolerance that are not yet escalated to it."""
-        return governance.escalations_due(self, today=today)
+        return boards.escalations_due(self, today=today)
 
     def apply_escalations(
         self, due: Sequence[EscalationDue] | None = None, *, reason: str | None = None
@@ -777,11 +777,11 @@ class Register:
 
     def agenda(self, body: str, meeting_date: date, *, since: date | None = None) -> Agenda:
         """What ``body`` must look at in its meeting on ``meeting_date``."""
-        return governance.agenda(self, body, meeting_date, since=since)
+        return boards.agenda(self, body, meeting_date, since=since)
 
     def reminders(self, *, today: date | None = None, within_days: int = 7) -> list[Reminder]:
         """Items due soon, overdue, due for review, and escalations due."""
-        return governance.reminders(self, today=today, within_days=within_days)
+        return boards.reminders(self, today=today, within_days=within_days)
 
     def send_reminders(self, reminders: Sequence[Reminder] | None = None) -> list[Reminder]:
         """Hand reminders (default: :meth:`reminders`) to every installed notifier."""
@@ -792,11 +792,11 @@ class Register:
 
     def stale(self, *, today: date | None = None) -> list[Item]:
         """Open items not updated within their review cadence."""
-        return governance.stale(self, today=today)
+        return boards.stale(self, today=today)
 
     def ageing(self, *, today: date | None = None) -> dict[str, dict[str, int]]:
         """Open items by kind and age bucket."""
-        return governance.ageing(self, today=today)
+        return boards.ageing(self, today=today)
 
     # moving between stores -----------------------------------------------------------------
     def copy_to(self, target: Register) -> None:

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 import attrs
 
 from raidlog.backends.base import Entity, Transaction
+from raidlog.boards import review_date
 from raidlog.convert import entity_kind
 from raidlog.errors import ItemNotFoundError, ReadOnlyError, ValidationError
-from raidlog.governance import review_date
 from raidlog.model.events import Change, Event, EventDraft, seal
 from raidlog.model.items import Item
 from raidlog.plugins import has_notifiers, notify

@@ -119,7 +119,7 @@ def import_command(
         except ImportRejected as exc:
             if bar is not None:
                 bar.render_finish()
-            partial = getattr(exc, "report", None)
+            partial = exc.report
             if partial is not None:
                 click.echo(partial.summary(), err=True)
                 if report_path is not None:
