@@ -239,8 +239,23 @@ def test_the_reader_sees_function_level_imports_and_skips_type_checking_blocks()
     assert "raidlog.register" not in hookspecs, "imported under TYPE_CHECKING only"
 
 
-@pytest.mark.parametrize("plugin", sorted(p.name for p in PLUGINS.glob("*/src/*")))
-def test_plugins_import_raidlog_only_through_the_spi(plugin: str) -> None:
+def _storage_plugins() -> list[str]:
+    """The plugin packages under plugins/ that provide a backend (``register_backends``)."""
+    return sorted(
+        package.name
+        for package in PLUGINS.glob("*/src/*")
+        if any(
+            "def register_backends" in p.read_text(encoding="utf-8") for p in package.rglob("*.py")
+        )
+    )
+
+
+def test_both_storage_plugins_are_found() -> None:
+    assert {"raidlog_jsonl", "raidlog_postgres"} <= set(_storage_plugins())
+
+
+@pytest.mark.parametrize("plugin", _storage_plugins())
+def test_storage_plugins_import_raidlog_only_through_the_spi(plugin: str) -> None:
     (package,) = PLUGINS.glob(f"*/src/{plugin}")
     imports = []
     for path in sorted(package.rglob("*.py")):
