@@ -24,7 +24,7 @@ PLUGINS = Path(__file__).resolve().parents[1] / "plugins"
 #: The layers, lowest first: a module may import its own layer and those below it.
 #: Keep in step with docs/architecture.md.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("foundation", ("raidlog.errors", "raidlog.files")),
+    ("foundation", ("raidlog.errors", "raidlog.files", "raidlog.bulk")),
     ("model", ("raidlog.model",)),
     ("convert", ("raidlog.convert", "raidlog.profiles", "raidlog.rules")),
     (
