@@ -53,6 +53,22 @@ def test_an_import_never_changes_the_registers_channel(tmp_path: Path) -> None:
     assert watcher.seen == [("api", ["import"] * 3), ("api", ["api"])]
 
 
+def test_a_madr_import_never_changes_the_registers_channel(tmp_path: Path) -> None:
+    from raidlog.migrate.madr import import_folder
+
+    folder = tmp_path / "adr"
+    folder.mkdir()
+    (folder / "0001-use-one-register.md").write_text(
+        "# 1. Use one register\n\nDate: 2024-12-03\n\n## Status\n\nAccepted\n\n"
+        "## Context\n\nSpreadsheets drift.\n\n## Decision\n\nOne register.\n",
+        encoding="utf-8",
+    )
+    watcher = _ChannelWatcher()
+    with raidlog.open("memory:", actor="migrator", plugins=[watcher]) as reg:
+        import_folder(folder, reg)
+    assert watcher.seen == [("api", ["import"])]
+
+
 def test_same_file_twice_changes_nothing(tmp_path: Path, reg: Register) -> None:
     path = xlsx(tmp_path / "log.xlsx", {"Risks": V1})
     import_file(path, reg)
