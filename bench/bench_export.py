@@ -36,10 +36,10 @@ import openpyxl
 
 import raidlog
 from raidlog import Action, Body, Decision, Issue, Item, Node, Register, Risk
+from raidlog.boardpack import gather
 from raidlog.export.rows import columns_for, flatten
 from raidlog.export.tabular import _text, write_csv
 from raidlog.export.xlsx import _VIEW_COLUMNS, _excel_value, write_board_pack
-from raidlog.report.data import gather
 from raidlog.report.html import render_html
 
 WORDS = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from raidlog.migrate.report import ImportReport
     from raidlog.model.items import Item
 
 __all__ = [
@@ -66,14 +67,19 @@ class DuplicateRefError(RaidLogError, ValueError):
 class ConflictError(RaidLogError):
     """The stored item moved on since it was read: nothing was written.
 
-    ``current`` holds the item as it is stored now (``None`` when the store
-    could not return it). Re-read, re-apply the change and try again.
+    ``ref`` names what moved (an item's ref; a whole store's location when the conflict
+    is with the store itself, as for a workbook edited in Excel), ``expected`` the
+    version that was read, ``current`` the item as it is stored now (``None`` when the
+    store could not return it). Re-read, re-apply the change and try again.
     """
 
-    def __init__(self, ref: str, expected: int, current: Item | None) -> None:
+    def __init__(
+        self, ref: str, expected: int, current: Item | None, *, message: str | None = None
+    ) -> None:
         found = current.version if current is not None else "unknown"
         super().__init__(
-            f"{ref} changed since it was read (read version {expected}, stored version "
+            message
+            or f"{ref} changed since it was read (read version {expected}, stored version "
             f"{found}); nothing was written: re-read the item and apply the change again"
         )
         self.ref = ref
@@ -105,8 +111,14 @@ class InvalidTransitionError(RaidLogError, ValueError):
 class ImmutableItemError(RaidLogError, ValueError):
     """An accepted decision or a closed item was edited in place.
 
-    Supersede the decision, or reopen the item through a transition first.
+    ``ref`` names the item (``None`` when a store refused the write without saying
+    which item it was). Supersede the decision, or reopen the item through a
+    transition first.
     """
+
+    def __init__(self, message: str, *, ref: str | None = None) -> None:
+        super().__init__(message)
+        self.ref = ref
 
 
 class ProfileError(RaidLogError, ValueError):
@@ -137,10 +149,13 @@ class ImportRejected(RaidLogError, ValueError):
     """A spreadsheet could not be imported: nothing was written to the register.
 
     ``file``, ``sheet`` and ``row`` (1-based, as the spreadsheet shows it) say where, when
-    known; ``reason`` says what was wrong. The CLI exits with :attr:`exit_code`.
+    known; ``reason`` says what was wrong. ``report`` is the import report worked out up
+    to the refusal (every rejected row with its reason), when there is one. The CLI
+    exits with :attr:`exit_code`.
     """
 
     exit_code = 4
+    report: ImportReport | None
 
     def __init__(
         self,
@@ -149,6 +164,7 @@ class ImportRejected(RaidLogError, ValueError):
         *,
         sheet: str | None = None,
         row: int | None = None,
+        report: ImportReport | None = None,
     ) -> None:
         where = file
         if sheet is not None:
@@ -160,3 +176,4 @@ class ImportRejected(RaidLogError, ValueError):
         self.sheet = sheet
         self.row = row
         self.reason = reason
+        self.report = report

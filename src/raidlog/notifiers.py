@@ -23,7 +23,7 @@ from raidlog.errors import ValidationError
 from raidlog.hookspecs import hookimpl
 
 if TYPE_CHECKING:
-    from raidlog.governance import Reminder
+    from raidlog.boards import Reminder
     from raidlog.register import Register
 
 __all__ = [

@@ -267,7 +267,7 @@ def check_editable(profile: Profile, item: Item, changed: Iterable[str]) -> None
     (a closed item, an accepted decision)."""
     fields = sorted(set(changed))
     if fields and item.status in profile.lifecycle(item.kind).frozen:
-        raise ImmutableItemError(frozen_message(item, fields))
+        raise ImmutableItemError(frozen_message(item, fields), ref=item.ref)
 
 
 def edited(

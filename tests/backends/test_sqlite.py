@@ -709,7 +709,7 @@ def test_a_version_2_register_gets_a_contentless_index_and_keeps_searching(
         meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
         sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'item_fts'").fetchone()[0]
     conn.close()
-    assert meta["schema_version"] == "3"
+    assert meta["schema_version"] == str(schema.SCHEMA_VERSION)
     assert meta["fts_words"] == words.WORDS_FORMAT
     assert "content = ''" in sql
 

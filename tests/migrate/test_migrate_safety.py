@@ -34,6 +34,41 @@ def test_every_item_event_records_file_hash_sheet_and_row(tmp_path: Path, reg: R
     assert reg.verify().ok
 
 
+class _ChannelWatcher:
+    """Sees the register while the import writes (as another thread would)."""
+
+    def __init__(self) -> None:
+        self.seen: list[tuple[str, list[str]]] = []
+
+    @raidlog.hookimpl
+    def notify(self, events: list[raidlog.Event], register: Register) -> None:
+        self.seen.append((register.channel, [e.channel for e in events]))
+
+
+def test_an_import_never_changes_the_registers_channel(tmp_path: Path) -> None:
+    watcher = _ChannelWatcher()
+    with raidlog.open("memory:", actor="migrator", plugins=[watcher]) as reg:
+        import_file(xlsx(tmp_path / "log.xlsx", {"Risks": V1}), reg)
+        reg.add(Risk(title="typed in by hand"))
+    assert watcher.seen == [("api", ["import"] * 3), ("api", ["api"])]
+
+
+def test_a_madr_import_never_changes_the_registers_channel(tmp_path: Path) -> None:
+    from raidlog.migrate.madr import import_folder
+
+    folder = tmp_path / "adr"
+    folder.mkdir()
+    (folder / "0001-use-one-register.md").write_text(
+        "# 1. Use one register\n\nDate: 2024-12-03\n\n## Status\n\nAccepted\n\n"
+        "## Context\n\nSpreadsheets drift.\n\n## Decision\n\nOne register.\n",
+        encoding="utf-8",
+    )
+    watcher = _ChannelWatcher()
+    with raidlog.open("memory:", actor="migrator", plugins=[watcher]) as reg:
+        import_folder(folder, reg)
+    assert watcher.seen == [("api", ["import"])]
+
+
 def test_same_file_twice_changes_nothing(tmp_path: Path, reg: Register) -> None:
     path = xlsx(tmp_path / "log.xlsx", {"Risks": V1})
     import_file(path, reg)

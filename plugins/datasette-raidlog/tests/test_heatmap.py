@@ -7,7 +7,7 @@ from datasette_raidlog.heatmap import CELL, LABEL_WIDTH, layout
 from hypothesis import given
 from hypothesis import strategies as st
 
-from raidlog.report.data import HeatGrid
+from raidlog.report import HeatGrid
 
 
 @st.composite

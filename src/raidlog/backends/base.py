@@ -14,12 +14,15 @@ look-ups, counting) has a default here that a backend overrides for speed.
 from __future__ import annotations
 
 import abc
+import contextlib
+import os
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import attrs
 
 from raidlog.convert import Codec
+from raidlog.errors import BackendError
 from raidlog.model.events import ChainHead, Event
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Item
@@ -42,6 +45,11 @@ class Capabilities:
     - ``concurrent_processes``: several processes may open and write the same location.
     - ``full_text_search``: text queries run natively (FTS); otherwise evaluated in Python.
     - ``query_pushdown``: :meth:`Backend.query` is compiled to the store's own language.
+    - ``batched_writes``: :meth:`Backend.batch` groups writes so the store saves once
+      (a store that rewrites a whole file per change); otherwise ``batch`` changes
+      nothing.
+    - ``backup``: :meth:`Backend.backup` copies the store, consistent while others
+      write; otherwise it raises :class:`~raidlog.errors.BackendError`.
     """
 
     persistent: bool = False
@@ -49,6 +57,8 @@ class Capabilities:
     concurrent_processes: bool = False
     full_text_search: bool = False
     query_pushdown: bool = False
+    batched_writes: bool = False
+    backup: bool = False
 
 
 class Transaction(abc.ABC):
@@ -116,14 +126,6 @@ class Backend(abc.ABC):
         self.codec = codec
 
     @classmethod
-    def handles(cls, location: str) -> bool:
-        """Whether this backend opens ``location`` (by scheme, then by suffix)."""
-        scheme, sep, _ = location.partition(":")
-        if sep and scheme.lower() in cls.schemes:
-            return True
-        return location.lower().endswith(cls.suffixes) if cls.suffixes else False
-
-    @classmethod
     @abc.abstractmethod
     def open(cls, location: str, *, codec: Codec, options: Mapping[str, Any]) -> Backend:
         """Open ``location``, creating an empty register when it does not exist.
@@ -136,6 +138,28 @@ class Backend(abc.ABC):
         raises. A backend may run ``work`` again from the start on a transient failure
         (busy, serialization failure): ``work`` must do all its reading through the
         transaction."""
+
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        """Group writes: ``with backend.batch(): ...`` (what ``Register.batch`` uses).
+
+        A backend declaring ``capabilities.batched_writes`` applies every
+        :meth:`atomic` call inside the block in memory and saves once when the block
+        ends, nothing if it raises. The default changes nothing: each ``atomic`` call
+        is still its own write.
+        """
+        return contextlib.nullcontext()
+
+    def backup(self, path: str | os.PathLike[str]) -> None:
+        """Copy the register, consistent while others write, to a new file at ``path``
+        (what ``Register.backup`` uses); refuse to overwrite an existing file.
+
+        Only a backend declaring ``capabilities.backup`` overrides it; the default
+        raises :class:`~raidlog.errors.BackendError`.
+        """
+        raise BackendError(
+            f"the {self.name} backend has no backup; copy the register with "
+            "copy_to() into a new register instead"
+        )
 
     # reads -----------------------------------------------------------------------------
     @abc.abstractmethod

@@ -13,13 +13,13 @@ import click
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
+from raidlog.boardpack import gather
 from raidlog.cli.main import actor_option, echo_json, json_option, main, open_register
 from raidlog.errors import ValidationError
 from raidlog.export.jsonio import load_json, write_json, write_jsonl
 from raidlog.export.rows import select_items
 from raidlog.export.tabular import write_csv
 from raidlog.files import write_text
-from raidlog.report.data import gather
 from raidlog.report.html import render_html
 
 __all__ = ["progress"]

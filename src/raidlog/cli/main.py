@@ -1,5 +1,7 @@
 """The ``raidlog`` command group, shared options and error handling.
 
+The commands live in the modules beside this one; ``raidlog.cli`` puts them on the group.
+
 Exit codes scripts can rely on: 0 success, 1 a raidlog error (invalid input, not found,
 verification failed), 2 wrong usage (click), 3 a conflict (the item changed since it
 was read), 4 an import was rejected.
@@ -19,7 +21,7 @@ import click
 import raidlog
 from raidlog.convert import Codec
 from raidlog.errors import ConflictError, RaidLogError
-from raidlog.plugins import backend_classes, get_plugin_manager, plugin_versions
+from raidlog.plugins import backend_classes, default_plugin_manager, plugin_versions
 
 __all__ = ["EXIT_CONFLICT", "EXIT_ERROR", "EXIT_REJECTED", "main", "open_register"]
 
@@ -124,7 +126,7 @@ def main(ctx: click.Context, debug: bool) -> None:
 @json_option
 def backends(as_json: bool) -> None:
     """List installed storage backends and plugins, with their versions."""
-    pm = get_plugin_manager()
+    pm = default_plugin_manager()
     classes = backend_classes(pm)
     Codec()  # importing the converter early surfaces a broken install here, not mid-command
     rows: list[dict[str, Any]] = [
@@ -147,25 +149,3 @@ def backends(as_json: bool) -> None:
     click.echo("Plugins:")
     for name, version in sorted(plugins.items()):
         click.echo(f"  {name:<30} {version}")
-
-
-def _add_governance_commands() -> None:
-    from raidlog.cli import governance
-
-    for command in (
-        governance.node,
-        governance.body,
-        governance.objective,
-        governance.view,
-        governance.escalations,
-        governance.agenda,
-        governance.remind,
-    ):
-        main.add_command(command)
-
-
-_add_governance_commands()
-
-from raidlog.migrate.cli import import_command  # noqa: E402  - last: it imports this module
-
-main.add_command(import_command)

@@ -30,13 +30,13 @@ from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from raidlog.boardpack import BoardData, HeatGrid, gather
 from raidlog.errors import ConflictError, RaidLogError, ValidationError
 from raidlog.export.rows import Cell, Flattener, columns_for, parse_cell
 from raidlog.files import replaced
 from raidlog.model.items import Item
 from raidlog.model.values import UNWRITABLE
 from raidlog.register import Register
-from raidlog.report.data import BoardData, HeatGrid, gather
 
 __all__ = [
     "EXCEL_MAX_COLUMNS",

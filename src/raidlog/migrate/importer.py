@@ -100,15 +100,14 @@ def import_file(
         rejected = report.rejected
         if rejected and not keep_valid:
             first = rejected[0]
-            error = ImportRejected(
+            raise ImportRejected(
                 name,
                 f"{len(rejected)} row(s) cannot be imported, first: {first.reason}; fix them, "
                 "or import the valid rows with --keep-valid",
                 sheet=first.sheet,
                 row=first.row,
+                report=report,
             )
-            error.report = report  # type: ignore[attr-defined]  # carried for callers
-            raise error
         _write(items, sources, rows, register, report, name, dry_run, tick, keep_valid)
     return report
 
@@ -509,20 +508,17 @@ def _write(
         for draft in drafts:
             draft.report.imported += 1
         return
-    channel = register.channel
-    register.channel = "import"
     try:
         while True:
             try:
                 stored = register.upsert_many(
-                    items, reason=f"imported from {name}", sources=sources
+                    items, reason=f"imported from {name}", sources=sources, channel="import"
                 )
                 break
             except ImmutableItemError as exc:
                 # A closed item (or accepted decision) the new file changes: that row is
                 # rejected; with keep_valid the others are written without it.
-                ref = str(exc).split(" ", 1)[0]
-                index = next((i for i, item in enumerate(items) if item.ref == ref), None)
+                index = next((i for i, item in enumerate(items) if item.ref == exc.ref), None)
                 if index is None:
                     raise ImportRejected(name, str(exc)) from None
                 draft = drafts[index]
@@ -542,8 +538,6 @@ def _write(
         if isinstance(exc, ImportRejected):
             raise
         raise ImportRejected(name, str(exc)) from None
-    finally:
-        register.channel = channel
     for item, draft in zip(stored, drafts, strict=True):
         draft.report.imported += 1
         assert item.ref is not None

@@ -177,13 +177,12 @@ def import_folder(
 
 def _reject(report: ImportReport, name: str) -> None:
     first = report.rejected[0]
-    error = ImportRejected(
+    raise ImportRejected(
         name,
         f"{len(report.rejected)} record(s) cannot be imported, first: {first.sheet}: "
         f"{first.reason}; fix them, or import the others with --keep-valid",
+        report=report,
     )
-    error.report = report  # type: ignore[attr-defined]  # carried for callers, as import_file does
-    raise error
 
 
 def _not_a_record(path: Path) -> str | None:
@@ -205,7 +204,7 @@ def _not_a_record(path: Path) -> str | None:
     return None
 
 
-class _Unreadable(Exception):
+class _Unreadable(RaidLogError):
     def __init__(self, reason: str, line: int = 0) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -795,20 +794,17 @@ def _write(
         table.imported = len(items)
         report.refs = [str(i.ref) for i in items]
         return
-    channel = register.channel
-    register.channel = "import"
     try:
         while True:
             try:
                 stored = register.upsert_many(
-                    items, reason=f"imported from {name}", sources=sources
+                    items, reason=f"imported from {name}", sources=sources, channel="import"
                 )
                 break
             except ImmutableItemError as exc:
                 # An accepted decision that the record changes: only a superseding record
                 # may change it. That record is rejected.
-                ref = str(exc).split(" ", 1)[0]
-                index = next((i for i, item in enumerate(items) if item.ref == ref), None)
+                index = next((i for i, item in enumerate(items) if item.ref == exc.ref), None)
                 if index is None:
                     raise ImportRejected(name, str(exc)) from None
                 reason = f"{exc}; the record changes it"
@@ -820,8 +816,6 @@ def _write(
         if isinstance(exc, ImportRejected):
             raise
         raise ImportRejected(name, str(exc)) from None
-    finally:
-        register.channel = channel
     for item in stored:
         table.imported += 1
         report.refs.append(str(item.ref))

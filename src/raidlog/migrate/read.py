@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
+from raidlog.errors import RaidLogError
 from raidlog.migrate.preflight import Limits
 
 __all__ = ["TAG", "decode_cell", "read_book"]
@@ -27,7 +28,7 @@ TAG = "\x00"
 SheetData = dict[str, Any]
 
 
-class ReadError(Exception):
+class ReadError(RaidLogError):
     """A reading failure with where it happened (sent to the parent as JSON)."""
 
     def __init__(self, reason: str, sheet: str | None = None, row: int | None = None) -> None:

@@ -14,21 +14,14 @@ import contextlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 import attrs
 import pluggy
 
-from raidlog import governance, rules
+from raidlog import boards, plugins, rules
 from raidlog.backends.base import Backend, Capabilities
-from raidlog.convert import METADATA_FIELDS, Codec, entity_kind
-from raidlog.errors import (
-    BackendError,
-    ConflictError,
-    ItemNotFoundError,
-    ValidationError,
-)
-from raidlog.governance import (
+from raidlog.boards import (
     Agenda,
     EscalationDue,
     HeatMap,
@@ -37,6 +30,12 @@ from raidlog.governance import (
     Rollup,
     ViewEntry,
     escalation_allowed,
+)
+from raidlog.convert import METADATA_FIELDS, Codec, entity_kind
+from raidlog.errors import (
+    ConflictError,
+    ItemNotFoundError,
+    ValidationError,
 )
 from raidlog.model.events import Event
 from raidlog.model.governance import Body, Node, Objective, Structure
@@ -257,8 +256,10 @@ class Register:
         return self.backend.events(after=after)
 
     # writes ------------------------------------------------------------------------------
-    def _commit(self, work: Callable[[Write], T], reason: str | None = None) -> T:
-        return commit(self, work, reason)
+    def _commit(
+        self, work: Callable[[Write], T], reason: str | None = None, channel: str | None = None
+    ) -> T:
+        return commit(self, work, reason, channel=channel)
 
     def add(self, item: ItemT, *, reason: str | None = None) -> ItemT:
         """Store a new item; returns it with its ``ref``, ``version`` 1 and derived fields.
@@ -298,6 +299,7 @@ class Register:
         *,
         reason: str | None = None,
         sources: Sequence[str | None] | None = None,
+        channel: str | None = None,
     ) -> list[Item]:
         """Add or replace several items in one atomic write (all or none): re-imports.
 
@@ -307,9 +309,13 @@ class Register:
         content writes nothing, so repeating an upsert changes nothing. The source of record
         decides the status, so lifecycle moves are not checked, but the status must be one
         of the kind's, and a frozen item (closed, accepted) whose content would change
-        raises :class:`~raidlog.errors.ImmutableItemError`. ``sources`` as in
-        :meth:`add_many`.
+        raises :class:`~raidlog.errors.ImmutableItemError` naming it in ``ref``.
+        ``sources`` as in :meth:`add_many`. ``channel`` records this write's events under
+        another channel than the register's (``"import"`` for an import), without changing
+        the register's for other threads.
         """
+        if channel is not None and channel not in CHANNELS:
+            raise ValidationError(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
         batch = list(items)
         where = sources_for(batch, sources)
 
@@ -342,7 +348,7 @@ class Register:
                 done.append(w.replace(current, new, "update", source=source))
             return done
 
-        return self._commit(work, reason)
+        return self._commit(work, reason, channel)
 
     def update(self, item: ItemT, /, *, reason: str | None = None, **changes: Any) -> ItemT:
         """Change fields of ``item`` (as it was read), in one atomic write.
@@ -609,29 +615,29 @@ class Register:
     # governance ----------------------------------------------------------------------------
     def view(self, body: str, *, today: date | None = None) -> list[ViewEntry]:
         """The open items ``body`` sees (owned, escalated to it, or breaching its
-        tolerances under its node), each with why; see :mod:`raidlog.governance`."""
-        return governance.view(self, body, today=today)
+        tolerances under its node), each with why; see :mod:`raidlog.boards`."""
+        return boards.view(self, body, today=today)
 
     def rollup(self, *, body: str | None = None, node: str | None = None) -> Rollup:
         """Counts by kind, status and RAG, and open risks' exposure, over a body's view,
         a node's subtree or the whole register."""
-        return governance.rollup(self, body=body, node=node)
+        return boards.rollup(self, body=body, node=node)
 
     def heatmap(
         self, *, body: str | None = None, node: str | None = None, level: str = "current"
     ) -> HeatMap:
         """Open risks on the probability x impact matrix at ``level``."""
-        return governance.heatmap(self, body=body, node=node, level=level)
+        return boards.heatmap(self, body=body, node=node, level=level)
 
     def objectives_at_risk(
         self, *, body: str | None = None, node: str | None = None
     ) -> list[ObjectiveRisk]:
         """Objectives with the open items linked to them, exposure and worst RAG."""
-        return governance.objectives_at_risk(self, body=body, node=node)
+        return boards.objectives_at_risk(self, body=body, node=node)
 
     def escalations_due(self, *, today: date | None = None) -> list[EscalationDue]:
         """Items breaching a body's tolerance that are not yet escalated to it."""
-        return governance.escalations_due(self, today=today)
+        return boards.escalations_due(self, today=today)
 
     def apply_escalations(
         self, due: Sequence[EscalationDue] | None = None, *, reason: str | None = None
@@ -655,26 +661,26 @@ class Register:
 
     def agenda(self, body: str, meeting_date: date, *, since: date | None = None) -> Agenda:
         """What ``body`` must look at in its meeting on ``meeting_date``."""
-        return governance.agenda(self, body, meeting_date, since=since)
+        return boards.agenda(self, body, meeting_date, since=since)
 
     def reminders(self, *, today: date | None = None, within_days: int = 7) -> list[Reminder]:
         """Items due soon, overdue, due for review, and escalations due."""
-        return governance.reminders(self, today=today, within_days=within_days)
+        return boards.reminders(self, today=today, within_days=within_days)
 
     def send_reminders(self, reminders: Sequence[Reminder] | None = None) -> list[Reminder]:
         """Hand reminders (default: :meth:`reminders`) to every installed notifier."""
         found = list(self.reminders() if reminders is None else reminders)
         if self.plugin_manager is not None:
-            self.plugin_manager.hook.remind(reminders=found, register=self)
+            plugins.remind(self.plugin_manager, found, self)
         return found
 
     def stale(self, *, today: date | None = None) -> list[Item]:
         """Open items not updated within their review cadence."""
-        return governance.stale(self, today=today)
+        return boards.stale(self, today=today)
 
     def ageing(self, *, today: date | None = None) -> dict[str, dict[str, int]]:
         """Open items by kind and age bucket."""
-        return governance.ageing(self, today=today)
+        return boards.ageing(self, today=today)
 
     # moving between stores -----------------------------------------------------------------
     def copy_to(self, target: Register) -> None:
@@ -690,28 +696,21 @@ class Register:
     def batch(self) -> contextlib.AbstractContextManager[None]:
         """Group changes so the store writes once: ``with register.batch(): ...``.
 
-        Backends that save a whole file per change (the Excel workbook) save once when
-        the block ends, and nothing if it raises; for the others it changes nothing
-        (each change is still its own atomic write).
+        Backends that save a whole file per change (the Excel workbook, declaring
+        ``capabilities.batched_writes``) save once when the block ends, and nothing if it
+        raises; for the others it changes nothing (each change is still its own atomic
+        write). See :meth:`Backend.batch <raidlog.backends.base.Backend.batch>`.
         """
-        batch = getattr(self.backend, "batch", None)
-        if batch is None:
-            return contextlib.nullcontext()
-        return cast("contextlib.AbstractContextManager[None]", batch())
+        return self.backend.batch()
 
     def backup(self, path: str | os.PathLike[str]) -> None:
         """Copy the register, consistent while others write, to a new file at ``path``.
 
-        Raises :class:`~raidlog.errors.BackendError` when the backend cannot back up
-        (use :meth:`copy_to` into a new register instead).
+        Raises :class:`~raidlog.errors.BackendError` when the backend cannot back up (it
+        does not declare ``capabilities.backup``; use :meth:`copy_to` into a new register
+        instead).
         """
-        backup = getattr(self.backend, "backup", None)
-        if backup is None:
-            raise BackendError(
-                f"the {self.backend.name} backend has no backup; copy the register with "
-                "copy_to() into a new register instead"
-            )
-        backup(path)
+        self.backend.backup(path)
 
     # exports ---------------------------------------------------------------------------------
     def to_dataframe(self, query: Query | None = None, /, **filters: Any) -> Any:

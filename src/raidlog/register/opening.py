@@ -11,7 +11,7 @@ from typing import Any
 from raidlog.convert import Codec
 from raidlog.errors import ProfileError
 from raidlog.model.profile import Profile
-from raidlog.plugins import find_backend, get_plugin_manager, kind_classes
+from raidlog.plugins import default_plugin_manager, find_backend, get_plugin_manager, kind_classes
 from raidlog.profiles import load_profile, profile_data
 from raidlog.register.facade import Register
 
@@ -39,7 +39,8 @@ def open(  # raidlog.open mirrors the builtin on purpose, like sqlite3's connect
     :class:`~raidlog.errors.ProfileError`. ``plugins`` are extra plugin objects to
     register (installed ones load by themselves); ``options`` go to the backend.
     """
-    pm = get_plugin_manager(plugins)
+    # Without extra plugins every register shares the one built per process.
+    pm = get_plugin_manager(plugins) if plugins else default_plugin_manager()
     codec = Codec(kind_classes(pm))
     backend_cls = find_backend(pm, location)
     backend = backend_cls.open(location, codec=codec, options=options or {})

@@ -8,12 +8,10 @@ event. Bulk writes store their versions and events in slices (:meth:`Write.flush
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
-import pluggy
 
 from raidlog import rules
 from raidlog.backends.base import Entity, Transaction
@@ -23,6 +21,7 @@ from raidlog.errors import ItemNotFoundError, ReadOnlyError, ValidationError
 from raidlog.model.events import Change, Event, EventDraft, seal
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Item
+from raidlog.plugins import has_notifiers, notify
 
 if TYPE_CHECKING:
     from raidlog.register.facade import Register
@@ -33,7 +32,6 @@ T = TypeVar("T")
 #: What the write helpers return is what they were given: a Risk in, a Risk out.
 ItemT = TypeVar("ItemT", bound=Item)
 EntityT = TypeVar("EntityT", Node, Body, Objective)
-_log = logging.getLogger("raidlog.notify")
 
 #: A bulk write stores its new versions and their events in slices of this many.
 FLUSH_EVERY = 5000
@@ -43,11 +41,18 @@ class Write:
     """What one atomic change stages: new versions and their event drafts."""
 
     def __init__(
-        self, register: Register, txn: Transaction, reason: str | None, keep_events: bool
+        self,
+        register: Register,
+        txn: Transaction,
+        reason: str | None,
+        keep_events: bool,
+        channel: str | None = None,
     ) -> None:
         self.register = register
         self.txn = txn
         self.reason = reason
+        # The channel of this change only: another thread's writes keep the register's.
+        self.channel = channel or register.channel
         self.now = register._now()
         self.writes: list[tuple[Item, int]] = []
         self.drafts: list[EventDraft] = []
@@ -82,7 +87,7 @@ class Write:
                 version=version,
                 actor=reg.actor,
                 at=self.now,
-                channel=reg.channel,
+                channel=self.channel,
                 changes=tuple(changes),
                 reason=reason if reason is not None else self.reason,
                 source=source if source is not None else reg._source,
@@ -222,19 +227,26 @@ class Write:
         self.flush()
 
 
-def commit(register: Register, work: Callable[[Write], T], reason: str | None = None) -> T:
+def commit(
+    register: Register,
+    work: Callable[[Write], T],
+    reason: str | None = None,
+    *,
+    channel: str | None = None,
+) -> T:
     """Run ``work`` on a :class:`Write` inside one backend transaction, store what it
-    staged with its sealed events, then hand the events to the notifiers."""
+    staged with its sealed events, then hand the events to the notifiers. ``channel``
+    overrides the register's for the events of this change."""
     if register.read_only:
         raise ReadOnlyError(
             f"{register.location} is open read-only; open the register to change it"
         )
 
     committed: list[Write] = []
-    notifiers = _notifiers(register)
+    notifiers = has_notifiers(register.plugin_manager)
 
     def run(txn: Transaction) -> T:
-        write = Write(register, txn, reason, keep_events=bool(notifiers))
+        write = Write(register, txn, reason, keep_events=notifiers, channel=channel)
         result = work(write)
         write.finish()
         committed[:] = [write]  # a retried transaction replaces the failed attempt
@@ -250,24 +262,9 @@ def commit(register: Register, work: Callable[[Write], T], reason: str | None = 
             committed.clear()
         finally:
             register.codec.forget()  # dicts kept for a write that failed before storing them
-    if sealed:
-        _notify(register, sealed, notifiers)
+    if sealed and register.plugin_manager is not None:
+        notify(register.plugin_manager, sealed, register)
     return result
-
-
-def _notifiers(register: Register) -> list[pluggy.HookImpl]:
-    if register.plugin_manager is None:
-        return []
-    return register.plugin_manager.hook.notify.get_hookimpls()
-
-
-def _notify(register: Register, events: list[Event], notifiers: list[pluggy.HookImpl]) -> None:
-    for impl in notifiers:
-        try:
-            impl.function(events=events, register=register)
-        except Exception:
-            # The change is committed; a failing notifier must not hide that.
-            _log.exception("notifier %s failed on %d events", impl.plugin_name, len(events))
 
 
 def assign(item: ItemT, values: Mapping[str, Any]) -> ItemT:

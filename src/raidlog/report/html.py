@@ -1,4 +1,4 @@
-"""Render :class:`~raidlog.report.data.BoardData` as one self-contained HTML page.
+"""Render :class:`~raidlog.boardpack.BoardData` as one self-contained HTML page.
 
 Inline CSS and SVG only: no script, no font, image or link that would reach the
 network, so the page looks the same opened from an e-mail on a locked-down laptop.
@@ -13,10 +13,10 @@ import html
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from raidlog.boardpack import BoardData, HeatGrid, gather
 from raidlog.files import write_text
 from raidlog.model.items import Item
 from raidlog.register import Register
-from raidlog.report.data import BoardData, HeatGrid, gather
 
 __all__ = ["render_html", "write_report"]
 

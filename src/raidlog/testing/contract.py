@@ -33,6 +33,7 @@ from hypothesis.stateful import run_state_machine_as_test
 
 import raidlog
 from raidlog.backends.base import Backend
+from raidlog.errors import BackendError
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Action, Decision, Issue, Item, Link, Risk
 from raidlog.model.values import Relation
@@ -549,6 +550,48 @@ class BackendContract:
         assert again.structure() == structure_before
         assert again.verify().ok
         assert again.add(Risk(title="after reopen")).ref == "R-0002"
+
+    # optional surface -------------------------------------------------------------------------
+    def test_a_batch_commits_every_change_of_the_block(self) -> None:
+        # Every backend has batch(): with batched_writes it saves once, otherwise each
+        # change is still its own write; either way the block's changes are all there.
+        reg = self.open()
+        with reg.batch():
+            risk = reg.add(Risk(title="in a batch"))
+            reg.update(risk, title="changed in the batch")
+        assert [r.title for r in reg.items()] == ["changed in the batch"]
+        assert reg.verify().ok
+
+    def test_a_batch_that_raises_saves_nothing(self) -> None:
+        self.needs("batched_writes")
+        reg = self.open()
+        kept = reg.add(Risk(title="before the batch"))
+
+        def abandoned() -> None:
+            with reg.batch():
+                reg.add(Risk(title="in a batch"))
+                raise RuntimeError("abandoned")
+
+        with pytest.raises(RuntimeError, match="abandoned"):
+            abandoned()
+        assert list(reg.items()) == [kept]
+        assert reg.verify().ok
+
+    def test_backup_copies_the_register_or_says_it_cannot(self) -> None:
+        reg = self.open()
+        reg.add(Risk(title="backed up"))
+        cls = self.backend_class()
+        target = self._tmp / f"backup-copy{cls.suffixes[0] if cls.suffixes else ''}"
+        if not cls.capabilities.backup:
+            with pytest.raises(BackendError, match="no backup; copy the register"):
+                reg.backup(target)
+            return
+        reg.backup(target)
+        with pytest.raises(BackendError, match="exists"):
+            reg.backup(target)
+        copy = self.open(str(target) if cls.suffixes else f"{cls.schemes[0]}:{target}")
+        assert [i.title for i in copy.items()] == ["backed up"]
+        assert copy.verify().ok
 
     def test_copy_to_memory_keeps_history(self) -> None:
         reg = self.open()

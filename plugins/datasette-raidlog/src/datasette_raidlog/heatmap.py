@@ -1,7 +1,7 @@
-"""Heat maps as inline SVG: the geometry of a :class:`~raidlog.report.data.HeatGrid`.
+"""Heat maps as inline SVG: the geometry of a :class:`~raidlog.report.HeatGrid`.
 
 The counts, matrix scores and appetite RAGs come from the HTML report's data
-(:func:`raidlog.report.data.gather`), so the web pages and the board report never
+(:func:`raidlog.report.gather`), so the web pages and the board report never
 disagree; this module only places them on a grid. The template draws the result, so
 every label (profile text) goes through Jinja's autoescape like the rest of the page.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import attrs
 
-from raidlog.report.data import HeatGrid
+from raidlog.report import HeatGrid
 
 __all__ = ["CELL", "LABEL_HEIGHT", "LABEL_WIDTH", "Axis", "Cell", "HeatMapSvg", "layout"]
 

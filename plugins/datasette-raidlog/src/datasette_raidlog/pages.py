@@ -18,7 +18,7 @@ from datasette_raidlog.heatmap import HeatMapSvg, layout
 from raidlog import Register
 from raidlog.errors import ItemNotFoundError
 from raidlog.model.items import Item
-from raidlog.report.data import gather
+from raidlog.report import gather
 
 __all__ = [
     "VIEW_LIMIT",

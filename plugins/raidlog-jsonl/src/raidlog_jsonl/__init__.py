@@ -16,12 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
-import raidlog
-from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
-from raidlog.convert import Codec
-from raidlog.errors import ConflictError, DuplicateRefError, SchemaVersionError
-from raidlog.model.events import ChainHead, Event
-from raidlog.model.items import Item
+from raidlog import spi
 
 try:
     import fcntl
@@ -54,19 +49,19 @@ class _State:
         yield from ({"event": event} for event in self.events)
 
 
-class _JsonlTransaction(Transaction):
+class _JsonlTransaction(spi.Transaction):
     """Changes a freshly read state; the backend saves it only if the work succeeds."""
 
-    def __init__(self, codec: Codec, state: _State) -> None:
+    def __init__(self, codec: spi.Codec, state: _State) -> None:
         self.codec, self.state = codec, state
 
-    def get(self, ref: str) -> Item | None:
+    def get(self, ref: str) -> spi.Item | None:
         data = self.state.items.get(ref)
         return None if data is None else self.codec.item_from_dict(data)
 
-    def head(self) -> ChainHead:
+    def head(self) -> spi.ChainHead:
         last = self.state.events[-1] if self.state.events else None
-        return ChainHead() if last is None else ChainHead(last["seq"], last["hash"])
+        return spi.ChainHead() if last is None else spi.ChainHead(last["seq"], last["hash"])
 
     def allocate(self, prefix: str) -> int:
         self.state.counters[prefix] = self.state.counters.get(prefix, 0) + 1
@@ -75,58 +70,58 @@ class _JsonlTransaction(Transaction):
     def reserve(self, prefix: str, number: int) -> None:
         self.state.counters[prefix] = max(self.state.counters.get(prefix, 0), number)
 
-    def put(self, writes: Sequence[tuple[Item, int]]) -> None:
+    def put(self, writes: Sequence[tuple[spi.Item, int]]) -> None:
         for item, expected in writes:
             ref = item.ref or ""
             stored = self.state.items.get(ref)
             if expected == 0 and stored is not None:
-                raise DuplicateRefError(ref)
+                raise spi.DuplicateRefError(ref)
             if expected != 0 and (stored is None or stored["version"] != expected):
-                raise ConflictError(ref, expected, self.get(ref))
+                raise spi.ConflictError(ref, expected, self.get(ref))
             self.state.items[ref] = self.codec.item_to_dict(item)
 
-    def append(self, events: Sequence[Event]) -> None:
+    def append(self, events: Sequence[spi.Event]) -> None:
         self.state.events.extend(self.codec.event_to_dict(e) for e in events)
 
-    def get_entity(self, entity: type[Entity], name: str) -> Entity | None:
+    def get_entity(self, entity: type[spi.Entity], name: str) -> spi.Entity | None:
         data = self.state.entities.get(f"{entity.__name__.lower()}:{name}")
         return None if data is None else self.codec.entity_from_dict(data)
 
-    def put_entity(self, entity: Entity, expected_version: int) -> None:
+    def put_entity(self, entity: spi.Entity, expected_version: int) -> None:
         key = f"{type(entity).__name__.lower()}:{entity.name}"
         stored = self.state.entities.get(key)
         if (0 if stored is None else stored["version"]) != expected_version:
-            raise ConflictError(key, expected_version, None)
+            raise spi.ConflictError(key, expected_version, None)
         self.state.entities[key] = self.codec.entity_to_dict(entity)
 
     def set_meta(self, key: str, value: str) -> None:
         self.state.meta[key] = value
 
 
-class JsonlBackend(Backend):
+class JsonlBackend(spi.Backend):
     """A register in a ``.jsonl`` file (or ``jsonl:path``)."""
 
     name: ClassVar[str] = "jsonl"
     schemes: ClassVar[tuple[str, ...]] = ("jsonl",)
     suffixes: ClassVar[tuple[str, ...]] = (".jsonl",)
-    capabilities: ClassVar[Capabilities] = Capabilities(
+    capabilities: ClassVar[spi.Capabilities] = spi.Capabilities(
         persistent=True, concurrent_threads=True, concurrent_processes=fcntl is not None
     )
 
-    def __init__(self, location: str, codec: Codec) -> None:
+    def __init__(self, location: str, codec: spi.Codec) -> None:
         super().__init__(location, codec)
         self.path = Path(location[6:] if location.lower().startswith("jsonl:") else location)
         self._lock = threading.RLock()
 
     @classmethod
-    def open(cls, location: str, *, codec: Codec, options: Mapping[str, Any]) -> JsonlBackend:
+    def open(cls, location: str, *, codec: spi.Codec, options: Mapping[str, Any]) -> JsonlBackend:
         backend = cls(location, codec)
         if not backend.path.exists():
             backend.atomic(lambda txn: None)  # writes the header of an empty register
         with backend.path.open(encoding="utf-8") as file:
             header = json.loads(file.readline() or "{}")  # metadata only: the first line
         if header.get("format") != FORMAT or header.get("version", VERSION + 1) > VERSION:
-            raise SchemaVersionError(
+            raise spi.SchemaVersionError(
                 f"{backend.path} is not a raidlog JSON Lines register of version {VERSION} "
                 "or older: check the file, or upgrade raidlog-jsonl"
             )
@@ -158,7 +153,7 @@ class JsonlBackend(Backend):
             finally:
                 os.close(folder)
 
-    def atomic(self, work: Callable[[Transaction], T]) -> T:
+    def atomic(self, work: Callable[[spi.Transaction], T]) -> T:
         # One writer at a time (thread lock, and flock across processes): it reads the latest.
         with self._lock, open(f"{self.path}.lock", "a") as lock:
             if fcntl is not None:
@@ -168,21 +163,21 @@ class JsonlBackend(Backend):
             self._save(state)
             return result
 
-    def get(self, ref: str) -> Item | None:
+    def get(self, ref: str) -> spi.Item | None:
         return _JsonlTransaction(self.codec, self._read()).get(ref)
 
-    def items(self, kinds: Iterable[str] | None = None) -> Iterator[Item]:
+    def items(self, kinds: Iterable[str] | None = None) -> Iterator[spi.Item]:
         state, wanted = self._read(), None if kinds is None else set(kinds)
         found = [state.items[ref] for ref in sorted(state.items)]
         return (
             self.codec.item_from_dict(d) for d in found if wanted is None or d["kind"] in wanted
         )
 
-    def events(self, *, ref: str | None = None, after: int = 0) -> Iterator[Event]:
+    def events(self, *, ref: str | None = None, after: int = 0) -> Iterator[spi.Event]:
         found = [e for e in self._read().events if e["seq"] > after]
         return (self.codec.event_from_dict(e) for e in found if ref is None or e["ref"] == ref)
 
-    def entities(self) -> list[Entity]:
+    def entities(self) -> list[spi.Entity]:
         state = self._read()
         return [self.codec.entity_from_dict(state.entities[k]) for k in sorted(state.entities)]
 
@@ -193,7 +188,7 @@ class JsonlBackend(Backend):
         """Nothing stays open between calls: each one opens and closes the file."""
 
 
-@raidlog.hookimpl
-def register_backends() -> list[type[Backend]]:
+@spi.hookimpl
+def register_backends() -> list[type[spi.Backend]]:
     """The ``jsonl`` backend, for ``.jsonl`` files and ``jsonl:`` locations."""
     return [JsonlBackend]

@@ -7,8 +7,7 @@ creates) a register in that schema. See ``docs/plugins/postgres.md``.
 
 from __future__ import annotations
 
-import raidlog
-from raidlog.backends.base import Backend
+from raidlog.spi import Backend, hookimpl
 from raidlog_postgres.backend import PostgresBackend
 from raidlog_postgres.location import DEFAULT_SCHEMA, Options, parse_location
 from raidlog_postgres.schema import SCHEMA_VERSION
@@ -23,7 +22,7 @@ __all__ = [
 ]
 
 
-@raidlog.hookimpl
+@hookimpl
 def register_backends() -> list[type[Backend]]:
     """The ``postgres`` backend, for ``postgresql://`` and ``postgres://`` locations."""
     return [PostgresBackend]

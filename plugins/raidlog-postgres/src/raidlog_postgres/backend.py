@@ -28,14 +28,27 @@ from psycopg import sql
 from psycopg.rows import TupleRow
 from psycopg_pool import ConnectionPool
 
-from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
-from raidlog.bulk import bulk
-from raidlog.convert import Codec, entity_kind
-from raidlog.errors import BackendError, ConflictError, DuplicateRefError, RaidLogError
-from raidlog.model.events import EVENT_FIELDS, ChainHead, Change, Event, event_row
-from raidlog.model.items import Item
-from raidlog.model.values import Relation
-from raidlog.query import Query
+from raidlog.spi import (
+    EVENT_FIELDS,
+    Backend,
+    BackendError,
+    Capabilities,
+    ChainHead,
+    Change,
+    Codec,
+    ConflictError,
+    DuplicateRefError,
+    Entity,
+    Event,
+    Item,
+    Query,
+    RaidLogError,
+    Relation,
+    Transaction,
+    bulk,
+    entity_kind,
+    event_row,
+)
 from raidlog_postgres.compile import ITEM_COLUMNS, order_clause, search_words, where_clause
 from raidlog_postgres.location import Options, PostgresLocation, parse_location, redact
 from raidlog_postgres.schema import ensure_schema

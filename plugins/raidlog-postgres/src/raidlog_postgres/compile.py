@@ -21,7 +21,7 @@ from typing import Any
 
 from psycopg import sql
 
-from raidlog.query import Query, folded, split_folded
+from raidlog.spi import Query, folded, split_folded
 
 __all__ = [
     "ITEM_COLUMNS",

@@ -15,7 +15,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import attrs
 
-from raidlog.errors import ValidationError
+from raidlog.spi import ValidationError
 
 __all__ = ["DEFAULT_SCHEMA", "Options", "PostgresLocation", "parse_location", "redact"]
 

@@ -18,7 +18,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
 
-from raidlog.errors import SchemaVersionError
+from raidlog.spi import SchemaVersionError
 
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "ensure_schema", "lock_key"]
 

@@ -78,7 +78,7 @@ class ExcelBackend(Backend):
     name: ClassVar[str] = "excel"
     suffixes: ClassVar[tuple[str, ...]] = (".xlsx", ".xlsm")
     capabilities: ClassVar[Capabilities] = Capabilities(
-        persistent=True, concurrent_threads=True, concurrent_processes=True
+        persistent=True, concurrent_threads=True, concurrent_processes=True, batched_writes=True
     )
 
     def __init__(self, location: str, codec: Codec, options: Mapping[str, Any]) -> None:

@@ -37,6 +37,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.filters import AutoFilter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
+from raidlog.errors import RaidLogError
 from raidlog.model.items import Item, Link
 from raidlog.model.profile import Profile
 from raidlog.model.values import Rag, Relation
@@ -91,7 +92,7 @@ _ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
 _FIRST_DATE = date(1900, 3, 1)
 
 
-class CellError(ValueError):
+class CellError(RaidLogError, ValueError):
     """A cell holds a value its column cannot take."""
 
 

@@ -66,16 +66,16 @@ class WorkbookChangedError(ConflictError):
     are then checked and recorded as events."""
 
     def __init__(self, location: str, detail: str) -> None:
-        # ConflictError's message speaks of one item; this conflict is the whole file.
-        Exception.__init__(
-            self,
-            f"{location} was changed outside raidlog since it was opened ({detail}); "
+        # The conflict is with the whole file, not one item: no version, no current item.
+        super().__init__(
+            location,
+            0,
+            None,
+            message=f"{location} was changed outside raidlog since it was opened ({detail}); "
             "nothing was written: reopen the register (hand edits are then checked and "
             "recorded) and apply the change again",
         )
-        self.ref = location
-        self.expected = 0
-        self.current = None
+        self.detail = detail
 
 
 class UnsafeWorkbookError(BackendError):

@@ -139,6 +139,7 @@ class SQLiteBackend(Backend):
         concurrent_processes=True,
         full_text_search=True,
         query_pushdown=True,
+        backup=True,
     )
 
     def __init__(self, location: str, codec: Codec, path: pathlib.Path, settings: Settings) -> None:

@@ -10,7 +10,13 @@ what items hold so both-direction link look-ups and a body's view use indexes; t
 view ``register`` shows every kind in one table.
 
 Migrations are an ordered tuple: ``MIGRATIONS[n]`` takes a register from schema
-version ``n`` to ``n + 1`` (version 0 is an empty file). A register opened by an
+version ``n`` to ``n + 1`` (version 0 is an empty file); a new register runs them all.
+Each is frozen once released: schema 1 is the literal DDL of ``ddl/schema-1.sql`` and
+every later step states its own SQL, so nothing here follows today's model by itself.
+:func:`table_specs` (how the backend reads and writes rows) does follow the model: when
+a field is added, add a migration that adds its column (and rebuilds the ``register``
+view and the ``decisions_frozen`` trigger). The golden registers of earlier releases in
+``tests/backends/golden/`` fail the tests until the two agree. A register opened by an
 older release than the one that wrote it raises ``SchemaVersionError``.
 """
 
@@ -22,6 +28,7 @@ import types
 import typing
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
+from importlib import resources
 from typing import Any
 
 import attrs
@@ -49,19 +56,13 @@ __all__ = [
 #: What the ``application`` key of ``meta`` holds in every raidlog register.
 APPLICATION = "raidlog"
 #: The schema version this release writes.
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 #: The table of items whose kind a plugin added.
 OTHER_TABLE = "other_items"
 
 _TABLE_NAMES = {
     k.kind: ("dependencies" if k.kind == "dependency" else f"{k.kind}s") for k in BUILTIN_KINDS
 }
-#: Fields every dashboard query filters or sorts on: indexed in every item table.
-_INDEXED = ("body", "status", "node", "due", "next_review", "owner", "rag")
-#: A decision in one of these statuses is frozen (MADR): only the move to superseded or
-#: deprecated may touch it, and only these columns with it.
-_FROZEN_DECISION = ("accepted", "rejected", "deprecated", "superseded")
-_DECISION_MOVE = ("status", "superseded_by", "closed_on", "version", "updated_at", "updated_by")
 
 
 @attrs.frozen
@@ -230,154 +231,62 @@ def _words_format(conn: sqlite3.Connection) -> str | None:
     return None if row is None else str(row[0])
 
 
-def _database(conn: sqlite3.Connection) -> Any:
-    """sqlite-utils over ``conn``, for creating tables. Imported only when a schema is
-    created or migrated: it imports pandas and numpy when they are installed, which
-    opening an existing register has no use for."""
-    import sqlite_utils  # deferred on purpose, see above
-
-    return sqlite_utils.Database(conn, recursive_triggers=False, execute_plugins=False)
-
-
 # version 1 ------------------------------------------------------------------------------
-def _sql_type(column: Column) -> type:
-    return {"INTEGER": int, "REAL": float}.get(column.sqltype, str)
+#: Item tables of every schema so far (the names are part of the stored format).
+_ITEM_TABLES = (
+    "risks",
+    "actions",
+    "issues",
+    "decisions",
+    "assumptions",
+    "dependencies",
+    "other_items",
+)
+
+
+def _statements(name: str) -> list[str]:
+    """The statements of a frozen DDL file in ``ddl/``, split where SQLite says one ends
+    (a trigger's body holds semicolons of its own)."""
+    text = resources.files(__package__).joinpath("ddl", name).read_text(encoding="utf-8")
+    statements: list[str] = []
+    pending = ""
+    for line in text.splitlines(keepends=True):
+        if not pending and (not line.strip() or line.startswith("--")):
+            continue
+        pending += line
+        if sqlite3.complete_statement(pending):
+            statements.append(pending.strip())
+            pending = ""
+    if pending.strip():
+        raise BackendError(f"raidlog's own {name} ends inside a statement: reinstall raidlog")
+    return statements
 
 
 def _create_v1(conn: sqlite3.Connection) -> None:
-    db = _database(conn)
-
-    def create(name: str, columns: dict[str, type], pk: Any, **kw: Any) -> None:
-        conn.execute(db.create_table_sql(name, columns, pk=pk, **kw))
-
-    create("meta", {"key": str, "value": str}, "key", not_null=["value"])
+    """Schema 1 exactly as release 976a6e5 created it: literal DDL (``ddl/schema-1.sql``),
+    not built from today's model, so a change of the model needs a migration of its own
+    (the golden files in ``tests/backends/golden/`` fail without one)."""
+    for statement in _statements("schema-1.sql"):
+        conn.execute(statement)
     conn.execute(
         "INSERT INTO meta (key, value) VALUES ('application', ?), ('schema_version', '0')",
         (APPLICATION,),
     )
-    create("counters", {"prefix": str, "last": int}, "prefix", not_null=["last"])
-    create("refs", {"id": int, "ref": str, "kind": str}, "id", not_null=["ref", "kind"])
-    conn.execute("CREATE UNIQUE INDEX refs_ref ON refs (ref)")
-    for spec in table_specs().values():
-        columns: dict[str, type] = {"id": int}
-        columns.update({c.name: _sql_type(c) for c in spec.columns})
-        create(
-            spec.name,
-            columns,
-            "id",
-            not_null=["ref", "title", "version"] + (["kind"] if spec.kind is None else []),
-            foreign_keys=[("id", "refs", "id")],
-        )
-        conn.execute(f"CREATE UNIQUE INDEX {spec.name}_ref ON {spec.name} (ref)")
-        for name in _INDEXED + (("score",) if spec.has("score") else ()):
-            # A body's items by score walk (body, score) in order and stop at the limit.
-            columns_of = "body, score" if name == "body" and spec.has("score") else name
-            conn.execute(f"CREATE INDEX {spec.name}_{name} ON {spec.name} ({columns_of})")
-        if spec.kind is None:
-            conn.execute(f"CREATE INDEX {spec.name}_kind ON {spec.name} (kind, status)")
-        conn.execute(
-            f"CREATE TRIGGER {spec.name}_no_delete BEFORE DELETE ON {spec.name} BEGIN "
-            "SELECT RAISE(ABORT, 'raidlog: items are never deleted; withdraw or close them "
-            "with a reason'); END"
-        )
-    conn.execute(
-        "CREATE TRIGGER refs_no_delete BEFORE DELETE ON refs BEGIN "
-        "SELECT RAISE(ABORT, 'raidlog: items are never deleted; withdraw or close them "
-        "with a reason'); END"
-    )
-    decision = table_specs()["decisions"]
-    kept = " AND ".join(
-        f"new.{c} IS old.{c}" for c in ("id", *decision.names) if c not in _DECISION_MOVE
-    )
-    frozen = ", ".join(f"'{s}'" for s in _FROZEN_DECISION)
-    conn.execute(
-        f"CREATE TRIGGER decisions_frozen BEFORE UPDATE ON decisions "
-        f"WHEN old.status IN ({frozen}) AND NOT (old.status = 'accepted' "
-        f"AND new.status IN ('superseded', 'deprecated') AND {kept}) BEGIN "
-        "SELECT RAISE(ABORT, 'raidlog: an accepted, rejected, deprecated or superseded "
-        "decision is immutable; supersede it with a new decision'); END"
-    )
-    create(
-        "links",
-        {"source": str, "position": int, "relation": str, "target": str},
-        ("source", "position"),
-        not_null=["relation", "target"],
-        foreign_keys=[("source", "refs", "ref")],
-    )
-    conn.execute("CREATE INDEX links_target ON links (target, source, position)")
-    create(
-        "escalations",
-        {"body": str, "ref": str},
-        ("body", "ref"),
-        foreign_keys=[("ref", "refs", "ref")],
-    )
-    conn.execute("CREATE INDEX escalations_ref ON escalations (ref)")
-    create(
-        "events",
-        {
-            "seq": int,
-            "ref": str,
-            "kind": str,
-            "action": str,
-            "version": int,
-            "actor": str,
-            "at": str,
-            "channel": str,
-            "changes": str,
-            "reason": str,
-            "source": str,
-            "prev_hash": str,
-            "hash": str,
-        },
-        "seq",
-        not_null=[
-            *("ref", "kind", "action", "version", "actor", "at", "channel", "changes"),
-            *("prev_hash", "hash"),
-        ],
-    )
-    conn.execute("CREATE INDEX events_ref ON events (ref, seq)")
-    for verb in ("UPDATE", "DELETE"):
-        conn.execute(
-            f"CREATE TRIGGER events_no_{verb.lower()} BEFORE {verb} ON events BEGIN "
-            "SELECT RAISE(ABORT, 'raidlog: the event log is append-only'); END"
-        )
-    for entity in (Node, Body):
-        _create_entity_table(conn, entity)
-    # Words are stored as the query module splits them (``text_words``); a word that is
-    # not plain ASCII letters and digits is stored hex-encoded behind "_", so matching
-    # is exact whatever Unicode version SQLite's own tokenizers follow.
-    conn.execute(
-        "CREATE VIRTUAL TABLE item_fts USING fts5(words, tokenize = \"ascii tokenchars '_'\", "
-        "detail = none, columnsize = 0)"
-    )
-    _create_register_view(conn)
-
-
-def _create_register_view(conn: sqlite3.Connection) -> None:
-    specs = table_specs()
-    core = [c.name for c in specs[OTHER_TABLE].columns if c.name not in ("kind", "fields")]
-    scores = ("score", "inherent_score", "residual_score", "cost_exposure")
-    arms = []
-    for spec in specs.values():
-        kind = "kind" if spec.kind is None else f"'{spec.kind}' AS kind"
-        extra = [s if spec.has(s) else f"NULL AS {s}" for s in scores]
-        arms.append(f"SELECT id, {kind}, {', '.join(core + extra)} FROM {spec.name}")
-    conn.execute("CREATE VIEW register AS " + " UNION ALL ".join(arms))
-
-
-def _create_entity_table(
-    conn: sqlite3.Connection, entity: type[Node] | type[Body] | type[Objective]
-) -> None:
-    db = _database(conn)
-    name, cols = entity_spec(entity)
-    columns = {c.name: _sql_type(c) for c in cols}
-    conn.execute(db.create_table_sql(name, columns, pk="name", not_null=["version"]))
 
 
 # version 2 ------------------------------------------------------------------------------
 def _add_objectives_v2(conn: sqlite3.Connection) -> None:
     """Objectives (OKRs) became structure records beside nodes and bodies."""
-    _create_entity_table(conn, Objective)
+    conn.execute(
+        'CREATE TABLE "objectives" (\n'
+        '   "name" TEXT PRIMARY KEY,\n'
+        '   "title" TEXT,\n'
+        '   "node" TEXT,\n'
+        '   "owner" TEXT,\n'
+        '   "key_results" TEXT,\n'
+        '   "version" INTEGER NOT NULL\n'
+        ")"
+    )
 
 
 # version 3 ------------------------------------------------------------------------------
@@ -411,9 +320,24 @@ def _contentless_fts_v3(conn: sqlite3.Connection) -> None:
     index_words(conn)
 
 
-#: ``MIGRATIONS[n]`` moves a register from schema version ``n`` to ``n + 1``.
+# version 4 ------------------------------------------------------------------------------
+def _dashboard_indexes_v4(conn: sqlite3.Connection) -> None:
+    """Indexes that releases after 976a6e5 gave new registers under schema 1 without a
+    migration, so registers created before them never got them: ``rag`` on every item
+    table, and a body's risks walked in score order (``risks_body`` on body, score)."""
+    for table in _ITEM_TABLES:
+        conn.execute(f"CREATE INDEX IF NOT EXISTS {table}_rag ON {table} (rag)")
+    row = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'risks_body'").fetchone()
+    if row is None or "score" not in row[0]:
+        conn.execute("DROP INDEX IF EXISTS risks_body")
+        conn.execute("CREATE INDEX risks_body ON risks (body, score)")
+
+
+#: ``MIGRATIONS[n]`` moves a register from schema version ``n`` to ``n + 1``. Each step
+#: is frozen once released: it states its own DDL and never reads today's model.
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
     _create_v1,
     _add_objectives_v2,
     _contentless_fts_v3,
+    _dashboard_indexes_v4,
 )

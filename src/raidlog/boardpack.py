@@ -1,9 +1,10 @@
 """What a board pack shows, gathered once from a register and shared by the HTML report
-and the xlsx board pack.
+(:mod:`raidlog.report`) and the xlsx board pack (:mod:`raidlog.export.xlsx`): it sits
+below both, so neither imports the other.
 
 The governance questions (a body's view and why each item is in it, roll-ups, objectives
 at risk, escalations due) are answered by the register's governance API
-(:mod:`raidlog.governance`); this module selects and orders for presentation, and counts
+(:mod:`raidlog.boards`); this module selects and orders for presentation, and counts
 the heat maps from the view it already holds.
 """
 
@@ -12,13 +13,16 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING
 
 import attrs
 
-from raidlog.governance import EscalationDue, ObjectiveRisk, Rollup
+from raidlog.boards import EscalationDue, ObjectiveRisk, Rollup
 from raidlog.model.items import Action, Decision, Item, Risk
 from raidlog.model.values import Rag
-from raidlog.register import Register
+
+if TYPE_CHECKING:
+    from raidlog.register import Register
 
 __all__ = ["LEVELS", "BoardData", "HeatGrid", "gather"]
 

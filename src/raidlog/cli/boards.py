@@ -1,4 +1,4 @@
-"""Governance commands: the structure (nodes, bodies, objectives), a body's view,
+"""Board commands: the governance structure (nodes, bodies, objectives), a body's view,
 escalations due, board agendas and reminders."""
 
 from __future__ import annotations

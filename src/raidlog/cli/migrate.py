@@ -119,7 +119,7 @@ def import_command(
         except ImportRejected as exc:
             if bar is not None:
                 bar.render_finish()
-            partial = getattr(exc, "report", None)
+            partial = exc.report
             if partial is not None:
                 click.echo(partial.summary(), err=True)
                 if report_path is not None:
@@ -172,7 +172,7 @@ def _import_records(
         try:
             report = import_folder(source, register, dry_run=dry_run, keep_valid=keep_valid)
         except ImportRejected as exc:
-            partial = getattr(exc, "report", None)
+            partial = exc.report
             if partial is not None:
                 click.echo(partial.summary(), err=True)
                 if report_path is not None:

@@ -1,0 +1,67 @@
+"""What a plugin imports from raidlog, in one place: the service provider interface.
+
+A storage plugin needs the backend contract, the codec, the model's event and item
+types, the errors a store raises and the query spec it answers. They live in several
+internal modules whose layout may change; this module is the stable name for them::
+
+    from raidlog.spi import Backend, Capabilities, Transaction, hookimpl
+
+Everything here is also documented where it is defined; see the plugin author guide
+(``docs/plugins/``) for how the pieces fit.
+"""
+
+from __future__ import annotations
+
+from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
+from raidlog.backends.staging import StagingTransaction, State
+from raidlog.bulk import bulk
+from raidlog.convert import Codec, entity_kind
+from raidlog.errors import (
+    BackendError,
+    ConflictError,
+    DuplicateRefError,
+    RaidLogError,
+    SchemaVersionError,
+    ValidationError,
+)
+from raidlog.hookspecs import hookimpl
+from raidlog.model.events import EVENT_FIELDS, ChainHead, Change, Event, event_row
+from raidlog.model.governance import Body, Node, Objective
+from raidlog.model.items import Item
+from raidlog.model.values import Relation
+from raidlog.query import Query, evaluate, folded, matches, split_folded, text_words
+
+__all__ = [
+    "EVENT_FIELDS",
+    "Backend",
+    "BackendError",
+    "Body",
+    "Capabilities",
+    "ChainHead",
+    "Change",
+    "Codec",
+    "ConflictError",
+    "DuplicateRefError",
+    "Entity",
+    "Event",
+    "Item",
+    "Node",
+    "Objective",
+    "Query",
+    "RaidLogError",
+    "Relation",
+    "SchemaVersionError",
+    "StagingTransaction",
+    "State",
+    "Transaction",
+    "ValidationError",
+    "bulk",
+    "entity_kind",
+    "evaluate",
+    "event_row",
+    "folded",
+    "hookimpl",
+    "matches",
+    "split_folded",
+    "text_words",
+]
