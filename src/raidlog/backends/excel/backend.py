@@ -184,7 +184,7 @@ class ExcelBackend(Backend):
         with locked(self.path):
             if file_digest(self.path) != digest:
                 raise WorkbookChangedError(self.location, "it changed while being read")
-            self._save(state)
+            self._save(state, digest)
 
     def _now(self) -> datetime:
         now = self._clock()
@@ -210,17 +210,19 @@ class ExcelBackend(Backend):
         self._load(record=False)
         self._refuse_if_unsafe()
 
-    def _save(self, state: State) -> None:
+    def _save(self, state: State, expected: str | None) -> None:
+        """Write ``state`` over the file whose SHA-256 is ``expected`` (the one it was
+        made from: refused if the file is no longer that one when the replace comes)."""
         # Writing builds hundreds of thousands of short-lived cells and none cycles.
         enabled = gc.isenabled()
         gc.disable()
         try:
-            self._write(state)
+            self._write(state, expected)
         finally:
             if enabled:
                 gc.enable()
 
-    def _write(self, state: State) -> None:
+    def _write(self, state: State, expected: str | None) -> None:
         from .workbook import check_written, render
 
         rendering = render(
@@ -232,7 +234,10 @@ class ExcelBackend(Backend):
             state.meta,
         )
         digest = atomic_write(
-            self.path, rendering.write, lambda temporary: check_written(temporary, rendering)
+            self.path,
+            rendering.write,
+            lambda temporary: check_written(temporary, rendering),
+            expected=expected,
         )
         self._state, self._digest = state, digest
         self._signature = self._signature_now()
@@ -253,7 +258,7 @@ class ExcelBackend(Backend):
                 txn = _ExcelTransaction(self._state)
                 result = work(txn)
                 if txn.changed():
-                    self._save(txn.applied())
+                    self._save(txn.applied(), self._digest)
                 return result
 
     @contextlib.contextmanager
@@ -284,7 +289,7 @@ class ExcelBackend(Backend):
                     self._batch_depth = 0
                 if self._state is not before:
                     after, self._state = self._state, before
-                    self._save(after)
+                    self._save(after, self._digest)
 
     # reading ----------------------------------------------------------------------------
     def _current(self) -> State:

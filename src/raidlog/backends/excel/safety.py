@@ -222,12 +222,22 @@ def _check_extent(path: Path, member: str, xml: bytes) -> None:
 
 
 def atomic_write(
-    path: Path, write: Callable[[IO[bytes]], None], check: Callable[[Path], None]
+    path: Path,
+    write: Callable[[IO[bytes]], None],
+    check: Callable[[Path], None],
+    *,
+    expected: str | None,
 ) -> str:
     """Replace ``path`` with what ``write`` produces, atomically; return the new file's
     SHA-256. ``check`` re-opens the written temporary file and raises if it is not what
     was meant. Call under :func:`locked`. On any failure the previous file is intact
-    and the temporary file is removed."""
+    and the temporary file is removed.
+
+    ``expected`` is the SHA-256 of the file the new content was made from (``None``:
+    there was no file). Writing a large workbook takes seconds, and a person saving
+    from Excel does not take raidlog's lock, so the file is hashed again immediately
+    before the replace: if it changed, :class:`WorkbookChangedError` is raised and the
+    person's save stays as they made it."""
     # A writer killed mid-save leaves its temporary file; under the lock none is live.
     for stale in temporaries(path):
         with contextlib.suppress(OSError):
@@ -249,6 +259,10 @@ def atomic_write(
         check(temporary)
         digest = file_digest(temporary)
         assert digest is not None
+        if file_digest(path) != expected:
+            raise WorkbookChangedError(
+                str(path), "it was saved by another program while raidlog was writing it"
+            )
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):
