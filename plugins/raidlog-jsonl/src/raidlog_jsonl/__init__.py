@@ -1,14 +1,15 @@
 """A raidlog register in one JSON Lines file: the reference storage plugin.
 
-The file is a header line (format, version, metadata, ref counters), then one line per
-item (by ref), per node or body, and per event (in order), each with sorted keys, so a
-``git diff`` shows a change as one item line plus its event lines. Every change rewrites
-the file atomically (temporary file, fsync, ``os.replace``, fsync of the folder) while
-holding an exclusive ``flock`` on ``<file>.lock``, after re-reading the file under it.
+The file is a header line (format, version, metadata, ref counters), then one line per item
+(by ref), per node or body, and per event (in order), each with sorted keys, so a ``git diff``
+shows a change as one item line plus its event lines. Every change rewrites the file atomically
+(temporary file, fsync, ``os.replace``, fsync of the folder) holding an exclusive ``flock`` on
+``<file>.lock``, after re-reading the file under it. A file that fails is a BackendError.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -19,7 +20,8 @@ from typing import Any, ClassVar, TypeVar
 import raidlog
 from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
 from raidlog.convert import Codec
-from raidlog.errors import ConflictError, DuplicateRefError, SchemaVersionError
+from raidlog.errors import BackendError, ConflictError, DuplicateRefError, SchemaVersionError
+from raidlog.files import fsync_folder
 from raidlog.model.events import ChainHead, Event
 from raidlog.model.items import Item
 
@@ -94,8 +96,7 @@ class _JsonlTransaction(Transaction):
 
     def put_entity(self, entity: Entity, expected_version: int) -> None:
         key = f"{type(entity).__name__.lower()}:{entity.name}"
-        stored = self.state.entities.get(key)
-        if (0 if stored is None else stored["version"]) != expected_version:
+        if self.state.entities.get(key, {"version": 0})["version"] != expected_version:
             raise ConflictError(key, expected_version, None)
         self.state.entities[key] = self.codec.entity_to_dict(entity)
 
@@ -118,13 +119,20 @@ class JsonlBackend(Backend):
         self.path = Path(location[6:] if location.lower().startswith("jsonl:") else location)
         self._lock = threading.RLock()
 
+    @contextlib.contextmanager
+    def _failing(self, damage: type[Exception] = OSError) -> Iterator[None]:
+        try:  # the file's failures (and ``damage``, decoding it) as a BackendError naming it
+            yield
+        except (OSError, damage) as exc:
+            raise BackendError(f"{self.path} cannot be read or written ({exc!r})") from exc
+
     @classmethod
     def open(cls, location: str, *, codec: Codec, options: Mapping[str, Any]) -> JsonlBackend:
         backend = cls(location, codec)
         if not backend.path.exists():
             backend.atomic(lambda txn: None)  # writes the header of an empty register
-        with backend.path.open(encoding="utf-8") as file:
-            header = json.loads(file.readline() or "{}")  # metadata only: the first line
+        with backend._failing(Exception), backend.path.open(encoding="utf-8") as file:
+            header = dict(json.loads(file.readline() or "{}"))  # metadata only: the first line
         if header.get("format") != FORMAT or header.get("version", VERSION + 1) > VERSION:
             raise SchemaVersionError(
                 f"{backend.path} is not a raidlog JSON Lines register of version {VERSION} "
@@ -136,9 +144,9 @@ class JsonlBackend(Backend):
         """The state on disk. Parsed at each call: simple, and fine for a few thousand items."""
         if not self.path.exists():
             return _State({})
-        with self.path.open(encoding="utf-8") as file:
+        with self._failing(Exception), self.path.open(encoding="utf-8") as file:
             lines = [json.loads(line) for line in file if line.strip()]
-        return _State(lines[0] if lines else {}, lines[1:])
+            return _State(lines[0] if lines else {}, lines[1:])
 
     def _save(self, state: _State) -> None:
         temp = self.path.with_name(f".{self.path.name}.tmp")  # one writer at a time: one name
@@ -151,16 +159,11 @@ class JsonlBackend(Backend):
             os.replace(temp, self.path)
         finally:
             temp.unlink(missing_ok=True)
-        if os.name == "posix":  # make the rename itself durable
-            folder = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
+        fsync_folder(self.path.parent)  # make the rename itself durable
 
     def atomic(self, work: Callable[[Transaction], T]) -> T:
         # One writer at a time (thread lock, and flock across processes): it reads the latest.
-        with self._lock, open(f"{self.path}.lock", "a") as lock:
+        with self._lock, self._failing(), open(f"{self.path}.lock", "a") as lock:
             if fcntl is not None:
                 fcntl.flock(lock, fcntl.LOCK_EX)
             state = self._read()
@@ -173,18 +176,15 @@ class JsonlBackend(Backend):
 
     def items(self, kinds: Iterable[str] | None = None) -> Iterator[Item]:
         state, wanted = self._read(), None if kinds is None else set(kinds)
-        found = [state.items[ref] for ref in sorted(state.items)]
-        return (
-            self.codec.item_from_dict(d) for d in found if wanted is None or d["kind"] in wanted
-        )
+        found = [d for _, d in sorted(state.items.items()) if wanted is None or d["kind"] in wanted]
+        return (self.codec.item_from_dict(d) for d in found)
 
     def events(self, *, ref: str | None = None, after: int = 0) -> Iterator[Event]:
         found = [e for e in self._read().events if e["seq"] > after]
         return (self.codec.event_from_dict(e) for e in found if ref is None or e["ref"] == ref)
 
     def entities(self) -> list[Entity]:
-        state = self._read()
-        return [self.codec.entity_from_dict(state.entities[k]) for k in sorted(state.entities)]
+        return [self.codec.entity_from_dict(e) for _, e in sorted(self._read().entities.items())]
 
     def get_meta(self, key: str) -> str | None:
         return self._read().meta.get(key)

@@ -35,6 +35,7 @@ from .safety import (
     WorkbookChangedError,
     atomic_write,
     file_digest,
+    file_errors,
     locked,
     preflight,
     unsafe_parts,
@@ -122,6 +123,10 @@ class ExcelBackend(Backend):
 
     def _load(self, *, record: bool) -> None:
         """Read the file into memory (under the caller's thread lock)."""
+        with file_errors(self.path):
+            self._read_file(record=record)
+
+    def _read_file(self, *, record: bool) -> None:
         signature = self._signature_now()
         if signature is None:
             self._state, self._digest, self._signature = State(), None, None
@@ -197,6 +202,10 @@ class ExcelBackend(Backend):
 
     def _catch_up(self) -> None:
         """Under the file lock: make the in-memory state the file's current state."""
+        with file_errors(self.path):
+            self._catch_up_with_file()
+
+    def _catch_up_with_file(self) -> None:
         signature = self._signature_now()
         if signature == self._signature:
             return
@@ -217,7 +226,8 @@ class ExcelBackend(Backend):
         enabled = gc.isenabled()
         gc.disable()
         try:
-            self._write(state, expected)
+            with file_errors(self.path):
+                self._write(state, expected)
         finally:
             if enabled:
                 gc.enable()
@@ -294,7 +304,7 @@ class ExcelBackend(Backend):
     # reading ----------------------------------------------------------------------------
     def _current(self) -> State:
         """The state to read from: reloaded when another raidlog process saved."""
-        with self._lock:
+        with self._lock, file_errors(self.path):
             signature = self._signature_now()
             if (
                 not self._batch_depth

@@ -30,6 +30,7 @@ __all__ = [
     "WorkbookChangedError",
     "atomic_write",
     "file_digest",
+    "file_errors",
     "lock_path",
     "locked",
     "preflight",
@@ -114,11 +115,25 @@ else:
 
 
 @contextlib.contextmanager
+def file_errors(path: Path) -> Iterator[None]:
+    """Raise an ``OSError`` met reading or writing ``path`` (a full disk, permissions, a
+    vanished folder) as a :class:`~raidlog.errors.BackendError` naming the file."""
+    try:
+        yield
+    except OSError as exc:
+        raise BackendError(
+            f"{path}: {exc.strerror or exc} ({type(exc).__name__}); check the disk and the "
+            "file's permissions"
+        ) from exc
+
+
+@contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold the inter-process lock of ``path``: an exclusive lock on its sidecar lock
     file (``flock``; ``msvcrt.locking`` on Windows). The operating system releases it
     when the process dies, so a killed writer never leaves the register locked."""
-    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+    with file_errors(lock_path(path)):
+        fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         _lock(fd)
         try:
