@@ -10,6 +10,7 @@ from raidlog_postgres import SCHEMA_VERSION
 
 import raidlog
 from raidlog import Action, Body, Decision, Risk
+from raidlog.errors import BackendError
 
 Raw = psycopg.Connection[tuple[object, ...]]
 
@@ -146,3 +147,52 @@ def test_a_version_2_register_gets_the_strict_trigger_when_opened(
     assert version == (str(SCHEMA_VERSION),)
     with pytest.raises(psycopg.errors.IntegrityConstraintViolation, match="cannot be edited"):
         _rewrite(raw, schema, REWRITES["status then text"])
+
+
+# rows verify cannot decode are reported, and verify goes on -------------------------------
+DAMAGE = {
+    "item time not a time": (
+        "items",
+        """UPDATE {t} SET doc = jsonb_set(doc::jsonb, '{{created_at}}', '"soon"')::json
+           WHERE ref = 'A-0001'""",
+    ),
+    "item field of the wrong type": (
+        "items",
+        """UPDATE {t} SET doc = jsonb_set(doc::jsonb, '{{tags}}', '7')::json
+           WHERE ref = 'A-0001'""",
+    ),
+    "event changes not a list of changes": (
+        "events",
+        """UPDATE {t} SET changes = '{{"impact": 4}}' WHERE seq = 2""",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGE))
+def test_rows_verify_cannot_read_are_reported_not_raised(
+    location: str, schema: str, raw: Raw, case: str
+) -> None:
+    with raidlog.open(location, actor="ana") as reg:
+        risk = reg.add(Risk(title="Supplier late", probability=3, impact=3))
+        reg.update(risk, impact=4, reason="worse")
+        reg.add(Action(title="Chase"))
+    table_name, statement = DAMAGE[case]
+    table = sql.Identifier(schema, table_name)
+    with raw.transaction():
+        raw.execute(sql.SQL("ALTER TABLE {t} DISABLE TRIGGER ALL").format(t=table))
+        raw.execute(sql.SQL(statement).format(t=table))  # type: ignore[arg-type]  # fixed test SQL
+        raw.execute(sql.SQL("ALTER TABLE {t} ENABLE TRIGGER ALL").format(t=table))
+    with raidlog.open(location, actor="auditor") as reg:
+        report = reg.verify()
+        assert not report.ok
+        damaged = [p for p in report.problems if "cannot be read" in p.reason]
+        assert [p.table for p in damaged] == [table_name], report.problems
+        if table_name == "events":
+            assert damaged[0].seq == 2
+            with pytest.raises(BackendError, match="event 2 cannot be read"):
+                list(reg.events())
+        else:
+            assert damaged[0].ref == "A-0001"
+            assert report.items_checked == 2
+            with pytest.raises(BackendError, match="A-0001 in table items cannot be read"):
+                reg.get("A-0001")
