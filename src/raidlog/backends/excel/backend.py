@@ -11,6 +11,7 @@ runs the transaction against that state, and saves atomically.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import json
@@ -21,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
+from raidlog.backends.base import Backend, Capabilities, Entity, Finding, Transaction
 from raidlog.backends.staging import StagingTransaction, State
 from raidlog.convert import ENTITY_CLASSES, Codec
 from raidlog.errors import BackendError
@@ -79,7 +80,7 @@ class ExcelBackend(Backend):
     name: ClassVar[str] = "excel"
     suffixes: ClassVar[tuple[str, ...]] = (".xlsx", ".xlsm")
     capabilities: ClassVar[Capabilities] = Capabilities(
-        persistent=True, concurrent_threads=True, concurrent_processes=True
+        persistent=True, concurrent_threads=True, concurrent_processes=True, derived_tables=True
     )
 
     def __init__(self, location: str, codec: Codec, options: Mapping[str, Any]) -> None:
@@ -346,6 +347,46 @@ class ExcelBackend(Backend):
     def head(self) -> ChainHead:
         events = self._current().events
         return ChainHead(events[-1].seq, events[-1].hash) if events else ChainHead()
+
+    def audit(self, items: Mapping[str, Item]) -> list[Finding]:
+        """Check the Links sheet against ``items``: it is written for people (a board
+        reads it) and never read back, so a hand edit there changes nothing raidlog
+        sees. The kind and Governance sheets are the items and structure themselves,
+        checked as hand edits when the workbook is opened."""
+        from .workbook import LINKS_SHEET, read_raw
+
+        with self._lock, file_errors(self.path):
+            sheet = read_raw(self.path).get(LINKS_SHEET) if self.path.exists() else None
+        found = (
+            collections.Counter(
+                tuple(str(v) for v in [*row, "", "", "", ""][:4]) for _, row in sheet.rows
+            )
+            if sheet is not None
+            else collections.Counter()
+        )
+        wanted = collections.Counter(
+            (str(item.ref), link.relation.value, link.target, item.title)
+            for item in items.values()
+            for link in item.links
+        )
+        findings = [
+            Finding(
+                table=LINKS_SHEET,
+                ref=row[0],
+                reason=f"the row {' | '.join(row)!r} is missing: the item's history has it",
+            )
+            for row in sorted(wanted - found)
+        ]
+        findings += [
+            Finding(
+                table=LINKS_SHEET,
+                ref=row[0],
+                reason=f"the row {' | '.join(row)!r} is not in the item's history (edited "
+                "outside raidlog)",
+            )
+            for row in sorted(found - wanted)
+        ]
+        return findings
 
     def close(self) -> None:
         """Nothing stays open between calls: the workbook is read and written whole."""
