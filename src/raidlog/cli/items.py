@@ -467,6 +467,11 @@ def verify(
             )
             if part
         )
-        fail(f"verification failed at {where or 'the register'}: {first.reason}", EXIT_ERROR)
+        more = len(report.problems) - 1
+        fail(
+            f"verification failed at {where or 'the register'}: {first.reason}"
+            + (f" ({more} more problem(s): --json lists them all)" if more else ""),
+            EXIT_ERROR,
+        )
     if check is not None and not check.intact:
         fail(f"the anchor {expected} does not hold: {check.reason}", EXIT_ERROR)
