@@ -357,13 +357,10 @@ class ExcelBackend(Backend):
 
         with self._lock, file_errors(self.path):
             sheet = read_raw(self.path).get(LINKS_SHEET) if self.path.exists() else None
-        found = (
-            collections.Counter(
-                tuple(str(v) for v in [*row, "", "", "", ""][:4]) for _, row in sheet.rows
-            )
-            if sheet is not None
-            else collections.Counter()
-        )
+        found: collections.Counter[tuple[str, str, str, str]] = collections.Counter()
+        for _, row in sheet.rows if sheet is not None else ():
+            source, relation, target, title = (str(v) for v in [*row, "", "", "", ""][:4])
+            found[source, relation, target, title] += 1
         wanted = collections.Counter(
             (str(item.ref), link.relation.value, link.target, item.title)
             for item in items.values()
