@@ -139,6 +139,7 @@ def test_a_version_2_register_gets_the_strict_trigger_when_opened(
             raw.execute(sql.SQL(statement).format(s=sql.Identifier(schema)))  # type: ignore[arg-type]  # fixed test SQL
     with raidlog.open(location, actor="ana") as reg:  # migrates to the current version
         assert reg.get("D-0001").status == "accepted"
+        assert reg.verify().ok  # a register written before the audit passes it
     version = raw.execute(
         sql.SQL("SELECT value FROM {} WHERE key = 'schema_version'").format(
             sql.Identifier(schema, "meta")
