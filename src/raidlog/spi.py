@@ -12,7 +12,7 @@ Everything here is also documented where it is defined; see the plugin author gu
 
 from __future__ import annotations
 
-from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
+from raidlog.backends.base import Backend, Capabilities, Entity, Finding, Transaction
 from raidlog.backends.staging import StagingTransaction, State
 from raidlog.bulk import bulk
 from raidlog.convert import Codec, entity_kind
@@ -24,6 +24,7 @@ from raidlog.errors import (
     SchemaVersionError,
     ValidationError,
 )
+from raidlog.files import fsync_folder
 from raidlog.hookspecs import hookimpl
 from raidlog.model.events import EVENT_FIELDS, ChainHead, Change, Event, event_row
 from raidlog.model.governance import Body, Node, Objective
@@ -44,6 +45,7 @@ __all__ = [
     "DuplicateRefError",
     "Entity",
     "Event",
+    "Finding",
     "Item",
     "Node",
     "Objective",
@@ -60,6 +62,7 @@ __all__ = [
     "evaluate",
     "event_row",
     "folded",
+    "fsync_folder",
     "hookimpl",
     "matches",
     "split_folded",

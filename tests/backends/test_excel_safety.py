@@ -109,7 +109,7 @@ def test_the_nth_save_failing_leaves_the_previous_workbook(
         for k in range(1, n):
             register.add(Action(title=f"saved {k}"))
         before = path.read_bytes()
-        with pytest.raises(OSError, match="No space left"):
+        with pytest.raises(BackendError, match=r"raid\.xlsx: No space left"):
             register.add(Action(title="lost"))
         monkeypatch.undo()
         assert path.read_bytes() == before

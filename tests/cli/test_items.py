@@ -139,14 +139,17 @@ def test_a_lifecycle_violation_names_the_allowed_moves(cli: Cli, reg: str) -> No
 def test_verify_anchor_and_expect(cli: Cli, reg: str) -> None:
     cli("add", reg, "decision", "--title", "Use vendor B")
     head = cli("verify", reg, "--anchor").stdout.strip()
-    assert len(head) == 64
+    seq, _, digest = head.partition(":")
+    assert (seq, len(digest)) == ("1", 64)
     assert cli("verify", reg).stdout.startswith("OK: 1 event(s), 1 item(s)")
     cli("verify", reg, "--expect", head)
+    cli("verify", reg, "--expect", digest)  # a bare head hash, as older releases recorded
     wrong = cli("verify", reg, "--expect", "0" * 64, code=1)
     assert "chain was rebuilt or changed" in wrong.stderr
     report = json.loads(cli("verify", reg, "--json", "--expect", head).stdout)
     assert report["ok"] is True
-    assert report["head_hash"] == head
+    assert report["head_hash"] == digest
+    assert report["anchor"] == head
 
 
 def test_verify_fails_when_history_was_tampered_with(cli: Cli, reg: str) -> None:

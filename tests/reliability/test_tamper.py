@@ -13,9 +13,11 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 
 import raidlog
 from raidlog import Action, Risk
+from raidlog.cli import main
 from raidlog.register import VerifyReport
 
 
@@ -143,3 +145,60 @@ def test_excel_events_sheet_tampering_is_named(tmp_path: Path) -> None:
     assert problem is not None
     assert (problem.seq, problem.ref) == (2, "R-0001")
     assert "edited" in problem.reason
+
+
+# anchors: a chain that grew is not a chain that was rewritten ------------------------------
+def test_an_anchor_passes_a_chain_that_grew_and_names_a_rewritten_one(tmp_path: Path) -> None:
+    location = str(tmp_path / "raid.db")
+    _build(location)
+    with raidlog.open(location, actor="ana") as reg:
+        anchor = reg.verify().anchor
+        assert anchor.startswith("3:")
+        reg.add(Risk(title="a legitimate write after the anchor"))
+        report = reg.verify(expect=anchor)
+    assert report.ok
+    assert report.anchor_check is not None
+    assert (report.anchor_check.intact, report.anchor_check.grown_by) == (True, 1)
+    forged = str(tmp_path / "forged.db")
+    with raidlog.open(forged, actor="ana") as reg:
+        risk = reg.add(Risk(title="Supplier late", probability=3, impact=3))
+        reg.update(risk, impact=2, reason="rewritten history")
+        reg.add(Action(title="Chase"))
+        reg.add(Risk(title="and more, to look like growth"))
+        check = reg.verify(expect=anchor).anchor_check
+    assert check is not None
+    assert not check.intact
+    assert "event 3 has hash" in check.reason
+    assert "rewritten" in check.reason
+
+
+def test_a_bare_head_hash_from_before_still_tells_growth(tmp_path: Path) -> None:
+    location = str(tmp_path / "raid.db")
+    head = _build(location)  # what `verify --anchor` printed before anchors had a seq
+    with raidlog.open(location, actor="ana") as reg:
+        reg.add(Action(title="later"))
+        check = reg.verify(expect=head).anchor_check
+        assert check is not None
+        assert (check.intact, check.grown_by) == (True, 1)
+        unknown = reg.verify(expect="f" * 64).anchor_check
+    assert unknown is not None
+    assert not unknown.intact
+    assert "no event of the chain has hash" in unknown.reason
+
+
+def test_raidlog_verify_expect_after_a_legitimate_write(tmp_path: Path) -> None:
+    location = str(tmp_path / "raid.db")
+    _build(location)
+    runner = CliRunner()
+    env = {"RAIDLOG_ACTOR": "auditor"}
+    anchor = runner.invoke(main, ["verify", location, "--anchor"], env=env).stdout.strip()
+    with raidlog.open(location, actor="ana") as reg:
+        reg.add(Risk(title="a legitimate write after the anchor"))
+    grown = runner.invoke(main, ["verify", location, "--expect", anchor], env=env)
+    assert grown.exit_code == 0, grown.output
+    assert "the anchored event 3 is intact; the chain grew by 1 event(s) since" in grown.stdout
+    rewritten = f"{anchor.partition(':')[0]}:{'0' * 63}1"
+    bad = runner.invoke(main, ["verify", location, "--expect", rewritten], env=env)
+    assert bad.exit_code == 1
+    assert "event 3 has hash" in bad.stderr
+    assert "rewritten" in bad.stderr

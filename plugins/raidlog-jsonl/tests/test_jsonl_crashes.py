@@ -32,6 +32,7 @@ import pytest
 
 import raidlog
 from raidlog import Action, Body, Decision, Node, Risk
+from raidlog.errors import BackendError
 from raidlog.model.governance import Objective
 from raidlog.register import Register
 from raidlog.testing.crash import Writers
@@ -231,7 +232,7 @@ def _trial(
             plan.arm(fail_at)
             try:
                 change.run(reg, arg)
-            except OSError as exc:
+            except BackendError as exc:  # the file's failure, naming the file
                 failed = exc
             finally:
                 plan.armed = False
@@ -257,6 +258,7 @@ def test_every_failing_file_operation_of_a_save_leaves_a_whole_file(
             assert run.fired is not None, f"{where}: the save stopped before the fault"
             assert run.failed is not None, f"{where}: the failure was swallowed"
             assert "injected" in str(run.failed), where
+            assert str(run.file) in str(run.failed), where
             assert plan.folders == set(), f"{where}: a folder descriptor was left open"
             litter = [p.name for p in folder.iterdir() if p.suffix not in (".jsonl", ".lock")]
             assert litter == [], f"{where}: left {litter}"

@@ -10,7 +10,7 @@ import pytest
 import raidlog_jsonl
 
 import raidlog
-from raidlog.errors import SchemaVersionError
+from raidlog.errors import BackendError, SchemaVersionError
 from raidlog.plugins import get_plugin_manager, plugin_versions
 
 
@@ -45,7 +45,7 @@ def test_a_failed_save_leaves_the_previous_file_and_no_litter(
             raise OSError(28, "No space left on device")
 
         monkeypatch.setattr(os, "replace", disk_full)
-        with pytest.raises(OSError, match="No space"):
+        with pytest.raises(BackendError, match=r"raid\.jsonl.*No space"):
             reg.add(raidlog.Risk(title="lost with the failed save"))
         monkeypatch.undo()
         assert path.read_bytes() == before
@@ -82,3 +82,57 @@ def test_the_reference_plugin_stays_under_200_lines() -> None:
     """The plugin guide includes the source whole and promises it is short."""
     source = Path(raidlog_jsonl.__file__).read_text(encoding="utf-8")
     assert len(source.splitlines()) < 200
+
+
+# damaged files ----------------------------------------------------------------------------
+DAMAGE = {
+    "a line cut short": lambda lines: [*lines[:2], lines[2][:-9], *lines[3:]],
+    "an item that is not an object": lambda lines: [*lines[:1], '{"item": [1]}', *lines[2:]],
+    "an item without its ref": lambda lines: [*lines[:1], '{"item": {}}', *lines[2:]],
+    "a damaged header": lambda lines: ["{format", *lines[1:]],
+}
+
+
+@pytest.mark.parametrize("case", sorted(DAMAGE))
+def test_a_damaged_file_is_a_backend_error_naming_it(tmp_path: Path, case: str) -> None:
+    path = tmp_path / "raid.jsonl"
+    with raidlog.open(str(path), actor="ana") as reg:
+        reg.add(raidlog.Risk(title="kept"))
+    damaged = DAMAGE[case](_lines(path))
+    path.write_text("\n".join(damaged) + "\n", encoding="utf-8")
+    with (
+        pytest.raises(BackendError, match=r"raid\.jsonl cannot be read"),
+        raidlog.open(str(path), actor="ana") as reg,
+    ):
+        list(reg.items())
+    assert _lines(path) == damaged  # nothing was written over it
+
+
+def test_bytes_that_are_not_utf8_are_a_backend_error(tmp_path: Path) -> None:
+    path = tmp_path / "raid.jsonl"
+    with raidlog.open(str(path), actor="ana") as reg:
+        reg.add(raidlog.Risk(title="kept"))
+    path.write_bytes(path.read_bytes() + b'{"item": "\xff"}\n')
+    with (
+        pytest.raises(BackendError, match=r"raid\.jsonl cannot be read.*utf-8"),
+        raidlog.open(str(path), actor="ana") as reg,
+    ):
+        list(reg.items())
+
+
+def test_an_unreadable_file_is_a_backend_error_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "raid.jsonl"
+    with raidlog.open(str(path), actor="ana") as reg:
+        reg.add(raidlog.Risk(title="kept"))
+        real_open = Path.open
+
+        def refused(self: Path, *args: object, **kwargs: object) -> object:
+            if self == path:
+                raise PermissionError(13, "Permission denied", str(self))
+            return real_open(self, *args, **kwargs)  # type: ignore[call-overload]  # passed through
+
+        monkeypatch.setattr(Path, "open", refused)
+        with pytest.raises(BackendError, match=r"raid\.jsonl.*Permission denied"):
+            list(reg.items())

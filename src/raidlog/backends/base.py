@@ -29,7 +29,7 @@ from raidlog.model.items import Item
 from raidlog.model.values import Relation
 from raidlog.query import Query, evaluate, matches
 
-__all__ = ["Backend", "Capabilities", "Entity", "Transaction"]
+__all__ = ["Backend", "Capabilities", "Entity", "Finding", "Transaction"]
 
 T = TypeVar("T")
 Entity = Node | Body | Objective
@@ -50,6 +50,9 @@ class Capabilities:
       nothing.
     - ``backup``: :meth:`Backend.backup` copies the store, consistent while others
       write; otherwise it raises :class:`~raidlog.errors.BackendError`.
+    - ``derived_tables``: the store keeps data derived from the items beside them
+      (query columns, link or escalation tables, a search index), which
+      :meth:`Backend.audit` checks.
     """
 
     persistent: bool = False
@@ -59,6 +62,23 @@ class Capabilities:
     query_pushdown: bool = False
     batched_writes: bool = False
     backup: bool = False
+    derived_tables: bool = False
+
+
+@attrs.frozen(kw_only=True)
+class Finding:
+    """A row of the store that does not hold what the register's history says (found by
+    :meth:`Backend.audit`), or that cannot be read at all (found by
+    :meth:`Backend.scan_items` and :meth:`Backend.scan_events`).
+
+    ``table`` names where it is (a table, a sheet, a file), ``ref`` the item it concerns
+    and ``seq`` the event, when there is one; ``reason`` says what is wrong.
+    """
+
+    table: str
+    reason: str
+    ref: str | None = None
+    seq: int | None = None
 
 
 class Transaction(abc.ABC):
@@ -203,6 +223,32 @@ class Backend(abc.ABC):
             for link in item.links
             if link.target == ref and item.ref is not None
         ]
+
+    # verify() reads through these ---------------------------------------------------------
+    def scan_items(self) -> Iterator[Item | Finding]:
+        """Every stored item, as :meth:`items` gives them, for ``verify()``: an item the
+        store holds but cannot decode (a row edited outside raidlog) comes as a
+        :class:`Finding` naming its table and ref, and the scan goes on. The default is
+        :meth:`items`, for stores that read or fail as a whole."""
+        return iter(self.items())
+
+    def scan_events(self) -> Iterator[Event | Finding]:
+        """Every stored event in sequence order, as :meth:`events` gives them, except
+        that an event that cannot be decoded comes as a :class:`Finding` naming its
+        ``seq``, and the scan goes on."""
+        return iter(self.events())
+
+    def audit(self, items: Mapping[str, Item]) -> list[Finding]:
+        """Check everything the store keeps besides items and events (query columns,
+        link and escalation tables, search indexes) against ``items``, the register as
+        its event log gives it, by ref. Returns one :class:`Finding` per mismatch
+        naming the table and ref, so that no query can answer differently from what
+        ``verify()`` approved.
+
+        A store that keeps nothing but its items and events (memory, JSON Lines) has
+        nothing to audit: the default finds nothing. A store that keeps more overrides
+        this and declares :attr:`Capabilities.derived_tables`."""
+        return []
 
     def head(self) -> ChainHead:
         """The last stored event's sequence number and hash."""

@@ -405,42 +405,56 @@ def history(location: str, ref: str, actor: str | None, as_json: bool) -> None:
 
 @main.command()
 @location_argument
-@click.option("--anchor", is_flag=True, help="Print only the head hash (to record elsewhere).")
+@click.option(
+    "--anchor",
+    is_flag=True,
+    help="Print only the anchor (the head's sequence number and hash, SEQ:HASH) to record "
+    "elsewhere.",
+)
 @click.option(
     "--expect",
     "expected",
     default=None,
-    metavar="HASH",
-    help="Fail unless the chain's head is HASH (detects a rebuilt chain).",
+    metavar="ANCHOR",
+    help="Fail unless the chain still holds the anchored event unchanged (SEQ:HASH, or a "
+    "head hash recorded by an older release); a chain that grew since passes.",
 )
 @actor_option
 @json_option
 def verify(
     location: str, anchor: bool, expected: str | None, actor: str | None, as_json: bool
 ) -> None:
-    """Check the event chain and that replaying it gives the stored items (exit 1 if not)."""
+    """Check the event chain, that replaying it gives the stored items, and what the store
+    keeps for queries (exit 1 if not)."""
     with _open(location, actor) as register:
-        report = register.verify()
-    mismatch = expected is not None and expected.strip().lower() != report.head_hash
+        report = register.verify(expect=expected)
+    check = report.anchor_check
     if as_json:
         echo_json(
             {
-                "ok": report.ok and not mismatch,
+                "ok": report.ok and (check is None or check.intact),
                 "events_checked": report.events_checked,
                 "items_checked": report.items_checked,
                 "head_hash": report.head_hash,
+                "head_seq": report.head_seq,
+                "anchor": report.anchor,
                 "expected_head": expected,
+                "anchor_check": None
+                if check is None
+                else {"intact": check.intact, "grown_by": check.grown_by, "reason": check.reason},
                 "problems": [
-                    {"seq": p.seq, "ref": p.ref, "reason": p.reason} for p in report.problems
+                    {"seq": p.seq, "ref": p.ref, "table": p.table, "reason": p.reason}
+                    for p in report.problems
                 ],
             }
         )
     elif anchor:
-        click.echo(report.head_hash)
+        click.echo(report.anchor)
     elif report.ok:
         click.echo(
             f"OK: {report.events_checked} event(s), {report.items_checked} item(s), "
             f"head {report.head_hash}"
+            + ("" if check is None or not check.intact else f"; {check.reason}")
         )
     if not report.ok:
         first = report.first_broken
@@ -453,10 +467,11 @@ def verify(
             )
             if part
         )
-        fail(f"verification failed at {where or 'the register'}: {first.reason}", EXIT_ERROR)
-    if mismatch:
+        more = len(report.problems) - 1
         fail(
-            f"head hash is {report.head_hash}, expected {expected}: the chain was rebuilt "
-            "or changed since it was anchored",
+            f"verification failed at {where or 'the register'}: {first.reason}"
+            + (f" ({more} more problem(s): --json lists them all)" if more else ""),
             EXIT_ERROR,
         )
+    if check is not None and not check.intact:
+        fail(f"the anchor {expected} does not hold: {check.reason}", EXIT_ERROR)

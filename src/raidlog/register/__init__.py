@@ -11,6 +11,6 @@ from __future__ import annotations
 
 from raidlog.register.facade import Register
 from raidlog.register.opening import open
-from raidlog.register.verify import Problem, VerifyReport
+from raidlog.register.verify import AnchorCheck, Problem, VerifyReport
 
-__all__ = ["Problem", "Register", "VerifyReport", "open"]
+__all__ = ["AnchorCheck", "Problem", "Register", "VerifyReport", "open"]

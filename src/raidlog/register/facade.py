@@ -607,10 +607,14 @@ class Register:
         """A read-only register as this one stood at ``when`` (rebuilt from the events)."""
         return history.as_of(self, when)
 
-    def verify(self) -> VerifyReport:
+    def verify(self, *, expect: str | None = None) -> VerifyReport:
         """Check the event chain link by link, then that replaying it gives exactly the
-        stored items and structure. The first problem is the first broken event."""
-        return verify(self)
+        stored items and structure, and that what the store keeps for queries (search
+        index, link and escalation tables, query columns) agrees with it. The first
+        problem is the first broken event; a row the store cannot read is a problem, not
+        an error. ``expect`` is an anchor kept from an earlier ``verify().anchor``: the
+        report's ``anchor_check`` then tells a chain that grew from one rewritten."""
+        return verify(self, expect=expect)
 
     # governance ----------------------------------------------------------------------------
     def view(self, body: str, *, today: date | None = None) -> list[ViewEntry]:

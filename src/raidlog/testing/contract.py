@@ -121,6 +121,16 @@ class BackendContract:
         """Return the location of a new, empty register (a new one at each call)."""
         raise NotImplementedError("a BackendContract subclass must implement make_location")
 
+    def derived_tampers(self) -> Mapping[str, Callable[[str], None]]:
+        """Ways to change what the backend keeps besides its items and events, for a
+        backend that declares ``derived_tables``: each takes the location of a closed
+        register holding a risk R-0001 (red, escalated to the body ExCo, titled "Supplier
+        insolvent", described as "payroll run") and an action A-0001 that mitigates it,
+        and changes one table directly, as someone with write access to the store would.
+        Keys are ``"table"`` or ``"table: what"``; ``verify()`` must then report a
+        problem in that table naming R-0001 or A-0001."""
+        return {}
+
     def drop_location(self, location: str) -> None:
         """Remove what :meth:`make_location` created, when the test is over. Files under
         ``directory`` go with pytest's temporary directories; servers may need more."""
@@ -524,6 +534,41 @@ class BackendContract:
             assert reg.heatmap(level=level) == reference.heatmap(level=level)
         assert reg.objectives_at_risk() == reference.objectives_at_risk()
         assert reg.view("Programme board", today=day), "the exercise puts items in this view"
+
+    # derived data --------------------------------------------------------------------------
+    def _tamper_subject(self) -> str:
+        location = self.new_location()
+        reg = raidlog.open(
+            location, actor="tester", plugins=self.plugins, options=self.open_options
+        )
+        try:
+            reg.put_body(Body(name="ExCo"))
+            risk = reg.add(
+                Risk(title="Supplier insolvent", description="payroll run", probability=5, impact=5)
+            )
+            reg.escalate(risk, "ExCo", reason="red")
+            reg.link(reg.add(Action(title="Find a second supplier")), "mitigates", risk)
+            assert reg.verify().ok
+        finally:
+            reg.close()
+        return location
+
+    def test_verify_checks_every_derived_table(self) -> None:
+        self.needs("derived_tables")
+        tampers = self.derived_tampers()
+        assert tampers, (
+            "the backend declares derived_tables: its contract test must supply "
+            "derived_tampers(), one tamper per table verify() checks"
+        )
+        for name, tamper in tampers.items():
+            table = name.partition(":")[0]
+            location = self._tamper_subject()
+            tamper(location)
+            report = self.open(location, actor="auditor").verify()
+            assert not report.ok, f"{name}: verify() passed a tampered {table}"
+            assert any(
+                p.table == table and p.ref in ("R-0001", "A-0001") for p in report.problems
+            ), f"{name}: no problem names {table} and the item: {report.problems}"
 
     # persistence -----------------------------------------------------------------------------
     def test_everything_survives_close_and_reopen(self) -> None:

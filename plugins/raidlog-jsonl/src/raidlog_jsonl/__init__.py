@@ -1,14 +1,15 @@
 """A raidlog register in one JSON Lines file: the reference storage plugin.
 
-The file is a header line (format, version, metadata, ref counters), then one line per
-item (by ref), per node or body, and per event (in order), each with sorted keys, so a
-``git diff`` shows a change as one item line plus its event lines. Every change rewrites
-the file atomically (temporary file, fsync, ``os.replace``, fsync of the folder) while
-holding an exclusive ``flock`` on ``<file>.lock``, after re-reading the file under it.
+The file is a header line (format, version, metadata, ref counters), then one line per item
+(by ref), per node or body, and per event (in order), each with sorted keys, so a ``git diff``
+shows a change as one item line plus its event lines. Every change rewrites the file atomically
+(temporary file, fsync, ``os.replace``, fsync of the folder) holding an exclusive ``flock`` on
+``<file>.lock``, after re-reading the file under it. A file that fails is a BackendError.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -113,13 +114,20 @@ class JsonlBackend(spi.Backend):
         self.path = Path(location[6:] if location.lower().startswith("jsonl:") else location)
         self._lock = threading.RLock()
 
+    @contextlib.contextmanager
+    def _failing(self, damage: type[Exception] = OSError) -> Iterator[None]:
+        try:  # the file's failures (and ``damage``, decoding it) as a BackendError naming it
+            yield
+        except (OSError, damage) as exc:
+            raise spi.BackendError(f"{self.path} cannot be read or written ({exc!r})") from exc
+
     @classmethod
     def open(cls, location: str, *, codec: spi.Codec, options: Mapping[str, Any]) -> JsonlBackend:
         backend = cls(location, codec)
         if not backend.path.exists():
             backend.atomic(lambda txn: None)  # writes the header of an empty register
-        with backend.path.open(encoding="utf-8") as file:
-            header = json.loads(file.readline() or "{}")  # metadata only: the first line
+        with backend._failing(Exception), backend.path.open(encoding="utf-8") as file:
+            header = dict(json.loads(file.readline() or "{}"))  # metadata only: the first line
         if header.get("format") != FORMAT or header.get("version", VERSION + 1) > VERSION:
             raise spi.SchemaVersionError(
                 f"{backend.path} is not a raidlog JSON Lines register of version {VERSION} "
@@ -131,9 +139,9 @@ class JsonlBackend(spi.Backend):
         """The state on disk. Parsed at each call: simple, and fine for a few thousand items."""
         if not self.path.exists():
             return _State({})
-        with self.path.open(encoding="utf-8") as file:
+        with self._failing(Exception), self.path.open(encoding="utf-8") as file:
             lines = [json.loads(line) for line in file if line.strip()]
-        return _State(lines[0] if lines else {}, lines[1:])
+            return _State(lines[0] if lines else {}, lines[1:])
 
     def _save(self, state: _State) -> None:
         temp = self.path.with_name(f".{self.path.name}.tmp")  # one writer at a time: one name
@@ -146,16 +154,11 @@ class JsonlBackend(spi.Backend):
             os.replace(temp, self.path)
         finally:
             temp.unlink(missing_ok=True)
-        if os.name == "posix":  # make the rename itself durable
-            folder = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(folder)
-            finally:
-                os.close(folder)
+        spi.fsync_folder(self.path.parent)  # make the rename itself durable
 
     def atomic(self, work: Callable[[spi.Transaction], T]) -> T:
         # One writer at a time (thread lock, and flock across processes): it reads the latest.
-        with self._lock, open(f"{self.path}.lock", "a") as lock:
+        with self._lock, self._failing(), open(f"{self.path}.lock", "a") as lock:
             if fcntl is not None:
                 fcntl.flock(lock, fcntl.LOCK_EX)
             state = self._read()
@@ -168,10 +171,8 @@ class JsonlBackend(spi.Backend):
 
     def items(self, kinds: Iterable[str] | None = None) -> Iterator[spi.Item]:
         state, wanted = self._read(), None if kinds is None else set(kinds)
-        found = [state.items[ref] for ref in sorted(state.items)]
-        return (
-            self.codec.item_from_dict(d) for d in found if wanted is None or d["kind"] in wanted
-        )
+        found = [d for _, d in sorted(state.items.items()) if wanted is None or d["kind"] in wanted]
+        return (self.codec.item_from_dict(d) for d in found)
 
     def events(self, *, ref: str | None = None, after: int = 0) -> Iterator[spi.Event]:
         found = [e for e in self._read().events if e["seq"] > after]

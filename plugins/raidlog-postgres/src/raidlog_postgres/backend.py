@@ -40,6 +40,7 @@ from raidlog.spi import (
     DuplicateRefError,
     Entity,
     Event,
+    Finding,
     Item,
     Query,
     RaidLogError,
@@ -49,6 +50,7 @@ from raidlog.spi import (
     entity_kind,
     event_row,
 )
+from raidlog_postgres.audit import audit_tables
 from raidlog_postgres.compile import ITEM_COLUMNS, order_clause, search_words, where_clause
 from raidlog_postgres.location import Options, PostgresLocation, parse_location, redact
 from raidlog_postgres.schema import ensure_schema
@@ -83,6 +85,9 @@ _COPY_TYPES = {
     "cost_exposure": "float8",
 }
 _EVENT_COLUMNS = EVENT_FIELDS
+#: What decoding a row edited outside raidlog raises (a document that is not an item, a
+#: field of the wrong type).
+_DAMAGE = (ValueError, TypeError, KeyError)
 
 
 def _dumps(value: Any) -> str:
@@ -433,6 +438,7 @@ class PostgresBackend(Backend):
         concurrent_processes=True,
         full_text_search=True,
         query_pushdown=True,
+        derived_tables=True,
     )
 
     def __init__(
@@ -590,7 +596,7 @@ class PostgresBackend(Backend):
     def _event_row(self, event: Event) -> tuple[Any, ...]:
         return event_row(event, event.at)
 
-    def _event(self, row: Sequence[Any]) -> Event:
+    def _decode_event(self, row: Sequence[Any]) -> Event:
         values = dict(zip(_EVENT_COLUMNS, row, strict=True))
         changes = values.pop("changes")
         return Event(
@@ -598,11 +604,29 @@ class PostgresBackend(Backend):
             changes=tuple(Change(field=f, old=old, new=new) for f, old, new in changes),
         )
 
+    def _event(self, row: Sequence[Any]) -> Event:
+        try:
+            return self._decode_event(row)
+        except _DAMAGE as exc:
+            raise BackendError(
+                f"{redact(self.location)}: event {row[0]} cannot be read ({exc}); the event "
+                "log was changed outside raidlog: run `raidlog verify`"
+            ) from exc
+
+    def _item(self, ref: str, doc: Any) -> Item:
+        try:
+            return self.codec.item_from_dict(doc)
+        except _DAMAGE as exc:
+            raise BackendError(
+                f"{redact(self.location)}: the doc of {ref} in table items cannot be read "
+                f"({exc}); it was changed outside raidlog: run `raidlog verify`"
+            ) from exc
+
     def _get(self, conn: Conn, ref: str) -> Item | None:
         row = conn.execute(
             sql.SQL("SELECT doc FROM {} WHERE ref = %s").format(self._sql.items), [ref]
         ).fetchone()
-        return None if row is None else self.codec.item_from_dict(row[0])
+        return None if row is None else self._item(ref, row[0])
 
     def _head(self, conn: Conn) -> ChainHead:
         row = conn.execute(
@@ -628,7 +652,7 @@ class PostgresBackend(Backend):
         after = ""
         while True:
             rows = self._rows(page, [after, wanted, wanted, _PAGE])
-            yield from (self.codec.item_from_dict(doc) for _, doc in rows)
+            yield from (self._item(ref, doc) for ref, doc in rows)
             if len(rows) < _PAGE:
                 return
             after = rows[-1][0]
@@ -643,6 +667,50 @@ class PostgresBackend(Backend):
             if len(rows) < _PAGE:
                 return
             after = rows[-1][0]
+
+    # verify -------------------------------------------------------------------------------
+    def scan_items(self) -> Iterator[Item | Finding]:
+        """Every item in ref order; a ``doc`` that cannot be decoded is a Finding."""
+        for ref, doc in self._paged(sql.SQL("SELECT ref, doc FROM {}").format(self._sql.items)):
+            try:
+                yield self.codec.item_from_dict(doc)
+            except _DAMAGE as exc:
+                yield Finding(
+                    table="items",
+                    ref=str(ref),
+                    reason=f"the item's doc cannot be read ({exc}): changed outside raidlog",
+                )
+
+    def scan_events(self) -> Iterator[Event | Finding]:
+        """Every event in sequence order; a row that cannot be decoded is a Finding."""
+        for row in self._paged(self._sql.select_events, key="seq"):
+            try:
+                yield self._decode_event(row)
+            except _DAMAGE as exc:
+                yield Finding(
+                    table="events",
+                    seq=int(row[0]),
+                    ref=str(row[1]),
+                    reason=f"the event's row cannot be read ({exc}): changed outside raidlog",
+                )
+
+    def _paged(self, select: sql.Composed, key: str = "ref") -> Iterator[TupleRow]:
+        """The rows of ``select`` (whose first column is ``key``) in pages by key."""
+        page = sql.SQL("{} WHERE {} > %s ORDER BY {} LIMIT %s").format(
+            select, sql.Identifier(key), sql.Identifier(key)
+        )
+        after: Any = "" if key == "ref" else 0
+        while True:
+            rows = self._rows(page, [after, _PAGE])
+            yield from rows
+            if len(rows) < _PAGE:
+                return
+            after = rows[-1][0]
+
+    def audit(self, items: Mapping[str, Item]) -> list[Finding]:
+        """Check the query columns of ``items`` and the ``links`` table against
+        ``items`` (``doc`` itself is what :meth:`items` reads)."""
+        return self._read(lambda conn: audit_tables(conn, self.schema, items, self._item_row))
 
     def entities(self) -> list[Entity]:
         rows = self._rows(

@@ -23,7 +23,45 @@ from raidlog.spi import SchemaVersionError
 __all__ = ["MIGRATIONS", "SCHEMA_VERSION", "ensure_schema", "lock_key"]
 
 #: The version of the table layout this release writes.
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+
+# A decision in a frozen status (MADR: accepted, rejected, deprecated, superseded) is
+# evidence. raidlog itself changes one in two ways only: escalating it (the status
+# stays; ``escalated_to`` and the version stamp move) and moving an accepted one to
+# superseded or deprecated (the status, ``superseded_by``, ``closed_on`` and the stamp
+# move). Anything else, and any status change before or after, is refused: a change of
+# status alone no longer lets an edit through (schema version 2 let two UPDATEs, one
+# to "proposed" and one of the text, rewrite an accepted decision). ``doc`` is
+# compared field by field without the same names; ``search`` is generated afterwards.
+_DECISION_TRIGGER: tuple[str, ...] = (
+    """CREATE OR REPLACE FUNCTION {s}.refuse_decision_edit() RETURNS trigger
+    LANGUAGE plpgsql AS $$
+    DECLARE
+        escalation text[] := ARRAY['escalated_to', 'version', 'updated_at', 'updated_by',
+                                   'doc', 'search'];
+        move text[] := ARRAY['status', 'superseded_by', 'closed_on', 'version',
+                             'updated_at', 'updated_by', 'doc', 'search'];
+    BEGIN
+        IF NEW.status IS NOT DISTINCT FROM OLD.status THEN
+            IF (to_jsonb(NEW) - escalation) = (to_jsonb(OLD) - escalation)
+               AND (NEW.doc::jsonb - escalation) = (OLD.doc::jsonb - escalation) THEN
+                RETURN NEW;
+            END IF;
+        ELSIF OLD.status = 'accepted' AND NEW.status IN ('superseded', 'deprecated')
+              AND (to_jsonb(NEW) - move) = (to_jsonb(OLD) - move)
+              AND (NEW.doc::jsonb - move) = (OLD.doc::jsonb - move) THEN
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'raidlog: decision % is % and cannot be edited', OLD.ref, OLD.status
+            USING ERRCODE = 'integrity_constraint_violation',
+                  HINT = 'supersede it with a new decision (Register.supersede)';
+    END $$""",
+    "DROP TRIGGER IF EXISTS decisions_immutable ON {s}.items",
+    """CREATE TRIGGER decisions_immutable BEFORE UPDATE ON {s}.items
+        FOR EACH ROW WHEN (OLD.kind = 'decision'
+                           AND OLD.status IN ('accepted', 'rejected', 'deprecated', 'superseded'))
+        EXECUTE FUNCTION {s}.refuse_decision_edit()""",
+)
 
 #: Statements taking a schema from version N (the key) to N + 1. ``{s}`` is the schema.
 MIGRATIONS: dict[int, tuple[str, ...]] = {
@@ -35,6 +73,9 @@ MIGRATIONS: dict[int, tuple[str, ...]] = {
         """ALTER TABLE {s}.entities ADD CONSTRAINT entities_entity_check
             CHECK (entity IN ('node', 'body', 'objective'))""",
     ),
+    # 2 -> 3: the decision trigger refuses every edit of a frozen decision, whatever
+    # its status becomes (see _DECISION_TRIGGER).
+    2: _DECISION_TRIGGER,
 }
 
 _CREATE: tuple[str, ...] = (
@@ -132,27 +173,7 @@ _CREATE: tuple[str, ...] = (
         FOR EACH ROW EXECUTE FUNCTION {s}.refuse_rewrite()""",
     """CREATE TRIGGER items_no_truncate BEFORE TRUNCATE ON {s}.items
         FOR EACH STATEMENT EXECUTE FUNCTION {s}.refuse_rewrite()""",
-    # An accepted decision changes only by leaving "accepted" (superseded, deprecated);
-    # while it stays accepted only its escalations (and the version stamp) may move.
-    """CREATE FUNCTION {s}.refuse_decision_edit() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-        free text[] := ARRAY['escalated_to', 'version', 'updated_at', 'updated_by',
-                             'doc', 'search'];
-    BEGIN
-        IF NEW.status IS DISTINCT FROM OLD.status THEN
-            RETURN NEW;
-        END IF;
-        IF (to_jsonb(NEW) - free) = (to_jsonb(OLD) - free)
-           AND (NEW.doc::jsonb - free) = (OLD.doc::jsonb - free) THEN
-            RETURN NEW;
-        END IF;
-        RAISE EXCEPTION 'raidlog: decision % is accepted and cannot be edited', OLD.ref
-            USING ERRCODE = 'integrity_constraint_violation',
-                  HINT = 'supersede it with a new decision (Register.supersede)';
-    END $$""",
-    """CREATE TRIGGER decisions_immutable BEFORE UPDATE ON {s}.items
-        FOR EACH ROW WHEN (OLD.kind = 'decision' AND OLD.status = 'accepted')
-        EXECUTE FUNCTION {s}.refuse_decision_edit()""",
+    *_DECISION_TRIGGER,
 )
 
 

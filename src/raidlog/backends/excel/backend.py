@@ -11,6 +11,7 @@ runs the transaction against that state, and saves atomically.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import json
 import os
@@ -20,7 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
+from raidlog.backends.base import Backend, Capabilities, Entity, Finding, Transaction
 from raidlog.backends.staging import StagingTransaction, State
 from raidlog.bulk import bulk
 from raidlog.convert import ENTITY_CLASSES, Codec
@@ -35,6 +36,7 @@ from .safety import (
     WorkbookChangedError,
     atomic_write,
     file_digest,
+    file_errors,
     locked,
     preflight,
     unsafe_parts,
@@ -78,7 +80,11 @@ class ExcelBackend(Backend):
     name: ClassVar[str] = "excel"
     suffixes: ClassVar[tuple[str, ...]] = (".xlsx", ".xlsm")
     capabilities: ClassVar[Capabilities] = Capabilities(
-        persistent=True, concurrent_threads=True, concurrent_processes=True, batched_writes=True
+        persistent=True,
+        concurrent_threads=True,
+        concurrent_processes=True,
+        batched_writes=True,
+        derived_tables=True,
     )
 
     def __init__(self, location: str, codec: Codec, options: Mapping[str, Any]) -> None:
@@ -122,6 +128,10 @@ class ExcelBackend(Backend):
 
     def _load(self, *, record: bool) -> None:
         """Read the file into memory (under the caller's thread lock)."""
+        with file_errors(self.path):
+            self._read_file(record=record)
+
+    def _read_file(self, *, record: bool) -> None:
         signature = self._signature_now()
         if signature is None:
             self._state, self._digest, self._signature = State(), None, None
@@ -184,7 +194,7 @@ class ExcelBackend(Backend):
         with locked(self.path):
             if file_digest(self.path) != digest:
                 raise WorkbookChangedError(self.location, "it changed while being read")
-            self._save(state)
+            self._save(state, digest)
 
     def _now(self) -> datetime:
         now = self._clock()
@@ -197,6 +207,10 @@ class ExcelBackend(Backend):
 
     def _catch_up(self) -> None:
         """Under the file lock: make the in-memory state the file's current state."""
+        with file_errors(self.path):
+            self._catch_up_with_file()
+
+    def _catch_up_with_file(self) -> None:
         signature = self._signature_now()
         if signature == self._signature:
             return
@@ -210,12 +224,14 @@ class ExcelBackend(Backend):
         self._load(record=False)
         self._refuse_if_unsafe()
 
-    def _save(self, state: State) -> None:
+    def _save(self, state: State, expected: str | None) -> None:
+        """Write ``state`` over the file whose SHA-256 is ``expected`` (the one it was
+        made from: refused if the file is no longer that one when the replace comes)."""
         # Writing builds hundreds of thousands of short-lived cells and none cycles.
-        with bulk():
-            self._write(state)
+        with bulk(), file_errors(self.path):
+            self._write(state, expected)
 
-    def _write(self, state: State) -> None:
+    def _write(self, state: State, expected: str | None) -> None:
         from .workbook import check_written, render
 
         rendering = render(
@@ -227,7 +243,10 @@ class ExcelBackend(Backend):
             state.meta,
         )
         digest = atomic_write(
-            self.path, rendering.write, lambda temporary: check_written(temporary, rendering)
+            self.path,
+            rendering.write,
+            lambda temporary: check_written(temporary, rendering),
+            expected=expected,
         )
         self._state, self._digest = state, digest
         self._signature = self._signature_now()
@@ -248,7 +267,7 @@ class ExcelBackend(Backend):
                 txn = _ExcelTransaction(self._state)
                 result = work(txn)
                 if txn.changed():
-                    self._save(txn.applied())
+                    self._save(txn.applied(), self._digest)
                 return result
 
     @contextlib.contextmanager
@@ -279,12 +298,12 @@ class ExcelBackend(Backend):
                     self._batch_depth = 0
                 if self._state is not before:
                     after, self._state = self._state, before
-                    self._save(after)
+                    self._save(after, self._digest)
 
     # reading ----------------------------------------------------------------------------
     def _current(self) -> State:
         """The state to read from: reloaded when another raidlog process saved."""
-        with self._lock:
+        with self._lock, file_errors(self.path):
             signature = self._signature_now()
             if (
                 not self._batch_depth
@@ -326,6 +345,43 @@ class ExcelBackend(Backend):
     def head(self) -> ChainHead:
         events = self._current().events
         return ChainHead(events[-1].seq, events[-1].hash) if events else ChainHead()
+
+    def audit(self, items: Mapping[str, Item]) -> list[Finding]:
+        """Check the Links sheet against ``items``: it is written for people (a board
+        reads it) and never read back, so a hand edit there changes nothing raidlog
+        sees. The kind and Governance sheets are the items and structure themselves,
+        checked as hand edits when the workbook is opened."""
+        from .workbook import LINKS_SHEET, read_raw
+
+        with self._lock, file_errors(self.path):
+            sheet = read_raw(self.path).get(LINKS_SHEET) if self.path.exists() else None
+        found: collections.Counter[tuple[str, str, str, str]] = collections.Counter()
+        for _, row in sheet.rows if sheet is not None else ():
+            source, relation, target, title = (str(v) for v in [*row, "", "", "", ""][:4])
+            found[source, relation, target, title] += 1
+        wanted = collections.Counter(
+            (str(item.ref), link.relation.value, link.target, item.title)
+            for item in items.values()
+            for link in item.links
+        )
+        findings = [
+            Finding(
+                table=LINKS_SHEET,
+                ref=row[0],
+                reason=f"the row {' | '.join(row)!r} is missing: the item's history has it",
+            )
+            for row in sorted(wanted - found)
+        ]
+        findings += [
+            Finding(
+                table=LINKS_SHEET,
+                ref=row[0],
+                reason=f"the row {' | '.join(row)!r} is not in the item's history (edited "
+                "outside raidlog)",
+            )
+            for row in sorted(found - wanted)
+        ]
+        return findings
 
     def close(self) -> None:
         """Nothing stays open between calls: the workbook is read and written whole."""

@@ -30,6 +30,7 @@ __all__ = [
     "WorkbookChangedError",
     "atomic_write",
     "file_digest",
+    "file_errors",
     "lock_path",
     "locked",
     "preflight",
@@ -114,11 +115,25 @@ else:
 
 
 @contextlib.contextmanager
+def file_errors(path: Path) -> Iterator[None]:
+    """Raise an ``OSError`` met reading or writing ``path`` (a full disk, permissions, a
+    vanished folder) as a :class:`~raidlog.errors.BackendError` naming the file."""
+    try:
+        yield
+    except OSError as exc:
+        raise BackendError(
+            f"{path}: {exc.strerror or exc} ({type(exc).__name__}); check the disk and the "
+            "file's permissions"
+        ) from exc
+
+
+@contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold the inter-process lock of ``path``: an exclusive lock on its sidecar lock
     file (``flock``; ``msvcrt.locking`` on Windows). The operating system releases it
     when the process dies, so a killed writer never leaves the register locked."""
-    fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
+    with file_errors(lock_path(path)):
+        fd = os.open(lock_path(path), os.O_RDWR | os.O_CREAT, 0o644)
     try:
         _lock(fd)
         try:
@@ -222,12 +237,22 @@ def _check_extent(path: Path, member: str, xml: bytes) -> None:
 
 
 def atomic_write(
-    path: Path, write: Callable[[IO[bytes]], None], check: Callable[[Path], None]
+    path: Path,
+    write: Callable[[IO[bytes]], None],
+    check: Callable[[Path], None],
+    *,
+    expected: str | None,
 ) -> str:
     """Replace ``path`` with what ``write`` produces, atomically; return the new file's
     SHA-256. ``check`` re-opens the written temporary file and raises if it is not what
     was meant. Call under :func:`locked`. On any failure the previous file is intact
-    and the temporary file is removed."""
+    and the temporary file is removed.
+
+    ``expected`` is the SHA-256 of the file the new content was made from (``None``:
+    there was no file). Writing a large workbook takes seconds, and a person saving
+    from Excel does not take raidlog's lock, so the file is hashed again immediately
+    before the replace: if it changed, :class:`WorkbookChangedError` is raised and the
+    person's save stays as they made it."""
     # A writer killed mid-save leaves its temporary file; under the lock none is live.
     for stale in temporaries(path):
         with contextlib.suppress(OSError):
@@ -249,6 +274,10 @@ def atomic_write(
         check(temporary)
         digest = file_digest(temporary)
         assert digest is not None
+        if file_digest(path) != expected:
+            raise WorkbookChangedError(
+                str(path), "it was saved by another program while raidlog was writing it"
+            )
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -238,14 +238,22 @@ def _read_workbook(path: Path, codec: Codec, *, trust: bool) -> Snapshot:
             f"{EVENTS_SHEET} sheets); import it with `raidlog migrate` instead"
         )
     meta = _meta(raw[META_SHEET])
-    schema = int(meta.pop(_SCHEMA_KEY, "0") or 0)
+    try:
+        schema = int(meta.pop(_SCHEMA_KEY, "0") or 0)
+        counters = {k: int(v) for k, v in json.loads(meta.pop(_COUNTERS_KEY, "{}")).items()}
+        written = dict(json.loads(meta.pop(_HASHES_KEY, "{}")))
+        if "profile" in meta:
+            dict(json.loads(meta["profile"]))  # read again at each save and hand edit
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise BackendError(
+            f"{path}: the hidden {META_SHEET} sheet is damaged ({exc}); it was edited outside "
+            "raidlog: restore the workbook from a backup"
+        ) from exc
     if schema > SCHEMA:
         raise SchemaVersionError(
             f"{path} was written by a newer raidlog (workbook layout {schema}, this release "
             f"reads {SCHEMA}); upgrade raidlog"
         )
-    counters = {k: int(v) for k, v in json.loads(meta.pop(_COUNTERS_KEY, "{}")).items()}
-    written = json.loads(meta.pop(_HASHES_KEY, "{}"))
     data_sheets = {sheet_name(cls): cls for cls in codec.kinds.values()}
     found = {n: s.digest for n, s in raw.items() if n in data_sheets or n == GOVERNANCE_SHEET}
     edited = any(written.get(n) != d for n, d in found.items())

@@ -21,8 +21,9 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
-from raidlog.backends.base import Backend, Capabilities, Entity, Transaction
+from raidlog.backends.base import Backend, Capabilities, Entity, Finding, Transaction
 from raidlog.backends.sqlite import compile as qc
+from raidlog.backends.sqlite.audit import audit_side_tables
 from raidlog.backends.sqlite.connection import Settings, connect, is_busy, parse_location
 from raidlog.backends.sqlite.schema import (
     OTHER_TABLE,
@@ -61,6 +62,9 @@ MAX_ATTEMPTS = 8
 _BATCH = 2000
 #: Items whose rows a bulk insert builds before handing them to SQLite.
 _ROWS_AT_ONCE = 5000
+#: What decoding a row edited outside raidlog raises (bad JSON, a bad date or time, a
+#: field of the wrong type).
+_DAMAGE = (ValueError, TypeError, KeyError)
 
 
 _EVENT_LIST = ", ".join(EVENT_FIELDS)
@@ -140,6 +144,7 @@ class SQLiteBackend(Backend):
         full_text_search=True,
         query_pushdown=True,
         backup=True,
+        derived_tables=True,
     )
 
     def __init__(self, location: str, codec: Codec, path: pathlib.Path, settings: Settings) -> None:
@@ -259,6 +264,19 @@ class SQLiteBackend(Backend):
 
     # reads ------------------------------------------------------------------------------
     def _item(self, spec: TableSpec, row: Sequence[Any]) -> Item:
+        try:
+            return self._decode_item(spec, row)
+        except _DAMAGE as exc:
+            raise BackendError(self._damaged(spec, row, exc)) from exc
+
+    def _damaged(self, spec: TableSpec, row: Sequence[Any], exc: Exception) -> str:
+        ref = row[spec.names.index("ref") + 1]
+        return (
+            f"{self.location}: the row of {ref} in table {spec.name} cannot be read ({exc}); "
+            "it was changed outside raidlog: run `raidlog verify` to see what else was"
+        )
+
+    def _decode_item(self, spec: TableSpec, row: Sequence[Any]) -> Item:
         data: JsonDict = {}
         for column, value in zip(spec.columns, row[1:], strict=True):
             data[column.name] = _from_sql(column, value)
@@ -315,10 +333,19 @@ class SQLiteBackend(Backend):
             return scans[0]
         return heapq.merge(*scans, key=lambda item: item.ref or "")
 
-    def _event(self, row: Sequence[Any]) -> Event:
+    def _decode_event(self, row: Sequence[Any]) -> Event:
         data = dict(zip(EVENT_FIELDS, row, strict=True))
         data["changes"] = json.loads(data["changes"])
         return self.codec.event_from_dict(data)
+
+    def _event(self, row: Sequence[Any]) -> Event:
+        try:
+            return self._decode_event(row)
+        except _DAMAGE as exc:
+            raise BackendError(
+                f"{self.location}: event {row[0]} cannot be read ({exc}); the event log was "
+                "changed outside raidlog: run `raidlog verify`"
+            ) from exc
 
     def events(self, *, ref: str | None = None, after: int = 0) -> Iterator[Event]:
         """Stored events in sequence order (of one ref; after a sequence number)."""
@@ -328,6 +355,43 @@ class SQLiteBackend(Backend):
             sql += " AND ref = ?"
             params += (ref,)
         return (self._event(row) for row in self._rows(sql + " ORDER BY seq", params))
+
+    # verify ---------------------------------------------------------------------------
+    def scan_items(self) -> Iterator[Item | Finding]:
+        """Every item in ref order; a row that cannot be decoded is a Finding."""
+
+        def scan(spec: TableSpec) -> Iterator[Item | Finding]:
+            for row in self._rows(self._tables.select[spec.name] + " ORDER BY t.ref"):
+                try:
+                    yield self._decode_item(spec, row)
+                except _DAMAGE as exc:
+                    ref = row[spec.names.index("ref") + 1]
+                    yield Finding(
+                        table=spec.name,
+                        ref=str(ref),
+                        reason=f"the item's row cannot be read ({exc}): changed outside raidlog",
+                    )
+
+        scans = [scan(spec) for spec in self._tables.specs.values()]
+        return heapq.merge(*scans, key=lambda found: found.ref or "")
+
+    def scan_events(self) -> Iterator[Event | Finding]:
+        """Every event in sequence order; a row that cannot be decoded is a Finding."""
+        for row in self._rows(f"SELECT {_EVENT_LIST} FROM events ORDER BY seq"):
+            try:
+                yield self._decode_event(row)
+            except _DAMAGE as exc:
+                yield Finding(
+                    table="events",
+                    seq=row[0] if isinstance(row[0], int) else None,
+                    ref=None if row[1] is None else str(row[1]),
+                    reason=f"the event's row cannot be read ({exc}): changed outside raidlog",
+                )
+
+    def audit(self, items: Mapping[str, Item]) -> list[Finding]:
+        """Check ``refs``, ``links``, ``escalations`` and the ``item_fts`` search index
+        against ``items`` (the item tables themselves are what :meth:`items` reads)."""
+        return audit_side_tables(self._conn(), self._tables.specs.values(), items)
 
     def _entity(self, entity: type[Entity], row: Sequence[Any]) -> Entity:
         _, columns = entity_spec(entity)
