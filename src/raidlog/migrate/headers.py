@@ -140,25 +140,28 @@ def candidates(header: str) -> list[tuple[str, float]]:
                 level = (words.qualifiers[qualifier] + base, 1.0) if base in _LEVELS else None
                 if level is not None and level not in found:
                     found.insert(0, level)
-    if not found and len(parts) > 1:
+    if found:
+        return found
+    if len(parts) > 1:
         # "Risk Owner", "Action Due Date", "Propriétaire du risque": a kind word, a field.
         rest = _strip_kind(norm, words.kinds, words.fillers)
         key = meaning(rest) if rest != norm else None
         if key is not None:
             found.append((key, 0.85))
+    if not found:
         # "Assessment date", "Date de revue", "Prüfdatum": a date, by the words beside it.
         dated = _dated(parts, words)
-        if dated is not None and not found:
-            if dated == "extra":
-                return []
+        if dated == "extra":
+            return []  # a date raidlog keeps no field for ("Last updated")
+        if dated is not None:
             found.append((dated, 0.8))
-        # "Owner (name)", "Due date dd/mm": the first words carry the meaning.
-        for size in range(len(parts) - 1, 0, -1):
-            key = meaning(" ".join(parts[:size]))
-            if key is not None and key not in ("ref", "kind"):
-                if all(known != key for known, _ in found):
-                    found.append((key, 0.6))
-                break
+    # "Owner (name)", "Due date dd/mm": the first words carry the meaning.
+    for size in range(len(parts) - 1, 0, -1):
+        key = meaning(" ".join(parts[:size]))
+        if key is not None and key not in ("ref", "kind"):
+            if all(known != key for known, _ in found):
+                found.append((key, 0.6))
+            break
     return found
 
 

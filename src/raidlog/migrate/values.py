@@ -96,6 +96,7 @@ _NUMERIC = re.compile(r"^(\d{1,4})[/\-. ](\d{1,2})[/\-. ](\d{1,4})(?:[ T].*)?$")
 _DATE_SPLIT = re.compile(r"[\s,./\-]+")
 _DAY = re.compile(r"^(\d{1,2})([^\W\d_]*)$")
 _YEAR = re.compile(r"^\d{2}(?:\d{2})?$")
+_LEADING_WORD = re.compile(r"^[^\W\d_]+,?\s")
 _EXCEL_1900 = date(1899, 12, 30)
 _EXCEL_1904 = date(1904, 1, 1)
 
@@ -129,13 +130,11 @@ def _wordy(text: str) -> date | None:
     ``"3 марта 2024"``, ``"March 3rd, 2024"``, ``"Tue 3 Sep 24 10:00"``, ``"Sep 2024"``."""
     words = vocabulary()
     months = words.months
-    tokens = [t for t in _DATE_SPLIT.split(text) if t and t not in words.fillers]
+    tokens = [t for t in _DATE_SPLIT.split(text) if t and t not in words.date_fillers]
     if len(tokens) == 2 and tokens[0] in months and _YEAR.match(tokens[1]):
         return date(_year(tokens[1]), months[tokens[0]], 1)
-    # A weekday (any word) may lead; a time or anything else may follow the year.
-    for start in (0, 1):
-        if start and (not tokens or tokens[0] in months or tokens[0][:1].isdigit()):
-            break
+    # A weekday (a word, then a space) may lead; a time or anything else may follow.
+    for start in (0, 1) if _LEADING_WORD.match(text) else (0,):
         if len(tokens) < start + 3 or not _YEAR.match(tokens[start + 2]):
             continue
         a, b, year = tokens[start : start + 3]

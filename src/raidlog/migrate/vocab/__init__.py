@@ -24,9 +24,10 @@ and merges them; each table of a file is optional:
 ``[values.<vocabulary>]``
     ``word = profile word`` for ``priority``, ``issue_type`` and ``response_category``.
 ``[dates]``
-    ``words`` (the word "date"), ``ordinals`` ("st", "er"), ``qualifiers`` ("w/c",
-    "approx."), ``nothing`` (cell texts meaning empty), ``[dates.months]`` (``1 = [names]``)
-    and ``[dates.meanings]`` (``field = [words]``: the field of a "... date" column).
+    ``words`` (the word "date"), ``fillers`` ("3 de marzo"), ``ordinals`` ("st", "er"),
+    ``qualifiers`` ("w/c", "approx."), ``nothing`` (cell texts meaning empty),
+    ``[dates.months]`` (``1 = [names]``) and ``[dates.meanings]`` (``field = [words]``:
+    the field of a "... date" column).
 
 Each word is written in the form it is compared in (headers and kind words as
 :func:`~raidlog.migrate.text.normalise` gives them, values as
@@ -177,6 +178,8 @@ class Vocabulary:
     values: Mapping[str, Mapping[str, str]]
     months: Mapping[str, int]
     date_words: frozenset[str]
+    #: Words between the day, month and year of a text date ("3 de marzo de 2024").
+    date_fillers: frozenset[str]
     ordinals: frozenset[str]
     date_qualifiers: tuple[str, ...]
     nothing: frozenset[str]
@@ -344,11 +347,21 @@ def _read_words(file: str, data: Mapping[str, Any], merger: _Merger) -> None:
 
 def _read_dates(file: str, data: Mapping[str, Any], merger: _Merger) -> None:
     dates = _mapping(file, "dates", data.get("dates", {}))
-    unknown = set(dates) - {"words", "ordinals", "qualifiers", "nothing", "months", "meanings"}
+    unknown = set(dates) - {
+        "words",
+        "fillers",
+        "ordinals",
+        "qualifiers",
+        "nothing",
+        "months",
+        "meanings",
+    }
     if unknown:
         raise VocabularyError(file, "dates", sorted(unknown)[0], "unknown entry")
     words = _words(file, "dates", "words", dates.get("words", []), words_key)
     merger.add("date_words", _single(file, "dates", "words", words))
+    fillers = _words(file, "dates", "fillers", dates.get("fillers", []), words_key)
+    merger.add("date_fillers", _single(file, "dates", "fillers", fillers))
     ordinals = _words(file, "dates", "ordinals", dates.get("ordinals", []), words_key)
     merger.add("ordinals", _single(file, "dates", "ordinals", ordinals))
     merger.add(
@@ -443,6 +456,7 @@ def load_vocabulary(paths: Iterable[Path | str] | None = None) -> Vocabulary:
         values=values,
         months=merger.table("dates.months"),
         date_words=frozenset(merger.lists.get("date_words", ())),
+        date_fillers=frozenset(merger.lists.get("date_fillers", ())),
         ordinals=frozenset(merger.lists.get("ordinals", ())),
         date_qualifiers=tuple(merger.lists.get("date_qualifiers", ())),
         nothing=frozenset(merger.lists.get("nothing", ())),
