@@ -119,3 +119,31 @@ def test_date_columns_under_other_names_hold_text_dates(tmp_path: Path, reg: Reg
         date(2024, 4, 30),
     )
     assert "Assessment date" not in late.extra
+
+
+#: Russian "not assigned" (escaped: its letters look like Latin ones).
+NOT_ASSIGNED_RU = "\u041d\u0435 \u043d\u0430\u0437\u043d\u0430\u0447\u0435\u043d"
+
+
+@pytest.mark.parametrize("text", ["TBC", "To be confirmed.", "à définir", NOT_ASSIGNED_RU, "N. N."])
+def test_a_person_column_naming_nobody_leaves_the_field_empty(
+    tmp_path: Path, reg: Register, text: str
+) -> None:
+    rows = [["Risk ID", "Risk", "Owner", "Status"], ["R1", "Vendor late", text, "Open"]]
+    import_file(xlsx(tmp_path / "risks.xlsx", {"Risks": rows}), reg)
+    (risk,) = reg.items()
+    assert risk.owner is None
+    assert risk.extra["Owner"] == text
+
+
+def test_a_heading_in_another_language_switches_the_kind(tmp_path: Path, reg: Register) -> None:
+    rows = [
+        ["Réf", "Intitulé", "Propriétaire", "Statut"],
+        ["Risques ouverts"],
+        ["R1", "Retard du fournisseur", "Claire", "Ouvert"],
+        ["Actions ouvertes"],
+        ["A1", "Appeler le fournisseur", "Marc", "En cours"],
+    ]
+    import_file(xlsx(tmp_path / "suivi.xlsx", {"Suivi": rows}), reg)
+    kinds = {item.title: item.kind for item in reg.items()}
+    assert kinds == {"Retard du fournisseur": "risk", "Appeler le fournisseur": "action"}

@@ -73,7 +73,8 @@ def test_every_status_word_reaches_a_lifecycle_status() -> None:
 def test_every_level_word_is_read_as_a_level() -> None:
     for word in [*WORDS.level_aliases, *(w for scale in WORDS.scales for w in scale)]:
         level, why = LevelReader([word], 5).read(word)
-        assert level is not None and why is None, word
+        assert level is not None, word
+        assert why is None, word
 
 
 def test_every_month_name_reads_a_date() -> None:

@@ -16,6 +16,7 @@ from raidlog.migrate.text import normalise
 from raidlog.migrate.vocab import Vocabulary, vocabulary
 
 __all__ = [
+    "HEADING_WORDS",
     "KIND_WORDS",
     "LEVEL_PREFIXES",
     "SYNONYMS",
@@ -115,6 +116,8 @@ def _vocabulary_views() -> tuple[dict[str, tuple[str, ...]], dict[str, str], dic
 #: Qualifiers that put probability, impact and score on another assessment level.
 #: Words naming a kind (``"risk"``, ``"r"``, ``"risque"``, ``"риск"``...).
 SYNONYMS, LEVEL_PREFIXES, KIND_WORDS = _vocabulary_views()
+#: Words a section heading may hold besides its kind ("Open Actions", "Risques ouverts").
+HEADING_WORDS = vocabulary().headings
 _LEVELS = ("probability", "impact", "score")
 
 

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-__all__ = ["fold", "normalise", "value_key", "words_key"]
+__all__ = ["fold", "normalise", "phrase_key", "value_key", "words_key"]
 
 # Letters that carry their accent in themselves (NFD does not split them), and the
 # Russian yo that people type as ye. Escapes: the letters look like Latin ones.
@@ -93,3 +93,9 @@ def words_key(text: str) -> str:
 def value_key(text: str) -> str:
     """Like :func:`words_key`, digits kept: how vocabulary words such as ``"P1"`` compare."""
     return " ".join(_NOT_WORDS.sub(" ", fold(text)).split())
+
+
+def phrase_key(text: str) -> str:
+    """``text`` folded, single-spaced, without closing punctuation: how a whole cell is
+    compared with a phrase (``"To be confirmed."`` -> ``"to be confirmed"``)."""
+    return " ".join(fold(text).strip().rstrip(".?! ").split())

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from raidlog.migrate.text import fold, value_key, words_key
+from raidlog.migrate.text import fold, phrase_key, value_key, words_key
 from raidlog.migrate.vocab import STATUS_CONCEPTS, vocabulary
 from raidlog.model.profile import Lifecycle
 from raidlog.model.values import UNWRITABLE, ExtraValue
@@ -27,6 +27,7 @@ __all__ = [
     "clean_text",
     "extra_value",
     "is_blank",
+    "names_nobody",
     "read_progress",
     "read_rag",
     "read_status",
@@ -67,6 +68,12 @@ def as_text(value: object) -> str:
 def is_blank(value: object) -> bool:
     """True for an empty cell or one holding only spaces."""
     return value is None or value == "" or (isinstance(value, str) and not value.strip())
+
+
+def names_nobody(text: str) -> bool:
+    """Whether a person's cell names nobody yet (``"TBC"``, ``"To be confirmed."``,
+    ``"à définir"``, ``"не назначен"``)."""
+    return phrase_key(text) in vocabulary().nobody
 
 
 def clean_text(value: object) -> tuple[str, bool]:

@@ -15,6 +15,10 @@ and merges them; each table of a file is optional:
     header claimed by two fields anywhere else is an error.
 ``fillers``
     Words that join a field to a kind or a date ("of", "du", "de").
+``headings``
+    Words a section heading may hold besides its kind ("Open Actions", "Risques ouverts").
+``nobody``
+    What people write in a person's column when nobody is named yet ("TBC", "à définir").
 ``[levels]``
     ``scales`` (word scales, lowest first), ``[levels.aliases]`` (word -> scale word) and
     ``[levels.qualifiers]`` (``inherent``/``residual``/``target``/``current`` -> words
@@ -47,7 +51,7 @@ from typing import Any
 import attrs
 
 from raidlog.errors import VocabularyError
-from raidlog.migrate.text import fold, normalise, value_key, words_key
+from raidlog.migrate.text import fold, normalise, phrase_key, value_key, words_key
 
 __all__ = [
     "DATE_FIELDS",
@@ -149,6 +153,8 @@ _TOP = frozenset(
         "rag",
         "values",
         "dates",
+        "nobody",
+        "headings",
     }
 )
 _WEAK = 0.7
@@ -166,6 +172,10 @@ class Vocabulary:
     #: normal header -> the fields it may mean, in the order tried.
     headers: Mapping[str, tuple[Claim, ...]]
     fillers: frozenset[str]
+    #: Words a section heading may hold besides the kind it names.
+    headings: frozenset[str]
+    #: Texts naming nobody in a person's column, folded.
+    nobody: frozenset[str]
     #: word(s) -> assessment level prefix (``"inherent_"``, ``""``, ``"residual_"``...).
     qualifiers: Mapping[str, str]
     kinds: Mapping[str, str]
@@ -293,6 +303,12 @@ def _read_headers(file: str, data: Mapping[str, Any], merger: _Merger) -> None:
             claims.append((field, float(confidence)))
         merger.claim_header(file, "ambiguous", header, tuple(claims))
     merger.add("fillers", _words(file, "fillers", "fillers", data.get("fillers", []), normalise))
+    headings = _words(file, "headings", "headings", data.get("headings", []), normalise)
+    merger.add("headings", _single(file, "headings", "headings", headings))
+    merger.add(
+        "nobody",
+        _words(file, "nobody", "nobody", data.get("nobody", []), phrase_key),
+    )
 
 
 def _read_levels(file: str, data: Mapping[str, Any], merger: _Merger) -> None:
@@ -447,6 +463,8 @@ def load_vocabulary(paths: Iterable[Path | str] | None = None) -> Vocabulary:
         files=files,
         headers={header: claims for header, (claims, _) in merger.headers.items()},
         fillers=frozenset(merger.lists.get("fillers", ())),
+        headings=frozenset(merger.lists.get("headings", ())),
+        nobody=frozenset(merger.lists.get("nobody", ())),
         qualifiers=merger.table("levels.qualifiers"),
         kinds=merger.table("kinds"),
         statuses={concept: frozenset(words) for concept, words in statuses.items()},
