@@ -3,6 +3,8 @@ broken file is refused with a message naming file, table and entry."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -190,3 +192,12 @@ def test_a_new_language_file_adds_its_words(tmp_path: Path) -> None:
     words = load_vocabulary([en, path])
     assert words.headers["agare"] == (("owner", 1.0),)
     assert (words.kinds["risker"], words.level_aliases["hog"]) == ("risk", "high")
+
+
+def test_the_word_files_are_read_on_first_use_not_when_the_cli_loads() -> None:
+    code = (
+        "import raidlog.cli.main, raidlog.migrate.vocab as v; "
+        "print(v.vocabulary.cache_info().currsize)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "0"

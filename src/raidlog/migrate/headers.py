@@ -10,10 +10,11 @@ the kind (see :func:`attribute`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
+from functools import cache
 
 from raidlog.migrate.text import normalise
-from raidlog.migrate.vocab import Vocabulary, vocabulary
+from raidlog.migrate.vocab import LazyMapping, LazySet, Vocabulary, vocabulary
 
 __all__ = [
     "HEADING_WORDS",
@@ -99,25 +100,23 @@ _ATTRIBUTES: dict[str, dict[str, str]] = {
 }
 
 
-def _vocabulary_views() -> tuple[dict[str, tuple[str, ...]], dict[str, str], dict[str, str]]:
-    words = vocabulary()
+@cache
+def _synonyms() -> dict[str, tuple[str, ...]]:
     synonyms: dict[str, list[str]] = {}
-    for header, claims in words.headers.items():
+    for header, claims in vocabulary().headers.items():
         for field, _ in claims:
             synonyms.setdefault(field, []).append(header)
-    return (
-        {field: tuple(headers) for field, headers in synonyms.items()},
-        dict(words.qualifiers),
-        dict(words.kinds),
-    )
+    return {field: tuple(headers) for field, headers in synonyms.items()}
 
 
 #: field key -> normal headers that may mean it (from :mod:`raidlog.migrate.vocab`).
+SYNONYMS: Mapping[str, tuple[str, ...]] = LazyMapping(_synonyms)
 #: Qualifiers that put probability, impact and score on another assessment level.
+LEVEL_PREFIXES: Mapping[str, str] = LazyMapping(lambda: vocabulary().qualifiers)
 #: Words naming a kind (``"risk"``, ``"r"``, ``"risque"``, ``"риск"``...).
-SYNONYMS, LEVEL_PREFIXES, KIND_WORDS = _vocabulary_views()
+KIND_WORDS: Mapping[str, str] = LazyMapping(lambda: vocabulary().kinds)
 #: Words a section heading may hold besides its kind ("Open Actions", "Risques ouverts").
-HEADING_WORDS = vocabulary().headings
+HEADING_WORDS: Set[str] = LazySet(lambda: vocabulary().headings)
 _LEVELS = ("probability", "impact", "score")
 
 

@@ -11,11 +11,18 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from datetime import date, datetime, timedelta
+from functools import cache
 
 from raidlog.migrate.text import fold, phrase_key, value_key, words_key
-from raidlog.migrate.vocab import STATUS_CONCEPTS, vocabulary
+from raidlog.migrate.vocab import (
+    STATUS_CONCEPTS,
+    LazyMapping,
+    LazySequence,
+    LazySet,
+    vocabulary,
+)
 from raidlog.model.profile import Lifecycle
 from raidlog.model.values import UNWRITABLE, ExtraValue
 
@@ -37,7 +44,7 @@ __all__ = [
 # What the model refuses, removed from cells (CR kept: the model canonicalises it).
 _CONTROL = UNWRITABLE
 #: Cell texts that mean "nothing here" (folded: see :func:`raidlog.migrate.text.fold`).
-NULL_WORDS = frozenset({"", *vocabulary().nothing})
+NULL_WORDS: Set[str] = LazySet(lambda: vocabulary().nothing | {""})
 #: Dates spreadsheets show for an empty or zero date cell.
 PLACEHOLDER_DATES = frozenset(
     {date(1900, 1, 1), date(1899, 12, 30), date(1899, 12, 31), date(1904, 1, 1)}
@@ -116,11 +123,12 @@ def _year(text: str) -> int:
 
 
 #: Words before a date that qualify it; the date is read and the cell flagged.
-_QUALIFIER = re.compile(
-    "^(?:"
-    + "|".join(re.escape(w) for w in sorted(vocabulary().date_qualifiers, key=len, reverse=True))
-    + r")\s*[:\-]?\s*(?=\d|[^\W\d_]{3})"
-)
+@cache
+def _qualifier() -> re.Pattern[str]:
+    words = sorted(vocabulary().date_qualifiers, key=len, reverse=True)
+    return re.compile(
+        "^(?:" + "|".join(re.escape(w) for w in words) + r")\s*[:\-]?\s*(?=\d|[^\W\d_]{3})"
+    )
 
 
 def _day(token: str) -> int | None:
@@ -218,7 +226,7 @@ class DateReader:
             parsed = self._text(text)
             if parsed is None:
                 # "w/c 12/02/2024", "by 31 March 2024", "approx. Jun 2024": the date in it.
-                qualified = _QUALIFIER.match(text)
+                qualified = _qualifier().match(text)
                 parsed = self._text(text[qualified.end() :]) if qualified else None
                 if parsed is None or parsed in PLACEHOLDER_DATES or parsed.year < 1901:
                     return None, f"{value.strip()!r} is not a date raidlog can read"
@@ -254,8 +262,8 @@ class DateReader:
 
 # levels (probability, impact) ----------------------------------------------------------------
 #: Word scales, lowest first, and words read as a scale word (``"élevé"`` -> ``"high"``).
-_SCALES: tuple[tuple[str, ...], ...] = vocabulary().scales
-_ALIASES: Mapping[str, str] = vocabulary().level_aliases
+_SCALES: Sequence[tuple[str, ...]] = LazySequence(lambda: vocabulary().scales)
+_ALIASES: Mapping[str, str] = LazyMapping(lambda: vocabulary().level_aliases)
 _BAND = re.compile(
     r"^\s*[<>≤≥]?\s*(\d+(?:\.\d+)?)\s*%?\s*(?:(?:to|-|\u2013|\u2014)\s*(\d+(?:\.\d+)?)\s*%)?\s*$"
 )
@@ -283,8 +291,11 @@ class LevelReader:
                 hits == best and hits and self.scale and len(scale) < len(self.scale)
             ):
                 best, self.scale = hits, scale
-        if self.scale == _SCALES[4] and words & {"very low", "very high"}:
-            self.scale = _SCALES[3]
+        extremes = words & {"very low", "very high"}
+        if self.scale is not None and extremes and not extremes & set(self.scale):
+            # "Very High" beside High / Medium / Low: the five-word scale it belongs to.
+            wider = [c for c in _SCALES if extremes <= set(c) and set(self.scale) <= set(c)]
+            self.scale = wider[0] if wider else self.scale
         numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
         self.percent = (
             bool(numbers) and all(0 <= v <= 1 for v in numbers) and any(0 < v < 1 for v in numbers)
@@ -370,7 +381,7 @@ class LevelReader:
 # statuses ------------------------------------------------------------------------------------
 # A status concept (from the word files) is placed on a lifecycle through _FALLBACK: the
 # first of its statuses the lifecycle has.
-_STATUS_WORDS: Mapping[str, frozenset[str]] = vocabulary().statuses
+_STATUS_WORDS: Mapping[str, frozenset[str]] = LazyMapping(lambda: vocabulary().statuses)
 _FALLBACK = {
     "open": ("open", "proposed"),
     "in_progress": ("in_progress", "investigating", "mitigating", "agreed", "open"),
@@ -417,7 +428,7 @@ def read_status(value: object, lifecycle: Lifecycle) -> str | None:
 
 
 # RAG, vocabularies, progress -------------------------------------------------------------------
-_RAG: Mapping[str, str] = vocabulary().rag
+_RAG: Mapping[str, str] = LazyMapping(lambda: vocabulary().rag)
 
 
 #: Coloured circles and squares people type (or paste from Jira and Confluence) for RAG.
@@ -445,7 +456,7 @@ def read_rag(value: object) -> str | None:
 
 
 #: vocabulary -> word -> the profile word it means.
-_VOCAB_ALIASES: Mapping[str, Mapping[str, str]] = vocabulary().values
+_VOCAB_ALIASES: Mapping[str, Mapping[str, str]] = LazyMapping(lambda: vocabulary().values)
 
 
 def read_vocabulary(value: object, words: Sequence[str], vocabulary: str) -> str | None:

@@ -42,11 +42,11 @@ breaks a rule raises :class:`~raidlog.errors.VocabularyError` naming file, table
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 import attrs
 
@@ -60,6 +60,9 @@ __all__ = [
     "STATUS_CONCEPTS",
     "VOCABULARIES",
     "Claim",
+    "LazyMapping",
+    "LazySequence",
+    "LazySet",
     "Vocabulary",
     "load_vocabulary",
     "vocabulary",
@@ -486,3 +489,61 @@ def load_vocabulary(paths: Iterable[Path | str] | None = None) -> Vocabulary:
 def vocabulary() -> Vocabulary:
     """The shipped word files, read and checked once."""
     return load_vocabulary()
+
+
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+# Module constants built from the word files (``KIND_WORDS``, ``NULL_WORDS``...) read them
+# on first use, so that importing the CLI does not parse every file (0.1 s and more).
+class LazyMapping(Mapping[_K, _V]):
+    """A mapping read from the word files when first used."""
+
+    def __init__(self, load: Callable[[], Mapping[_K, _V]]) -> None:
+        self._load = load
+
+    def __getitem__(self, key: _K) -> _V:
+        return self._load()[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._load()
+
+    def __iter__(self) -> Iterator[_K]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+class LazySet(Set[_K]):
+    """A set read from the word files when first used."""
+
+    def __init__(self, load: Callable[[], Set[_K]]) -> None:
+        self._load = load
+
+    def __contains__(self, item: object) -> bool:
+        return item in self._load()
+
+    def __iter__(self) -> Iterator[_K]:
+        return iter(self._load())
+
+    def __len__(self) -> int:
+        return len(self._load())
+
+
+class LazySequence(Sequence[_V], Generic[_V]):
+    """A sequence read from the word files when first used."""
+
+    def __init__(self, load: Callable[[], Sequence[_V]]) -> None:
+        self._load = load
+
+    @overload
+    def __getitem__(self, index: int) -> _V: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[_V]: ...
+    def __getitem__(self, index: int | slice) -> _V | Sequence[_V]:
+        return self._load()[index]
+
+    def __len__(self) -> int:
+        return len(self._load())
