@@ -448,3 +448,17 @@ def test_a_russian_issue_log(tmp_path: Path, reg: Register) -> None:
         date(2024, 3, 15),
         date(2024, 3, 14),
     )
+
+
+def test_a_sheet_of_closed_items_named_in_another_language(tmp_path: Path, reg: Register) -> None:
+    """Closed items kept on their own sheet, as French and Russian registers do
+    ("Risques clôturés", "Закрытые риски"), with no status column."""
+    sheets = {
+        "Risques clôturés": [["N°", "Intitulé", "Propriétaire"], ["R1", "Retard", "Claire"]],
+        "Закрытые риски": [["№", "Название", "Владелец"], ["R2", "Задержка", "Иван"]],
+    }
+    import_file(xlsx(tmp_path / "clos.xlsx", sheets), reg)
+    assert {item.title: item.status for item in reg.items()} == {
+        "Retard": "closed",
+        "Задержка": "closed",
+    }

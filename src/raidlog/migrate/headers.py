@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence, Set
 from functools import cache
 
-from raidlog.migrate.text import normalise
+from raidlog.migrate.text import normalise, words_key
 from raidlog.migrate.vocab import LazyMapping, LazySet, Vocabulary, vocabulary
 
 __all__ = [
@@ -23,6 +23,7 @@ __all__ = [
     "SYNONYMS",
     "attribute",
     "candidates",
+    "closed_sheet",
     "kind_of_word",
     "normalise",
 ]
@@ -233,3 +234,11 @@ def attribute(kind: str, key: str) -> str | None:
 def kind_of_word(value: str) -> str | None:
     """The kind a type-column value names (``"R"``, ``"Risks"``, ``"ACTION"``, ``"Risque"``)."""
     return vocabulary().kinds.get(normalise(value))
+
+
+def closed_sheet(name: str) -> bool:
+    """Whether a sheet's name says all its items are closed (``"Closed Risks"``,
+    ``"Archive"``, ``"Risques clôturés"``; not ``"Open and Closed"``)."""
+    words = set(words_key(name).split(" "))  # "Risks (Closed)": the brackets count here
+    found = vocabulary()
+    return bool(words & found.closed_sheets) and not words & found.open_sheets

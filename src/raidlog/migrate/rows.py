@@ -32,6 +32,7 @@ from raidlog.migrate.headers import (
     HEADING_WORDS,
     KIND_WORDS,
     attribute,
+    closed_sheet,
     kind_of_word,
     normalise,
 )
@@ -73,11 +74,6 @@ _VOCAB = {
     "response_category": "response_category",
 }
 _MONEY = re.compile(r"^[\s$£€]*(-?[\d,]+(?:\.\d+)?)\s*([kKmM]?)\s*$")
-#: Sheet names saying every item on the sheet is closed, and ones that say otherwise.
-_CLOSED_SHEET = re.compile(
-    r"\b(closed|completed?|archived?|done|resolved|retired|historic(al)?)\b", re.IGNORECASE
-)
-_OPEN_SHEET = re.compile(r"\b(open|live|active|current)\b", re.IGNORECASE)
 
 
 @attrs.define(kw_only=True)
@@ -368,7 +364,7 @@ class RowReader:
         self._mapped: dict[str, frozenset[str]] = {}
         self._statuses: dict[tuple[str, object], str | None] = {}
         name = table.sheet.name
-        self._closed_sheet = bool(_CLOSED_SHEET.search(name)) and not _OPEN_SHEET.search(name)
+        self._closed_sheet = closed_sheet(name)
 
     def flag(self, row: int, column: str, reason: str) -> None:
         """Note a cell kept as written or changed on the way (``row`` 0-based)."""

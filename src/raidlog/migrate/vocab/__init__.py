@@ -17,6 +17,9 @@ and merges them; each table of a file is optional:
     Words that join a field to a kind or a date ("of", "du", "de").
 ``headings``
     Words a section heading may hold besides its kind ("Open Actions", "Risques ouverts").
+``[sheets]``
+    ``closed = [words]``: a sheet name saying its items are closed ("Closed Risks",
+    "Archive"), unless it also holds an ``open`` word ("Open and Closed").
 ``nobody``
     What people write in a person's column when nobody is named yet ("TBC", "à définir").
 ``[levels]``
@@ -158,6 +161,7 @@ _TOP = frozenset(
         "dates",
         "nobody",
         "headings",
+        "sheets",
     }
 )
 _WEAK = 0.7
@@ -177,6 +181,9 @@ class Vocabulary:
     fillers: frozenset[str]
     #: Words a section heading may hold besides the kind it names.
     headings: frozenset[str]
+    #: Words of sheet names holding only closed items, and words that say otherwise.
+    closed_sheets: frozenset[str]
+    open_sheets: frozenset[str]
     #: Texts naming nobody in a person's column, folded.
     nobody: frozenset[str]
     #: word(s) -> assessment level prefix (``"inherent_"``, ``""``, ``"residual_"``...).
@@ -306,6 +313,12 @@ def _read_headers(file: str, data: Mapping[str, Any], merger: _Merger) -> None:
             claims.append((field, float(confidence)))
         merger.claim_header(file, "ambiguous", header, tuple(claims))
     merger.add("fillers", _words(file, "fillers", "fillers", data.get("fillers", []), normalise))
+    sheets = _mapping(file, "sheets", data.get("sheets", {}))
+    for name, words in sheets.items():
+        if name not in ("closed", "open"):
+            raise VocabularyError(file, "sheets", name, "use closed or open")
+        found = _single(file, "sheets", name, _words(file, "sheets", name, words, words_key))
+        merger.add(f"{name}_sheets", found)
     headings = _words(file, "headings", "headings", data.get("headings", []), normalise)
     merger.add("headings", _single(file, "headings", "headings", headings))
     merger.add(
@@ -468,6 +481,8 @@ def load_vocabulary(paths: Iterable[Path | str] | None = None) -> Vocabulary:
         fillers=frozenset(merger.lists.get("fillers", ())),
         headings=frozenset(merger.lists.get("headings", ())),
         nobody=frozenset(merger.lists.get("nobody", ())),
+        closed_sheets=frozenset(merger.lists.get("closed_sheets", ())),
+        open_sheets=frozenset(merger.lists.get("open_sheets", ())),
         qualifiers=merger.table("levels.qualifiers"),
         kinds=merger.table("kinds"),
         statuses={concept: frozenset(words) for concept, words in statuses.items()},
