@@ -28,6 +28,7 @@ __all__ = [
     "ReadOnlyError",
     "SchemaVersionError",
     "ValidationError",
+    "VocabularyError",
 ]
 
 
@@ -177,3 +178,17 @@ class ImportRejected(RaidLogError, ValueError):
         self.row = row
         self.reason = reason
         self.report = report
+
+
+class VocabularyError(RaidLogError, ValueError):
+    """A word list of the importer (a TOML file of :mod:`raidlog.migrate.vocab`) is invalid.
+
+    ``file``, ``table`` and ``entry`` say where; ``reason`` says what was wrong.
+    """
+
+    def __init__(self, file: str, table: str, entry: str, reason: str) -> None:
+        super().__init__(f"{file}, table [{table}], entry {entry!r}: {reason}")
+        self.file = file
+        self.table = table
+        self.entry = entry
+        self.reason = reason

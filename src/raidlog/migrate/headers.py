@@ -1,623 +1,32 @@
-"""Column headers: normalisation and the synonym table behind every guess.
+"""Column headers: what each may mean, by the rules over the synonym data.
 
-A header is normalised (case, spaces, non-breaking spaces, newlines, punctuation,
-camelCase and snake_case, hints such as "(H/M/L)" or "(dd/mm/yyyy)") and then looked up
-in :data:`SYNONYMS`. Each field key names a concept (``owner``, ``due``...); which model
-attribute it lands in depends on the kind (see :func:`attribute`).
+A header is normalised (:func:`normalise`: case, accents, spaces, punctuation, camelCase
+and snake_case, hints such as "(H/M/L)") and looked up in the word files of
+:mod:`raidlog.migrate.vocab`; the rules here read longer headers ("Residual Likelihood",
+"Risk Owner", "Propriétaire du risque", "Assessment date") from those words. Each field
+key names a concept (``owner``, ``due``...); which model attribute it lands in depends on
+the kind (see :func:`attribute`).
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from functools import lru_cache
+from collections.abc import Mapping, Sequence, Set
+from functools import cache
+
+from raidlog.migrate.text import normalise, words_key
+from raidlog.migrate.vocab import LazyMapping, LazySet, Vocabulary, vocabulary
 
 __all__ = [
+    "HEADING_WORDS",
     "KIND_WORDS",
     "LEVEL_PREFIXES",
     "SYNONYMS",
     "attribute",
     "candidates",
+    "closed_sheet",
     "kind_of_word",
     "normalise",
 ]
-
-#: field key -> normalised headers that mean it.
-SYNONYMS: dict[str, tuple[str, ...]] = {
-    "ref": (
-        "id",
-        "ref",
-        "reference",
-        "ref no",
-        "ref number",
-        "reference number",
-        "ref id",
-        "no",
-        "number",
-        "s no",
-        "sno",
-        "sl no",
-        "serial",
-        "serial no",
-        "serial number",
-        "#",
-        "key",
-        "issue key",
-        "item id",
-        "item no",
-        "item number",
-        "log id",
-        "raid id",
-        "risk id",
-        "risk no",
-        "risk number",
-        "risk ref",
-        "issue id",
-        "issue no",
-        "issue number",
-        "issue ref",
-        "action id",
-        "action no",
-        "action number",
-        "action ref",
-        "decision id",
-        "decision no",
-        "decision number",
-        "decision ref",
-        "assumption id",
-        "dependency id",
-        "s n",
-        "sr no",
-        "sr",
-        "sl",
-        "sno",
-        "no.",
-        "unique id",
-        "uid",
-    ),
-    "kind": (
-        "type",
-        "risk issue",
-        "raid item",
-        "raid log type",
-        "item category",
-        "item type",
-        "raid type",
-        "raid category",
-        "record type",
-        "log type",
-        "issue type",
-        "entry type",
-        "raid",
-    ),
-    "title": (
-        "title",
-        "summary",
-        "risk name",
-        "risk title",
-        "issue title",
-        "issue name",
-        "action title",
-        "action name",
-        "decision title",
-        "short description",
-        "headline",
-        "subject",
-        "item",
-        "risk",
-        "issue",
-        "action",
-        "decision",
-        "assumption",
-        "dependency",
-        "risk summary",
-        "issue summary",
-        "action summary",
-        "topic",
-    ),
-    "description": (
-        "description",
-        "details",
-        "detail",
-        "risk description",
-        "issue description",
-        "action description",
-        "decision description",
-        "assumption description",
-        "dependency description",
-        "problem",
-        "item description",
-        "description of risk",
-        "description of issue",
-        "narrative",
-        "full description",
-        "risk details",
-        "issue details",
-        "action details",
-        "description details",
-    ),
-    "owner": (
-        "owner",
-        "risk owner",
-        "issue owner",
-        "action owner",
-        "decision owner",
-        "assigned to",
-        "assignee",
-        "responsible",
-        "responsible person",
-        "actionee",
-        "allocated to",
-        "accountable",
-        "owned by",
-        "person responsible",
-        "who",
-        "responsibility",
-        "lead",
-        "action by",
-    ),
-    "raised_by": (
-        "raised by",
-        "author",
-        "reporter",
-        "originator",
-        "submitted by",
-        "identified by",
-        "logged by",
-        "created by",
-        "requested by",
-        "requestor",
-        "requester",
-        "proposed by",
-        "reported by",
-        "flagged by",
-        "opened by",
-        "entered by",
-        "initiated by",
-        "initiator",
-    ),
-    "raised_on": (
-        "date raised",
-        "raised",
-        "raised on",
-        "date identified",
-        "identified",
-        "identified on",
-        "opened",
-        "date opened",
-        "open date",
-        "opened on",
-        "created",
-        "created on",
-        "date created",
-        "creation date",
-        "date logged",
-        "logged",
-        "logged on",
-        "date added",
-        "date entered",
-        "entry date",
-        "submitted",
-        "date submitted",
-        "raised date",
-        "date",
-        "start date",
-        "reported",
-        "date reported",
-    ),
-    "probability": (
-        "probability",
-        "likelihood",
-        "prob",
-        "p",
-        "l",
-        "chance",
-        "probability score",
-        "likelihood score",
-        "probability rating",
-        "likelihood rating",
-        "probability level",
-        "likelihood level",
-    ),
-    "impact": (
-        "impact",
-        "severity",
-        "consequence",
-        "i",
-        "c",
-        "impact score",
-        "impact rating",
-        "impact level",
-        "severity score",
-        "consequence score",
-        "impact severity",
-    ),
-    "score": (
-        "risk score",
-        "score",
-        "exposure",
-        "rating",
-        "risk rating",
-        "rpn",
-        "ev",
-        "pxi",
-        "p x i",
-        "p i",
-        "risk exposure",
-        "overall score",
-        "total score",
-        "risk value",
-        "priority score",
-        "expected value",
-        "l x i",
-        "lxi",
-        "overall rating",
-        "overall risk rating",
-        "overall risk score",
-    ),
-    "rag": (
-        "rag",
-        "rag status",
-        "rag rating",
-        "status rag",
-        "rag colour",
-        "rag color",
-        "colour",
-        "color",
-        "traffic light",
-        "rag score",
-        "overall rag",
-        "current rag",
-        "rag rating overall",
-    ),
-    "status": (
-        "status",
-        "state",
-        "current status",
-        "risk status",
-        "issue status",
-        "action status",
-        "decision status",
-        "assumption status",
-        "dependency status",
-        "open closed",
-        "item status",
-        "stage",
-    ),
-    "response": (
-        "mitigation",
-        "mitigations",
-        "mitigation plan",
-        "mitigating actions",
-        "mitigation actions",
-        "mitigation action",
-        "mitigation strategy",
-        "response",
-        "responses",
-        "risk response",
-        "response plan",
-        "response action",
-        "response actions",
-        "countermeasure",
-        "countermeasures",
-        "controls in place",
-        "current controls",
-        "existing controls",
-        "existing mitigation",
-        "existing mitigations",
-        "treatment",
-        "treatment plan",
-        "action plan",
-        "actions",
-        "controls",
-        "mitigation response",
-        "planned response",
-        "risk mitigation",
-        "contingency",
-        "contingency plan",
-        "contingency actions",
-        "fallback plan",
-    ),
-    "response_category": (
-        "response strategy",
-        "response type",
-        "strategy",
-        "treatment type",
-        "response category",
-        "risk strategy",
-        "treatment strategy",
-        "approach",
-    ),
-    "cause": (
-        "cause",
-        "causes",
-        "root cause",
-        "trigger",
-        "triggers",
-        "risk cause",
-        "source",
-        "risk trigger",
-        "trigger event",
-    ),
-    "event": ("event", "risk event"),
-    "effect": (
-        "effect",
-        "effects",
-        "impact description",
-        "consequences",
-        "description of impact",
-        "impact on project",
-        "impact details",
-    ),
-    "due": (
-        "due",
-        "due date",
-        "target date",
-        "required by",
-        "deadline",
-        "date due",
-        "target completion date",
-        "target resolution date",
-        "target closure date",
-        "needed by",
-        "by when",
-        "action date",
-        "due by",
-        "target",
-        "completion due",
-        "planned completion",
-        "planned completion date",
-        "expected completion",
-        "expected completion date",
-        "target close date",
-        "resolution due date",
-        "date required",
-        "decision required by",
-        "decision due",
-        "need by date",
-        "expected resolution",
-        "expected resolution date",
-        "expected closure date",
-        "expected close date",
-        "planned closure date",
-        "planned close date",
-        "estimated closure date",
-        "estimated close date",
-        "estimated completion date",
-        "forecast closure",
-        "forecast closure date",
-        "forecast completion date",
-        "close by",
-        "complete by",
-    ),
-    "next_review": (
-        "review date",
-        "next review",
-        "next review date",
-        "date of next review",
-        "review by",
-        "review due",
-    ),
-    "closed_on": (
-        "closure date",
-        "closed date",
-        "date closed",
-        "closed",
-        "closed on",
-        "date resolved",
-        "resolved",
-        "resolved on",
-        "resolved date",
-        "resolution date",
-        "completion date",
-        "completed",
-        "date completed",
-        "completed on",
-        "actual completion date",
-        "actual completion",
-        "date of closure",
-        "close date",
-        "actual close date",
-        "date done",
-    ),
-    "resolution": (
-        "resolution",
-        "resolution notes",
-        "how resolved",
-        "resolution details",
-        "resolution description",
-        "outcome",
-        "resolution plan",
-    ),
-    "decision": (
-        "decision",
-        "decision made",
-        "decision statement",
-        "decision taken",
-        "agreed decision",
-        "decision details",
-        "decision outcome",
-    ),
-    "rationale": (
-        "rationale",
-        "reason",
-        "reasoning",
-        "justification",
-        "basis for decision",
-        "reason for decision",
-        "rationale for decision",
-    ),
-    "options_considered": (
-        "options",
-        "options considered",
-        "alternatives",
-        "alternatives considered",
-    ),
-    "decided_by": (
-        "made by",
-        "decision made by",
-        "decided",
-        "decided by",
-        "decision maker",
-        "decision makers",
-        "approved by",
-        "approver",
-        "authorised by",
-        "authorized by",
-        "decision by",
-        "agreed by",
-    ),
-    "decided_on": (
-        "decision date",
-        "date decided",
-        "date of decision",
-        "approved date",
-        "date approved",
-        "approval date",
-        "decided on",
-        "date agreed",
-        "agreed date",
-    ),
-    "priority": ("priority", "importance", "urgency", "priority level", "criticality"),
-    "category": (
-        "category",
-        "risk category",
-        "risk type",
-        "area",
-        "risk area",
-        "category type",
-        "classification",
-        "risk class",
-    ),
-    "issue_type": ("issue type", "issue category", "change type", "type of issue"),
-    "severity": ("severity", "issue severity", "severity level"),
-    "proximity": ("proximity", "timeframe", "time frame", "risk proximity", "when", "time horizon"),
-    "progress": (
-        "progress",
-        "% complete",
-        "percent complete",
-        "complete %",
-        "percentage complete",
-        "% done",
-        "completion %",
-        "pct complete",
-    ),
-    "cost_exposure": (
-        "cost exposure",
-        "cost impact",
-        "financial impact",
-        "impact monetary",
-        "impact cost",
-        "cost",
-        "estimated cost",
-        "financial exposure",
-        "cost of impact",
-        "impact $",
-        "impact £",
-        "impact €",
-        "monetary impact",
-        "impact value",
-    ),
-    "counterparty": (
-        "counterparty",
-        "dependent on",
-        "dependency on",
-        "provider",
-        "supplier",
-        "from",
-        "depends on team",
-        "external party",
-        "third party",
-        "delivering team",
-        "owning team",
-    ),
-    "direction": ("direction", "inbound outbound", "in out"),
-    "validation": (
-        "validation",
-        "how validated",
-        "validation method",
-        "validation notes",
-        "validation approach",
-    ),
-    "validated_on": ("validated on", "date validated", "validation date"),
-    "tags": ("tags", "labels", "keywords", "label"),
-    "links": (
-        "dependencies",
-        "depends on",
-        "predecessors",
-        "mitigates",
-        "mitigates risk",
-        "resolves",
-        "linked item",
-        "linked items",
-        "links",
-        "related items",
-        "related item",
-        "related to",
-        "related risks",
-        "related issues",
-        "related actions",
-        "related decisions",
-        "linked risks",
-        "linked issues",
-        "link to",
-        "related",
-        "linked to",
-        "cross reference",
-        "related ref",
-    ),
-    "completed_on": ("actual completion date", "date completed", "completed on"),
-}
-
-#: Qualifiers that put probability, impact and score on another assessment level.
-LEVEL_PREFIXES: dict[str, str] = {
-    "inherent": "inherent_",
-    "initial": "inherent_",
-    "gross": "inherent_",
-    "pre mitigation": "inherent_",
-    "pre": "inherent_",
-    "before": "inherent_",
-    "unmitigated": "inherent_",
-    "raw": "inherent_",
-    "original": "inherent_",
-    "current": "",
-    "residual": "residual_",
-    "post mitigation": "residual_",
-    "post": "residual_",
-    "after": "residual_",
-    "net": "residual_",
-    "mitigated": "residual_",
-    "target": "target_",
-    "desired": "target_",
-}
-
-KIND_WORDS: dict[str, str] = {
-    "risk": "risk",
-    "risks": "risk",
-    "r": "risk",
-    "threat": "risk",
-    "opportunity": "risk",
-    "action": "action",
-    "actions": "action",
-    "a": "action",
-    "task": "action",
-    "todo": "action",
-    "to do": "action",
-    "issue": "issue",
-    "issues": "issue",
-    "i": "issue",
-    "problem": "issue",
-    "decision": "decision",
-    "decisions": "decision",
-    "d": "decision",
-    "assumption": "assumption",
-    "assumptions": "assumption",
-    "as": "assumption",
-    "dependency": "dependency",
-    "dependencies": "dependency",
-    "dep": "dependency",
-    "dp": "dependency",
-}
 
 # Where each concept lives per kind; absent means "keep it in extra".
 _COMMON = (
@@ -691,99 +100,25 @@ _ATTRIBUTES: dict[str, dict[str, str]] = {
     },
 }
 
-_CUSTOM_FIELD = re.compile(r"^custom ?field\s*\((.+)\)$")
-_HINT = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
-_MONEY = re.compile(r"monetary|cost|[$£€]|financial|\bgbp\b|\busd\b|\beur\b")
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_NON_WORD = re.compile(r"[^\w#%$£€]+")
-_SPACES = re.compile(r"\s+")
+
+@cache
+def _synonyms() -> dict[str, tuple[str, ...]]:
+    synonyms: dict[str, list[str]] = {}
+    for header, claims in vocabulary().headers.items():
+        for field, _ in claims:
+            synonyms.setdefault(field, []).append(header)
+    return {field: tuple(headers) for field, headers in synonyms.items()}
 
 
-@lru_cache(maxsize=4096)
-def normalise(header: str) -> str:
-    """A header as compared with synonyms: ``"Impact\\n(H/M/L)"`` -> ``"impact"``."""
-    text = unicodedata.normalize("NFKC", header).replace("\u00a0", " ")
-    text = _CAMEL.sub(" ", text.strip())
-    lowered = text.casefold()
-    custom = _CUSTOM_FIELD.match(lowered)
-    if custom:  # Jira's "Custom field (Risk Probability)" is the field in brackets
-        lowered = custom.group(1)
-    money = "monetary" if _MONEY.search(lowered) and "impact" in lowered else ""
-    lowered = _HINT.sub(" ", lowered)
-    lowered = lowered.replace("_", " ").replace("&", " and ").replace("/", " ")
-    lowered = _NON_WORD.sub(" ", lowered)
-    lowered = _SPACES.sub(" ", lowered).strip()
-    if lowered in ("#", "no", "no."):
-        return lowered
-    lowered = lowered.strip("# ").strip() or lowered
-    return f"{lowered} {money}".strip() if money else lowered
-
-
-_LOOKUP: dict[str, str] = {}
-for _key, _words in SYNONYMS.items():
-    for _word in _words:
-        _LOOKUP.setdefault(_word, _key)
-# Headers that mean one concept in every kind but are listed twice above.
-_LOOKUP["severity"] = "impact"
-_LOOKUP["impact monetary"] = "cost_exposure"
-
-
-# Headers too generic to be sure of: they lose to a specific header for the same field.
-_WEAK = frozenset(
-    {
-        "date",
-        "when",
-        "from",
-        "source",
-        "target",
-        "key",
-        "no",
-        "number",
-        "type",
-        "approach",
-        "area",
-        "who",
-        "lead",
-        "stage",
-        "label",
-        "c",
-        "i",
-        "p",
-        "l",
-        "item",
-        "colour",
-        "color",
-        "outcome",
-        "options",
-        "reason",
-        "completed",
-        "closed",
-        "resolved",
-        "created",
-        "raised",
-        "logged",
-        "opened",
-        "submitted",
-        "identified",
-        "reported",
-        "state",
-        "event",
-    }
-)
-
-
-_ACTION_OWNERS = frozenset(
-    {
-        "action owner",
-        "actioner",
-        "owner of action",
-        "mitigation owner",
-        "mitigation lead",
-        "response owner",
-        "treatment owner",
-        "control owner",
-    }
-)
+#: field key -> normal headers that may mean it (from :mod:`raidlog.migrate.vocab`).
+SYNONYMS: Mapping[str, tuple[str, ...]] = LazyMapping(_synonyms)
+#: Qualifiers that put probability, impact and score on another assessment level.
+LEVEL_PREFIXES: Mapping[str, str] = LazyMapping(lambda: vocabulary().qualifiers)
+#: Words naming a kind (``"risk"``, ``"r"``, ``"risque"``, ``"риск"``...).
+KIND_WORDS: Mapping[str, str] = LazyMapping(lambda: vocabulary().kinds)
+#: Words a section heading may hold besides its kind ("Open Actions", "Risques ouverts").
+HEADING_WORDS: Set[str] = LazySet(lambda: vocabulary().headings)
+_LEVELS = ("probability", "impact", "score")
 
 
 def candidates(header: str) -> list[tuple[str, float]]:
@@ -791,52 +126,99 @@ def candidates(header: str) -> list[tuple[str, float]]:
     norm = normalise(header)
     if not norm:
         return []
-    found: list[tuple[str, float]] = []
-    if "#" in header and _LOOKUP.get(f"{norm} no") == "ref":
+    words = vocabulary()
+    meaning = words.field_of
+    if "#" in header and meaning(f"{norm} no") == "ref":
         return [("ref", 1.0)]  # "Risk #", "Item #": the sign means "number"
-    key = _LOOKUP.get(norm)
-    if norm == "severity":
-        # Severity is a risk's impact, but an issue's own field.
-        return [("impact", 0.8), ("severity", 0.95)]
-    if key is not None:
-        found.append((key, 0.7 if norm in _WEAK else 1.0))
-    words = norm.split(" ")
+    found: list[tuple[str, float]] = list(words.headers.get(norm, ()))
+    parts = norm.split(" ")
     for size in (2, 1):
-        head = " ".join(words[:size])
-        rest = " ".join(words[size:])
-        if rest and head in LEVEL_PREFIXES:
-            base = _LOOKUP.get(rest.removeprefix("risk ").strip())
-            if base in ("probability", "impact", "score"):
-                found.insert(0, (LEVEL_PREFIXES[head] + base, 1.0))
-    if not found and len(words) > 1:
-        # "Risk Owner", "Action Due Date", "Issue Resolution": a kind word, then a field.
-        if words[0] in KIND_WORDS and len(words[0]) > 2:
-            key = _LOOKUP.get(" ".join(words[1:]))
-            if key is not None:
-                found.append((key, 0.85))
-        # "Owner (name)", "Due date dd/mm": the first words carry the meaning.
-        for size in range(len(words) - 1, 0, -1):
-            key = _LOOKUP.get(" ".join(words[:size]))
-            if key is not None and key not in ("ref", "kind"):
+        # "Residual Likelihood", "Pre-mitigation Impact"; "Impact résiduel" after.
+        for qualifier, rest in (
+            (" ".join(parts[:size]), " ".join(parts[size:])),
+            (" ".join(parts[-size:]), " ".join(parts[:-size])),
+        ):
+            if rest and qualifier in words.qualifiers:
+                base = meaning(_strip_kind(rest, words.kinds, words.fillers))
+                level = (words.qualifiers[qualifier] + base, 1.0) if base in _LEVELS else None
+                if level is not None and level not in found:
+                    found.insert(0, level)
+    if found:
+        return found
+    if len(parts) > 1:
+        # "Risk Owner", "Action Due Date", "Propriétaire du risque": a kind word, a field.
+        rest = _strip_kind(norm, words.kinds, words.fillers)
+        key = meaning(rest) if rest != norm else None
+        if key is not None:
+            found.append((key, 0.85))
+    if not found:
+        # "Assessment date", "Date de revue", "Prüfdatum": a date, by the words beside it.
+        dated = _dated(parts, words)
+        if dated == "extra":
+            return []  # a date raidlog keeps no field for ("Last updated")
+        if dated is not None:
+            found.append((dated, 0.8))
+    # "Owner (name)", "Due date dd/mm": the first words carry the meaning.
+    for size in range(len(parts) - 1, 0, -1):
+        key = meaning(" ".join(parts[:size]))
+        if key is not None and key not in ("ref", "kind"):
+            if all(known != key for known, _ in found):
                 found.append((key, 0.6))
-                break
-    if norm in _ACTION_OWNERS:
-        # A risk's action owner is its actionee when another column names the owner.
-        return (
-            [("owner", 0.96), ("actionee", 0.95)]
-            if norm == "action owner"
-            else [
-                ("actionee", 0.95),
-                ("owner", 0.6),
-            ]
-        )
-    if norm in ("actionee", "assigned to", "assignee", "allocated to", "action by"):
-        found.append(("actionee" if norm == "actionee" else "assignee", 0.95))
-    if norm == "severity":
-        found.append(("severity", 0.95))
-    if norm in ("decision", "action", "issue", "risk", "assumption", "dependency"):
-        found.append(("decision" if norm == "decision" else "response", 0.5))
+            break
     return found
+
+
+def _strip_kind(text: str, kinds: Mapping[str, str], fillers: frozenset[str]) -> str:
+    """``text`` without a kind word before it or (with its filler words) after it:
+    ``"risk owner"`` and ``"proprietaire du risque"`` -> ``"owner"``, ``"proprietaire"``."""
+    parts = text.split(" ")
+    if len(parts) > 1 and parts[0] in kinds and len(parts[0]) > 2:
+        return " ".join(parts[1:])
+    if len(parts) > 1 and parts[-1] in kinds and len(parts[-1]) > 2:
+        parts = parts[:-1]
+        while len(parts) > 1 and parts[-1] in fillers:
+            parts.pop()
+        return " ".join(parts)
+    return text
+
+
+def _dated(parts: Sequence[str], words: Vocabulary) -> str | None:
+    """The date field a header with a date word means, from the words nearest that
+    word; ``"extra"`` for a date raidlog has no field for, ``None`` when it says none."""
+    split: list[str] = []
+    at = None
+    for part in parts:
+        if part in words.date_words:
+            at = len(split) if at is None else at
+            split.append(part)
+            continue
+        stem = next(
+            (part[: -len(w)] for w in words.date_words if part.endswith(w) and len(part) > len(w)),
+            None,
+        )
+        if stem is not None and at is None and len(stem) > 2:
+            # A compound ("Prüfdatum", "Einddatum"): the stem, then the date word.
+            split.append(stem if stem in words.date_meanings else stem.removesuffix("s"))
+            at = len(split)
+            split.append("date")
+            continue
+        if part not in words.fillers:
+            split.append(part)
+    if at is None:
+        return None
+    best: tuple[int, int, str] | None = None
+    for first in range(len(split)):
+        for last in range(first + 1, len(split) + 1):
+            if first <= at < last:
+                continue
+            field = words.date_meanings.get(" ".join(split[first:last]))
+            if field is None:
+                continue
+            distance = at - last if last <= at else first - at - 1
+            rank = (distance, first - last, field)
+            if best is None or rank < best:
+                best = rank
+    return best[2] if best is not None else None
 
 
 def attribute(kind: str, key: str) -> str | None:
@@ -850,6 +232,13 @@ def attribute(kind: str, key: str) -> str | None:
 
 
 def kind_of_word(value: str) -> str | None:
-    """The kind a type-column value names (``"R"``, ``"Risks"``, ``"ACTION"``...)."""
-    norm = normalise(value)
-    return KIND_WORDS.get(norm)
+    """The kind a type-column value names (``"R"``, ``"Risks"``, ``"ACTION"``, ``"Risque"``)."""
+    return vocabulary().kinds.get(normalise(value))
+
+
+def closed_sheet(name: str) -> bool:
+    """Whether a sheet's name says all its items are closed (``"Closed Risks"``,
+    ``"Archive"``, ``"Risques clôturés"``; not ``"Open and Closed"``)."""
+    words = set(words_key(name).split(" "))  # "Risks (Closed)": the brackets count here
+    found = vocabulary()
+    return bool(words & found.closed_sheets) and not words & found.open_sheets

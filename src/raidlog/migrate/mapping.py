@@ -29,13 +29,13 @@ from typing import Any
 import attrs
 
 from raidlog.errors import ImportRejected
-from raidlog.migrate.headers import SYNONYMS
+from raidlog.migrate.vocab import FIELDS as HEADER_FIELDS
 
 __all__ = ["FIELDS", "Mapping", "TableMapping", "load_mapping", "to_toml"]
 
 KINDS = ("risk", "action", "issue", "decision", "assumption", "dependency")
 #: What a column may be mapped to.
-FIELDS = frozenset(SYNONYMS) | {
+FIELDS = HEADER_FIELDS | {
     "extra",
     "type",
     "actionee",

@@ -28,7 +28,14 @@ from raidlog.migrate.columns import (
     MappedColumn,
     MappedTable,
 )
-from raidlog.migrate.headers import KIND_WORDS, attribute, kind_of_word, normalise
+from raidlog.migrate.headers import (
+    HEADING_WORDS,
+    KIND_WORDS,
+    attribute,
+    closed_sheet,
+    kind_of_word,
+    normalise,
+)
 from raidlog.migrate.report import RowNote, TableReport
 from raidlog.migrate.tables import TITLE_KEYS, LineList, Table, heading_kind, row_problem
 from raidlog.migrate.values import (
@@ -37,6 +44,7 @@ from raidlog.migrate.values import (
     clean_text,
     extra_value,
     is_blank,
+    names_nobody,
     read_progress,
     read_rag,
     read_status,
@@ -59,26 +67,14 @@ __all__ = [
 #: ``extra`` key tying an item without an id to its sheet and row.
 SOURCE_ROW = "source_row"
 
-#: Fields naming a person, and what people write there when nobody is named yet.
+#: Fields naming a person (what people write there when nobody is named yet: names_nobody).
 _PEOPLE = frozenset({"owner", "raised_by", "actionee", "assignee", "decided_by"})
-_NOBODY = re.compile(
-    r"^\s*(?:tbc|tbd|tba|to be (?:confirmed|determined|agreed|assigned|allocated)|"
-    r"unassigned|not assigned|unallocated|not allocated|unknown|no owner|nobody|"
-    r"not yet assigned|awaiting owner)\s*[.?!]*\s*$",
-    re.IGNORECASE,
-)
 _VOCAB = {
     "priority": "priority",
     "issue_type": "issue_type",
     "response_category": "response_category",
 }
 _MONEY = re.compile(r"^[\s$£€]*(-?[\d,]+(?:\.\d+)?)\s*([kKmM]?)\s*$")
-#: Sheet names saying every item on the sheet is closed, and ones that say otherwise.
-_CLOSED_SHEET = re.compile(
-    r"\b(closed|completed?|archived?|done|resolved|retired|historic(al)?)\b", re.IGNORECASE
-)
-_OPEN_SHEET = re.compile(r"\b(open|live|active|current)\b", re.IGNORECASE)
-_SECTION_FILLER = frozenset({"open", "closed", "current", "active", "log", "register", "list"})
 
 
 @attrs.define(kw_only=True)
@@ -184,7 +180,7 @@ def _read_person(
     reader: RowReader, row: _Row, column: MappedColumn, target: str, v: object
 ) -> None:
     text = _text(reader, row, column, v)
-    if _NOBODY.match(text):
+    if names_nobody(text):
         reader.keep(row, column.header, text, f"{text!r} names nobody: {target} left empty")
         return
     if len(text) > TITLE_MAX:
@@ -340,7 +336,7 @@ def _section(values: Sequence[object]) -> str | None:
     filled = [v for v in values if not is_blank(v)]
     if len(filled) != 1 or not isinstance(filled[0], str) or len(filled[0]) > 40:
         return None
-    words = [w for w in normalise(filled[0]).split(" ") if w not in _SECTION_FILLER]
+    words = [w for w in normalise(filled[0]).split(" ") if w not in HEADING_WORDS]
     if len(words) != 1 or len(words[0]) < 4:
         return None
     return KIND_WORDS.get(words[0])
@@ -369,7 +365,7 @@ class RowReader:
         self._mapped: dict[str, frozenset[str]] = {}
         self._statuses: dict[tuple[str, object], str | None] = {}
         name = table.sheet.name
-        self._closed_sheet = bool(_CLOSED_SHEET.search(name)) and not _OPEN_SHEET.search(name)
+        self._closed_sheet = closed_sheet(name)
 
     def flag(self, row: int, column: str, reason: str) -> None:
         """Note a cell kept as written or changed on the way (``row`` 0-based)."""

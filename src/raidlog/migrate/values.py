@@ -11,9 +11,18 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from datetime import date, datetime, timedelta
+from functools import cache
 
+from raidlog.migrate.text import fold, phrase_key, value_key, words_key
+from raidlog.migrate.vocab import (
+    STATUS_CONCEPTS,
+    LazyMapping,
+    LazySequence,
+    LazySet,
+    vocabulary,
+)
 from raidlog.model.profile import Lifecycle
 from raidlog.model.values import UNWRITABLE, ExtraValue
 
@@ -25,6 +34,7 @@ __all__ = [
     "clean_text",
     "extra_value",
     "is_blank",
+    "names_nobody",
     "read_progress",
     "read_rag",
     "read_status",
@@ -33,25 +43,8 @@ __all__ = [
 
 # What the model refuses, removed from cells (CR kept: the model canonicalises it).
 _CONTROL = UNWRITABLE
-#: Cell texts that mean "nothing here".
-NULL_WORDS = frozenset(
-    {
-        "",
-        "-",
-        "--",
-        "\u2014",
-        "\u2013",
-        "n/a",
-        "na",
-        "n.a.",
-        "none",
-        "nil",
-        "null",
-        "#n/a",
-        "tbc?",
-        "?",
-    }
-)
+#: Cell texts that mean "nothing here" (folded: see :func:`raidlog.migrate.text.fold`).
+NULL_WORDS: Set[str] = LazySet(lambda: vocabulary().nothing | {""})
 #: Dates spreadsheets show for an empty or zero date cell.
 PLACEHOLDER_DATES = frozenset(
     {date(1900, 1, 1), date(1899, 12, 30), date(1899, 12, 31), date(1904, 1, 1)}
@@ -84,6 +77,12 @@ def is_blank(value: object) -> bool:
     return value is None or value == "" or (isinstance(value, str) and not value.strip())
 
 
+def names_nobody(text: str) -> bool:
+    """Whether a person's cell names nobody yet (``"TBC"``, ``"To be confirmed."``,
+    ``"à définir"``, ``"не назначен"``)."""
+    return phrase_key(text) in vocabulary().nobody
+
+
 def clean_text(value: object) -> tuple[str, bool]:
     """Text with control characters removed (CR kept; the model canonicalises it);
     the flag says whether anything was removed."""
@@ -106,34 +105,12 @@ def extra_value(value: object) -> ExtraValue:
 
 
 # dates -------------------------------------------------------------------------------------
-_MONTHS = {
-    m: i + 1
-    for i, names in enumerate(
-        [
-            ("jan", "january"),
-            ("feb", "february"),
-            ("mar", "march"),
-            ("apr", "april"),
-            ("may",),
-            ("jun", "june"),
-            ("jul", "july"),
-            ("aug", "august"),
-            ("sep", "sept", "september"),
-            ("oct", "october"),
-            ("nov", "november"),
-            ("dec", "december"),
-        ]
-    )
-    for m in names
-}
 _NUMERIC = re.compile(r"^(\d{1,4})[/\-. ](\d{1,2})[/\-. ](\d{1,4})(?:[ T].*)?$")
-_WORDY = re.compile(
-    r"^(?:[a-z]+,? )?(\d{1,2})(?:st|nd|rd|th)?[ \-/.]([a-z]+)\.?,?[ \-/.](\d{2,4})(?:[ T].*)?$"
-)
-_WORDY_US = re.compile(
-    r"^(?:[a-z]+,? )?([a-z]+)\.? (\d{1,2})(?:st|nd|rd|th)?,? (\d{2,4})(?:[ T].*)?$"
-)
-_MONTH_YEAR = re.compile(r"^([a-z]+)[ \-/.](\d{2,4})$")
+#: Where a text date splits into its words ("3 de marzo de 2024", "Tue, 3rd Sep 2024").
+_DATE_SPLIT = re.compile(r"[\s,./\-]+")
+_DAY = re.compile(r"^(\d{1,2})([^\W\d_]*)$")
+_YEAR = re.compile(r"^\d{2}(?:\d{2})?$")
+_LEADING_WORD = re.compile(r"^[^\W\d_]+,?\s")
 _EXCEL_1900 = date(1899, 12, 30)
 _EXCEL_1904 = date(1904, 1, 1)
 
@@ -146,12 +123,40 @@ def _year(text: str) -> int:
 
 
 #: Words before a date that qualify it; the date is read and the cell flagged.
-_QUALIFIER = re.compile(
-    r"^(?:w/c|w/e|w\.c\.|w\.e\.|wc|we|week commencing|week ending|week of|w/b|"
-    r"on or before|no later than|nlt|not before|by|before|after|from|approx\.?|"
-    r"approximately|circa|c\.|ca\.|est\.?|estimated|around|expected|planned|target)"
-    r"\s*[:\-]?\s*(?=\d|[a-z]{3})"
-)
+@cache
+def _qualifier() -> re.Pattern[str]:
+    words = sorted(vocabulary().date_qualifiers, key=len, reverse=True)
+    return re.compile(
+        "^(?:" + "|".join(re.escape(w) for w in words) + r")\s*[:\-]?\s*(?=\d|[^\W\d_]{3})"
+    )
+
+
+def _day(token: str) -> int | None:
+    """The day a word gives (``"3"``, ``"3rd"``, ``"1er"``), or ``None``."""
+    match = _DAY.match(token)
+    if match is None or (match.group(2) and match.group(2) not in vocabulary().ordinals):
+        return None
+    return int(match.group(1))
+
+
+def _wordy(text: str) -> date | None:
+    """A date written with a month name, day first or month first, in any language the
+    word files know: ``"3 mars 2024"``, ``"3. März 2024"``, ``"3 de marzo de 2024"``,
+    ``"3 марта 2024"``, ``"March 3rd, 2024"``, ``"Tue 3 Sep 24 10:00"``, ``"Sep 2024"``."""
+    words = vocabulary()
+    months = words.months
+    tokens = [t for t in _DATE_SPLIT.split(text) if t and t not in words.date_fillers]
+    if len(tokens) == 2 and tokens[0] in months and _YEAR.match(tokens[1]):
+        return date(_year(tokens[1]), months[tokens[0]], 1)
+    # A weekday (a word, then a space) may lead; a time or anything else may follow.
+    for start in (0, 1) if _LEADING_WORD.match(text) else (0,):
+        if len(tokens) < start + 3 or not _YEAR.match(tokens[start + 2]):
+            continue
+        a, b, year = tokens[start : start + 3]
+        day, month = (_day(a), months.get(b)) if a[:1].isdigit() else (_day(b), months.get(a))
+        if day is not None and month is not None:
+            return date(_year(year), month, day)
+    return None
 
 
 class DateReader:
@@ -217,11 +222,11 @@ class DateReader:
             if value < 61 and self.epoch == 1900:
                 day += timedelta(days=1)  # Excel's phantom 29 Feb 1900
         elif isinstance(value, str):
-            text = value.strip().casefold()
+            text = fold(value.strip())
             parsed = self._text(text)
             if parsed is None:
                 # "w/c 12/02/2024", "by 31 March 2024", "approx. Jun 2024": the date in it.
-                qualified = _QUALIFIER.match(text)
+                qualified = _qualifier().match(text)
                 parsed = self._text(text[qualified.end() :]) if qualified else None
                 if parsed is None or parsed in PLACEHOLDER_DATES or parsed.year < 1901:
                     return None, f"{value.strip()!r} is not a date raidlog can read"
@@ -250,65 +255,20 @@ class DateReader:
                 if self.order == "mdy":
                     return date(_year(c), int(a), int(b))
                 return date(_year(c), int(b), int(a))
-            match = _WORDY.match(text)
-            if match and match.group(2) in _MONTHS:
-                return date(_year(match.group(3)), _MONTHS[match.group(2)], int(match.group(1)))
-            match = _WORDY_US.match(text)
-            if match and match.group(1) in _MONTHS:
-                return date(_year(match.group(3)), _MONTHS[match.group(1)], int(match.group(2)))
-            match = _MONTH_YEAR.match(text)
-            if match and match.group(1) in _MONTHS:
-                return date(_year(match.group(2)), _MONTHS[match.group(1)], 1)
+            return _wordy(text)
         except ValueError:
             return None
-        return None
 
 
 # levels (probability, impact) ----------------------------------------------------------------
-_SCALES: tuple[tuple[str, ...], ...] = (
-    ("rare", "unlikely", "possible", "likely", "almost certain"),
-    ("insignificant", "minor", "moderate", "major", "severe"),
-    ("negligible", "minor", "moderate", "significant", "severe"),
-    ("very low", "low", "medium", "high", "very high"),
-    ("low", "medium", "high"),
-)
-_ALIASES = {
-    "l": "low",
-    "m": "medium",
-    "h": "high",
-    "med": "medium",
-    "lo": "low",
-    "hi": "high",
-    "vl": "very low",
-    "vh": "very high",
-    "moderate": "medium",
-    "mod": "medium",
-    "certain": "almost certain",
-    "very likely": "almost certain",
-    "highly likely": "almost certain",
-    "very unlikely": "rare",
-    "remote": "rare",
-    "improbable": "rare",
-    "probable": "likely",
-    "catastrophic": "severe",
-    "critical": "very high",
-    "extreme": "very high",
-    "minimal": "insignificant",
-    "serious": "major",
-    "medium high": "high",
-    "medium low": "low",
-    "low medium": "low",
-    "high medium": "high",
-}
+#: Word scales, lowest first, and words read as a scale word (``"élevé"`` -> ``"high"``).
+_SCALES: Sequence[tuple[str, ...]] = LazySequence(lambda: vocabulary().scales)
+_ALIASES: Mapping[str, str] = LazyMapping(lambda: vocabulary().level_aliases)
 _BAND = re.compile(
     r"^\s*[<>≤≥]?\s*(\d+(?:\.\d+)?)\s*%?\s*(?:(?:to|-|\u2013|\u2014)\s*(\d+(?:\.\d+)?)\s*%)?\s*$"
 )
 _OUT_OF_TEN = re.compile(r"\b[01]\s*(?:-|to|\u2013)\s*10\b|/\s*10\b")
 _LEADING_NUMBER = re.compile(r"^\s*(\d+)\s*(?:[-:.)=]|\s)\s*\D")
-
-
-def _words(text: str) -> str:
-    return re.sub(r"[^a-z ]+", " ", text.casefold()).strip().replace("  ", " ")
 
 
 class LevelReader:
@@ -331,8 +291,11 @@ class LevelReader:
                 hits == best and hits and self.scale and len(scale) < len(self.scale)
             ):
                 best, self.scale = hits, scale
-        if self.scale == _SCALES[4] and words & {"very low", "very high"}:
-            self.scale = _SCALES[3]
+        extremes = words & {"very low", "very high"}
+        if self.scale is not None and extremes and not extremes & set(self.scale):
+            # "Very High" beside High / Medium / Low: the five-word scale it belongs to.
+            wider = [c for c in _SCALES if extremes <= set(c) and set(self.scale) <= set(c)]
+            self.scale = wider[0] if wider else self.scale
         numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
         self.percent = (
             bool(numbers) and all(0 <= v <= 1 for v in numbers) and any(0 < v < 1 for v in numbers)
@@ -354,7 +317,7 @@ class LevelReader:
     def _word(self, value: object) -> str | None:
         if not isinstance(value, str):
             return None
-        word = _words(value)
+        word = words_key(value)
         return _ALIASES.get(word, word)
 
     def _spread(self, position: int, size: int) -> int:
@@ -369,7 +332,7 @@ class LevelReader:
         return found
 
     def _read(self, value: object) -> tuple[int | None, str | None]:
-        if is_blank(value) or (isinstance(value, str) and value.strip().casefold() in NULL_WORDS):
+        if is_blank(value) or (isinstance(value, str) and fold(value.strip()) in NULL_WORDS):
             return None, None
         if isinstance(value, bool):
             return None, f"{value!r} is not a level"
@@ -416,41 +379,9 @@ class LevelReader:
 
 
 # statuses ------------------------------------------------------------------------------------
-# concept -> words; concepts are tried against each lifecycle through _FALLBACK.
-_STATUS_WORDS: dict[str, frozenset[str]] = {
-    concept: frozenset(p.strip() for p in phrases.split(","))
-    for concept, phrases in {
-        "open": "open, new, active, live, current, raised, identified, submitted, not started, "
-        "to do, todo, pending, outstanding, in clarification, awaiting, reopened, re opened, "
-        "registered, logged, monitor, monitoring, monitored, watch, watching, red, amber, green, "
-        "overdue, past due",
-        "in_progress": "in progress, inprogress, ongoing, on going, wip, started, underway, "
-        "under way, working, in hand, being worked on, investigating, under investigation, "
-        "in review, under review, assigned",
-        "mitigating": "mitigate, mitigating, mitigation in progress, being mitigated, treat, "
-        "treating, reduce, reducing, avoid, avoiding, transfer, transferring, transferred, "
-        "share, sharing",
-        "accepted": "accept, accepted, tolerate, tolerated, approved, agreed, decided, retain, "
-        "retained, made, taken",
-        "blocked": "blocked, on hold, onhold, hold, paused, stalled, waiting, deferred",
-        "done": "done, complete, completed, finished, achieved, delivered, actioned, fixed",
-        "resolved": "resolved, fixed, answered",
-        "closed": "closed, close, archived, retired, expired, mitigated, no longer relevant, "
-        "obsolete, resolved, complete, completed, done, inactive",
-        "cancelled": "cancelled, canceled, withdrawn, abandoned, dropped, not required, void, "
-        "duplicate",
-        "rejected": "rejected, declined, refused, not approved, denied",
-        "materialised": "materialised, materialized, occurred, happened, realised, realized, "
-        "became issue, escalated to issue, converted to issue, triggered",
-        "validated": "validated, confirmed, true, proven, valid, verified",
-        "invalidated": "invalidated, invalid, false, disproven, not valid",
-        "at_risk": "at risk, atrisk, delayed, late, slipping",
-        "proposed": "proposed, draft, for decision, awaiting decision, pending decision, "
-        "under consideration, open, new",
-        "deprecated": "deprecated",
-        "superseded": "superseded, replaced",
-    }.items()
-}
+# A status concept (from the word files) is placed on a lifecycle through _FALLBACK: the
+# first of its statuses the lifecycle has.
+_STATUS_WORDS: Mapping[str, frozenset[str]] = LazyMapping(lambda: vocabulary().statuses)
 _FALLBACK = {
     "open": ("open", "proposed"),
     "in_progress": ("in_progress", "investigating", "mitigating", "agreed", "open"),
@@ -470,30 +401,13 @@ _FALLBACK = {
     "deprecated": ("deprecated", "closed"),
     "superseded": ("superseded", "closed"),
 }
-_CONCEPT_ORDER = (
-    "materialised",
-    "rejected",
-    "cancelled",
-    "superseded",
-    "deprecated",
-    "invalidated",
-    "validated",
-    "blocked",
-    "at_risk",
-    "in_progress",
-    "mitigating",
-    "accepted",
-    "resolved",
-    "done",
-    "closed",
-    "proposed",
-    "open",
-)
+#: The order concepts are tried in when a cell's words name several ("closed - done").
+_CONCEPT_ORDER = STATUS_CONCEPTS
 
 
 def _status_key(text: str) -> str:
     text = re.sub(r"^\s*\d+\s*[-.:)]\s*", "", text)  # "3 - Closed"
-    return re.sub(r"[^a-z]+", " ", text.casefold()).strip()
+    return words_key(text)
 
 
 def read_status(value: object, lifecycle: Lifecycle) -> str | None:
@@ -514,20 +428,7 @@ def read_status(value: object, lifecycle: Lifecycle) -> str | None:
 
 
 # RAG, vocabularies, progress -------------------------------------------------------------------
-_RAG = {
-    "r": "red",
-    "red": "red",
-    "a": "amber",
-    "amber": "amber",
-    "yellow": "amber",
-    "orange": "amber",
-    "y": "amber",
-    "g": "green",
-    "green": "green",
-    "on track": "green",
-    "off track": "red",
-    "at risk": "amber",
-}
+_RAG: Mapping[str, str] = LazyMapping(lambda: vocabulary().rag)
 
 
 #: Coloured circles and squares people type (or paste from Jira and Confluence) for RAG.
@@ -550,62 +451,12 @@ def read_rag(value: object) -> str | None:
     for char in text:
         if char in _RAG_SYMBOLS:
             return _RAG_SYMBOLS[char]
-    key = re.sub(r"[^a-z ]+", " ", text.casefold()).strip()
+    key = words_key(text)
     return _RAG.get(key) or _RAG.get(key.split(" ")[0] if key else "")
 
 
-_VOCAB_ALIASES = {
-    "priority": {
-        "very high": "critical",
-        "urgent": "critical",
-        "highest": "critical",
-        "p1": "critical",
-        "p2": "high",
-        "p3": "medium",
-        "p4": "low",
-        "med": "medium",
-        "normal": "medium",
-        "moderate": "medium",
-        "very low": "low",
-        "lowest": "low",
-        "minor": "low",
-        "major": "high",
-        "h": "high",
-        "m": "medium",
-        "l": "low",
-        "1": "critical",
-        "2": "high",
-        "3": "medium",
-        "4": "low",
-    },
-    "issue_type": {
-        "rfc": "request for change",
-        "change request": "request for change",
-        "change": "request for change",
-        "cr": "request for change",
-        "off spec": "off-specification",
-        "off specification": "off-specification",
-        "problem": "problem/concern",
-        "concern": "problem/concern",
-        "problem concern": "problem/concern",
-    },
-    "response_category": {
-        "mitigate": "reduce",
-        "mitigation": "reduce",
-        "treat": "reduce",
-        "reduction": "reduce",
-        "tolerate": "accept",
-        "retain": "accept",
-        "acceptance": "accept",
-        "accepted": "accept",
-        "insure": "transfer",
-        "transferred": "transfer",
-        "terminate": "avoid",
-        "avoidance": "avoid",
-        "contingency": "fallback",
-        "shared": "share",
-    },
-}
+#: vocabulary -> word -> the profile word it means.
+_VOCAB_ALIASES: Mapping[str, Mapping[str, str]] = LazyMapping(lambda: vocabulary().values)
 
 
 def read_vocabulary(value: object, words: Sequence[str], vocabulary: str) -> str | None:
@@ -615,7 +466,7 @@ def read_vocabulary(value: object, words: Sequence[str], vocabulary: str) -> str
     for word in words:
         if key == re.sub(r"[\s_\-]+", " ", word.casefold()).strip():
             return word
-    alias = _VOCAB_ALIASES.get(vocabulary, {}).get(re.sub(r"[^a-z0-9 ]+", " ", key).strip())
+    alias = _VOCAB_ALIASES.get(vocabulary, {}).get(value_key(key))
     if alias is not None and alias in words:
         return alias
     return None
