@@ -25,6 +25,7 @@ from raidlog.errors import (
     ReadOnlyError,
     SchemaVersionError,
     ValidationError,
+    VocabularyError,
 )
 from raidlog.hookspecs import hookimpl
 from raidlog.model import (
@@ -90,6 +91,7 @@ __all__ = [
     "Transaction",
     "ValidationError",
     "VerifyReport",
+    "VocabularyError",
     "__version__",
     "hookimpl",
     "open",
