@@ -124,7 +124,7 @@ def test_look_alikes_of_a_ref_are_that_ref(reg: Register, spelling: str) -> None
         ("R-0000", "start at 1"),
         ("R-1-2", "does not start with R-"),
         ("R-99999999999999999999", f"at most {REF_DIGITS_MAX}"),
-        ("R-" + "9" * 5000, f"at most {REF_DIGITS_MAX}"),
+        ("R-" + "9" * 200, f"at most {REF_DIGITS_MAX}"),
     ],
 )
 def test_what_is_not_a_ref_is_refused_with_a_validation_error(

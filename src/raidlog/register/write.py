@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
@@ -18,10 +18,11 @@ import pluggy
 
 from raidlog.backends.base import Entity, Transaction
 from raidlog.convert import entity_kind
-from raidlog.errors import ItemNotFoundError, ReadOnlyError, ValidationError
+from raidlog.errors import DuplicateRefError, ItemNotFoundError, ReadOnlyError, ValidationError
 from raidlog.governance import review_date
 from raidlog.model.events import Change, Event, EventDraft, seal
 from raidlog.model.items import Item
+from raidlog.model.values import canonical_ref
 
 if TYPE_CHECKING:
     from raidlog.register.facade import Register
@@ -53,6 +54,7 @@ class Write:
         self.sealed: list[Event] = []  # kept only when notifiers will want them
         self.keep_events = keep_events
         self.linkable: set[str] = set()  # link targets found stored in this transaction
+        self.allocated: set[str] = set()  # refs this write took from the counters
 
     def current(self, ref: str) -> Item:
         item = self.staged.get(ref) or self.txn.get(ref)
@@ -89,13 +91,10 @@ class Write:
     def insert(self, item: Item, source: str | None = None) -> Item:
         reg = self.register
         if item.ref is None:
-            number = self.txn.allocate(item.ref_prefix)
-            ref = f"{item.ref_prefix}-{number:04d}"
+            ref = self._allocate(item.ref_prefix)
         else:
-            ref = item.ref
-            prefix, _, number_text = ref.rpartition("-")
-            if prefix == item.ref_prefix and number_text.isdigit():
-                self.txn.reserve(prefix, int(number_text))
+            ref = canonical_ref(item.ref, prefix=item.ref_prefix, kind=item.kind)
+            self.txn.reserve(item.ref_prefix, int(ref.rpartition("-")[2]))
         lifecycle = reg.profile.lifecycle(item.kind)
         status = item.status or lifecycle.initial
         if status not in lifecycle.statuses:
@@ -131,6 +130,13 @@ class Write:
         self.staged[ref] = stored
         self.draft(ref, stored.kind, "add", 1, changes, source=source)
         return stored
+
+    def _allocate(self, prefix: str) -> str:
+        """The next ref of ``prefix`` by the store's counter (see :func:`commit` for a
+        counter that is behind the stored refs)."""
+        ref = f"{prefix}-{self.txn.allocate(prefix):04d}"
+        self.allocated.add(ref)
+        return ref
 
     def replace(
         self,
@@ -238,8 +244,11 @@ def commit(register: Register, work: Callable[[Write], T], reason: str | None = 
     committed: list[Write] = []
     notifiers = _notifiers(register)
 
+    started: list[Write] = []
+
     def run(txn: Transaction) -> T:
         write = Write(register, txn, reason, keep_events=bool(notifiers))
+        started[:] = [write]
         result = work(write)
         write.finish()
         committed[:] = [write]  # a retried transaction replaces the failed attempt
@@ -251,7 +260,7 @@ def commit(register: Register, work: Callable[[Write], T], reason: str | None = 
     collecting = gc.isenabled()
     gc.disable()
     try:
-        result = register.backend.atomic(run)
+        result = _run_past_taken_refs(register, run, started)
         sealed = committed[0].sealed if committed else []
         committed.clear()
     finally:
@@ -261,6 +270,42 @@ def commit(register: Register, work: Callable[[Write], T], reason: str | None = 
     if sealed:
         _notify(register, sealed, notifiers)
     return result
+
+
+#: How many times a write is run again after its counter handed out a taken ref.
+_COUNTER_REPAIRS = 8
+
+
+def _run_past_taken_refs(
+    register: Register, run: Callable[[Transaction], T], attempts: list[Write]
+) -> T:
+    """Run the write; when a ref the counter allocated is already stored, move that
+    prefix's counter past every stored ref and run the write again.
+
+    A counter behind the stored refs (restored from a backup, edited by hand, or a ref
+    an earlier release let another kind take, such as a risk ``D-0001``) would otherwise
+    make every later add of the kind fail. Checking each allocated ref before storing it
+    would cost a read per item in bulk adds; the store's own uniqueness check catches the
+    rare taken ref instead, and one scan of the stored refs repairs the counter.
+    """
+    for _ in range(_COUNTER_REPAIRS):
+        try:
+            return register.backend.atomic(run)
+        except DuplicateRefError as exc:
+            if not attempts or exc.ref not in attempts[-1].allocated:
+                raise  # a ref the caller chose: theirs to change
+            prefix = exc.ref.rpartition("-")[0]
+            highest = max(_numbers(register, prefix), default=0)
+            register.backend.atomic(lambda txn: txn.reserve(prefix, highest))
+    return register.backend.atomic(run)
+
+
+def _numbers(register: Register, prefix: str) -> Iterator[int]:
+    """The numbers of every stored ref written ``prefix-digits``, whatever its kind."""
+    for item in register.backend.items():
+        head, _, digits = (item.ref or "").rpartition("-")
+        if head == prefix and digits.isascii() and digits.isdigit():
+            yield int(digits)
 
 
 def _notifiers(register: Register) -> list[pluggy.HookImpl]:
