@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+from functools import partial
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -296,8 +297,12 @@ def _run_past_taken_refs(
                 raise  # a ref the caller chose: theirs to change
             prefix = exc.ref.rpartition("-")[0]
             highest = max(_numbers(register, prefix), default=0)
-            register.backend.atomic(lambda txn: txn.reserve(prefix, highest))
+            register.backend.atomic(partial(_reserve, prefix=prefix, number=highest))
     return register.backend.atomic(run)
+
+
+def _reserve(txn: Transaction, *, prefix: str, number: int) -> None:
+    txn.reserve(prefix, number)
 
 
 def _numbers(register: Register, prefix: str) -> Iterator[int]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from hypothesis import strategies as st
 
@@ -290,5 +290,6 @@ def look_alikes(draw: st.DrawFn, ref: str) -> str:
         chars[position] = foreign if foreign is not None else chars[position] + "\u0301"
     text = "".join(chars)
     text = draw(st.sampled_from(("", " ", "\t"))) + text + draw(st.sampled_from(("", " ")))
-    form = draw(st.sampled_from(("NFC", "NFD", "NFKD", None)))
+    forms: tuple[Literal["NFC", "NFD", "NFKD"] | None, ...] = ("NFC", "NFD", "NFKD", None)
+    form = draw(st.sampled_from(forms))
     return unicodedata.normalize(form, text) if form is not None else text
