@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import gc
 import logging
-from functools import partial
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import attrs
