@@ -140,7 +140,7 @@ def test_verify_anchor_and_expect(cli: Cli, reg: str) -> None:
     cli("add", reg, "decision", "--title", "Use vendor B")
     head = cli("verify", reg, "--anchor").stdout.strip()
     assert len(head) == 64
-    assert cli("verify", reg).stdout.startswith("OK: 1 event(s), 1 item(s)")
+    assert cli("verify", reg).stdout.startswith("OK: 2 event(s), 1 item(s)")
     cli("verify", reg, "--expect", head)
     wrong = cli("verify", reg, "--expect", "0" * 64, code=1)
     assert "chain was rebuilt or changed" in wrong.stderr

@@ -46,6 +46,7 @@ from raidlog.export import (
 )
 from raidlog.export.xlsx import REGISTER_SHEET
 from raidlog.migrate import import_file
+from raidlog.model.values import canonical_ref
 from raidlog.profiles import profile_data
 from raidlog.testing import FakeClock
 from raidlog.testing.strategies import items as item_strategy
@@ -121,9 +122,12 @@ def _value_for(cls: type[Item], name: str, payload: str, n: int) -> Any:
 
 
 def _refused(cls: type[Item], name: str, value: Any) -> bool:
-    """Whether the model itself refuses ``value`` in field ``name`` (a closed vocabulary)."""
+    """Whether the model itself refuses ``value`` in field ``name`` (a closed vocabulary),
+    or the register does (a new ref is its kind's prefix and a number)."""
     try:
         cls(**{"title": "probe", name: value})
+        if name == "ref":
+            canonical_ref(value, prefix=cls.ref_prefix, kind=cls.kind)
     except ValidationError:
         return True
     return False

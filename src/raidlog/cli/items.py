@@ -433,6 +433,7 @@ def verify(
                 "problems": [
                     {"seq": p.seq, "ref": p.ref, "reason": p.reason} for p in report.problems
                 ],
+                "notes": list(report.notes),
             }
         )
     elif anchor:
@@ -442,6 +443,8 @@ def verify(
             f"OK: {report.events_checked} event(s), {report.items_checked} item(s), "
             f"head {report.head_hash}"
         )
+        for note in report.notes:
+            click.echo(f"note: {note}")
     if not report.ok:
         first = report.first_broken
         assert first is not None

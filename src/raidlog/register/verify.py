@@ -10,6 +10,7 @@ from raidlog.errors import ValidationError
 from raidlog.model.events import Event, event_hash
 from raidlog.model.governance import Structure
 from raidlog.model.items import Item
+from raidlog.register import profile
 from raidlog.register.history import replay
 
 if TYPE_CHECKING:
@@ -36,6 +37,9 @@ class VerifyReport:
     items_checked: int
     head_hash: str
     problems: tuple[Problem, ...] = ()
+    #: What is worth knowing but not wrong (a register written before its profile was
+    #: recorded in the chain, for instance).
+    notes: tuple[str, ...] = ()
 
     @property
     def first_broken(self) -> Problem | None:
@@ -47,6 +51,7 @@ def verify(register: Register) -> VerifyReport:
     """Check the event chain link by link, then that replaying it gives exactly the
     stored items and structure. The first problem is the first broken event."""
     problems: list[Problem] = []
+    notes: list[str] = []
     events: list[Event] = []
     expected_seq, prev = 1, None
     for event in register.backend.events():
@@ -114,6 +119,8 @@ def verify(register: Register) -> VerifyReport:
                             f"{', '.join(diff)} (changed outside raidlog)",
                         )
                     )
+            profile_problems, notes = profile.check(events, register.backend.get_meta("profile"))
+            problems.extend(profile_problems)
             current = register.structure()
             if sorted(map(repr, current.records())) != sorted(map(repr, structure.records())):
                 problems.append(
@@ -129,6 +136,7 @@ def verify(register: Register) -> VerifyReport:
         items_checked=len(stored),
         head_hash=head,
         problems=tuple(problems),
+        notes=tuple(notes),
     )
 
 

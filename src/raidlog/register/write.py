@@ -23,7 +23,9 @@ from raidlog.errors import DuplicateRefError, ItemNotFoundError, ReadOnlyError, 
 from raidlog.governance import review_date
 from raidlog.model.events import Change, Event, EventDraft, seal
 from raidlog.model.items import Item
+from raidlog.model.profile import PROFILE_REF
 from raidlog.model.values import canonical_ref
+from raidlog.register import profile
 
 if TYPE_CHECKING:
     from raidlog.register.facade import Register
@@ -247,9 +249,14 @@ def commit(register: Register, work: Callable[[Write], T], reason: str | None = 
 
     started: list[Write] = []
 
+    chain = register.profile_chain
+    record_profile = chain.pending(register.profile)
+
     def run(txn: Transaction) -> T:
         write = Write(register, txn, reason, keep_events=bool(notifiers))
         started[:] = [write]
+        if record_profile:
+            profile.stage(write)  # first, so the rules are chained before what obeys them
         result = work(write)
         write.finish()
         committed[:] = [write]  # a retried transaction replaces the failed attempt
@@ -262,12 +269,17 @@ def commit(register: Register, work: Callable[[Write], T], reason: str | None = 
     gc.disable()
     try:
         result = _run_past_taken_refs(register, run, started)
+        if record_profile:
+            profile.staged(chain, register.profile)
         sealed = committed[0].sealed if committed else []
         committed.clear()
     finally:
         register.codec.forget()  # dicts kept for a write that failed before storing them
         if collecting:
             gc.enable()
+    # Notifiers hear of changes to items and structure; a profile event is the
+    # register's own bookkeeping, and its ref names no item a notifier could look up.
+    sealed = [e for e in sealed if e.kind != PROFILE_REF]
     if sealed:
         _notify(register, sealed, notifiers)
     return result

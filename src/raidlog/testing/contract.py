@@ -17,6 +17,7 @@ else.
 from __future__ import annotations
 
 import itertools
+import json
 import multiprocessing
 import threading
 import uuid
@@ -35,6 +36,7 @@ import raidlog
 from raidlog.backends.base import Backend
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Action, Decision, Issue, Item, Link, Risk
+from raidlog.model.profile import PROFILE_REF
 from raidlog.model.values import Relation
 from raidlog.plugins import find_backend, get_plugin_manager
 from raidlog.query import Query, evaluate
@@ -578,6 +580,37 @@ class BackendContract:
         assert again.structure() == structure_before
         assert again.verify().ok
         assert again.add(Risk(title="after reopen")).ref == "R-0002"
+
+    # the profile is chained ---------------------------------------------------------------
+    def test_the_profile_is_an_event_and_a_forged_stored_copy_is_not_obeyed(self) -> None:
+        """Frozen statuses, bands and required reasons are the register's rules: editing
+        the stored copy out of band must neither bend later writes nor pass verify."""
+        self.needs("persistent")
+        location = self.new_location()
+        first = self.open(location)
+        decision = first.transition(first.add(Decision(title="Dual source")), "accepted")
+        profile_events = [e for e in first.events() if e.ref == PROFILE_REF]
+        assert [(e.seq, e.action) for e in profile_events] == [(1, "add")]
+        rules = dict(first.profile.source)
+        forged = json.loads(json.dumps(rules))
+        forged["lifecycle"]["decision"]["frozen"] = []
+        for band in forged["bands"]:
+            band["rag"] = "green"
+        # What someone with write access to the store does: the stored copy changes, no
+        # event does.
+        first.backend.atomic(lambda txn: txn.set_meta("profile", json.dumps(forged)))
+        first.close()
+        again = self.open(location)
+        assert again.profile.source == rules
+        report = again.verify()
+        assert not report.ok
+        assert [p.ref for p in report.problems] == [PROFILE_REF]
+        assert "stored profile differs" in report.problems[0].reason
+        with pytest.raises(raidlog.ImmutableItemError):
+            again.update(again.get(decision.ref or ""), decision="rewritten")
+        assert again.add(Risk(title="Severe", probability=5, impact=5)).rag == "red"
+        assert again.verify().ok  # that write restored the stored copy from the chain
+        assert json.loads(again.backend.get_meta("profile") or "{}") == rules
 
     def test_copy_to_memory_keeps_history(self) -> None:
         reg = self.open()
