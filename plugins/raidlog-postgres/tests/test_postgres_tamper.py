@@ -3,12 +3,15 @@ reorder events directly is still caught by verify(), which names the first broke
 
 from __future__ import annotations
 
+import json
+
 import psycopg
 import pytest
 from psycopg import sql
 
 import raidlog
-from raidlog import Action, Risk
+from raidlog import Action, Decision, Risk
+from raidlog.model.profile import PROFILE_REF
 
 CASES = {
     "edited": (["UPDATE {t} SET actor = 'mallory' WHERE seq = 2"], 2, "edited"),
@@ -45,3 +48,31 @@ def test_event_tampering_is_named(
     assert problem is not None
     assert problem.seq == seq
     assert words in problem.reason
+
+
+def test_a_profile_edited_in_the_meta_table_is_reported_and_not_obeyed(
+    location: str, schema: str, raw: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    with raidlog.open(location, actor="ana") as reg:
+        decision = reg.transition(reg.add(Decision(title="Dual source")), "accepted")
+        rules = dict(reg.profile.source)
+    forged = json.loads(json.dumps(rules))
+    forged["lifecycle"]["decision"]["frozen"] = []
+    for band in forged["bands"]:
+        band["rag"] = "green"
+    with raw.transaction():
+        raw.execute(
+            sql.SQL("UPDATE {t} SET value = %s WHERE key = 'profile'").format(
+                t=sql.Identifier(schema, "meta")
+            ),
+            (json.dumps(forged),),
+        )
+    with raidlog.open(location, actor="mallory") as reg:
+        assert reg.profile.source == rules
+        problem = reg.verify().first_broken
+        assert problem is not None
+        assert problem.ref == PROFILE_REF
+        with pytest.raises(raidlog.ImmutableItemError):
+            reg.update(reg.get(decision.ref or ""), decision="rewritten")
+        assert reg.add(Risk(title="Severe", probability=5, impact=5)).rag == "red"
+        assert reg.verify().ok
