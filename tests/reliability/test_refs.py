@@ -10,12 +10,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import attrs
+import openpyxl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import raidlog
 from raidlog import Action, Decision, DuplicateRefError, Issue, Risk, ValidationError
+from raidlog.backends.excel import HandEditError
 from raidlog.model.values import REF_DIGITS_MAX, canonical_ref
 from raidlog.register import Register
 from raidlog.testing.strategies import look_alikes
@@ -182,3 +184,34 @@ def test_refs_of_earlier_registers_and_imports_are_left_as_they_are(tmp_path: Pa
         old = reg.get("X-1")
         assert reg.update(old, title="still editable").version == 2
         assert reg.add(Issue(title="new")).ref == "I-0001"
+
+
+# the workbook: refs typed by hand follow the same rules -------------------------------------
+def _type_action(path: Path, ref: str) -> None:
+    book = openpyxl.load_workbook(path)
+    sheet = book["Actions"]
+    header = [c.value for c in sheet[1]]
+    row = sheet.max_row + 1
+    sheet.cell(row, header.index("Ref") + 1).value = ref
+    sheet.cell(row, header.index("Title") + 1).value = "Typed in by hand"
+    book.save(path)
+
+
+def test_a_look_alike_ref_typed_into_the_workbook_is_that_ref(tmp_path: Path) -> None:
+    path = tmp_path / "raid.xlsx"
+    with raidlog.open(str(path), actor="ana") as reg:
+        reg.add(Action(title="First"))
+    _type_action(path, "a-0007")
+    with raidlog.open(str(path), actor="bo") as reg:
+        assert reg.get("A-0007").title == "Typed in by hand"
+        assert reg.verify().ok
+
+
+def test_a_ref_of_another_kind_typed_into_the_workbook_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "raid.xlsx"
+    with raidlog.open(str(path), actor="ana") as reg:
+        reg.add(Action(title="First"))
+    _type_action(path, "D-0001")
+    with pytest.raises(HandEditError, match="does not start with A-") as caught:
+        raidlog.open(str(path), actor="bo")
+    assert caught.value.problems[0].column == "Ref"
