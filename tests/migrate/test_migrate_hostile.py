@@ -37,7 +37,7 @@ def seeded(reg: Register) -> Register:
 
 def assert_untouched(reg: Register) -> None:
     assert [i.title for i in reg.items()] == ["Already here"]
-    assert len(list(reg.events())) == 1
+    assert [e.ref for e in reg.events()] == ["profile", "R-0001"]  # the profile is chained
 
 
 def test_rejection_names_file_and_reason_and_has_exit_code_4(tmp_path: Path) -> None:
