@@ -21,6 +21,7 @@ from raidlog.errors import ValidationError
 from raidlog.model.events import Change, Event
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import BUILTIN_KINDS, Item, Link
+from raidlog.model.profile import PROFILE_REF
 from raidlog.model.values import ExtraValue, Rag, Relation
 
 __all__ = [
@@ -298,6 +299,8 @@ def replay(
     last: dict[str, Event] = {}
     entities: dict[str, JsonDict] = {}
     for event in events:
+        if event.kind == PROFILE_REF:
+            continue  # the register's rules, not an item or a governance record
         if event.kind in ENTITY_CLASSES:
             state = entities.setdefault(event.ref, {"entity": event.kind})
             state.update({c.field: c.new for c in event.changes})

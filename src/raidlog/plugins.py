@@ -29,6 +29,7 @@ from raidlog import hookspecs
 from raidlog.backends.base import Backend
 from raidlog.errors import BackendNotFoundError, DuplicateBackendError, ValidationError
 from raidlog.model.items import BUILTIN_KINDS, Item
+from raidlog.model.profile import PROFILE_REF
 
 if TYPE_CHECKING:
     from raidlog.boards import Reminder
@@ -136,6 +137,8 @@ def kind_classes(pm: pluggy.PluginManager) -> tuple[type[Item], ...]:
         for cls in batch or ():
             if not (isinstance(cls, type) and issubclass(cls, Item)) or not cls.kind:
                 raise TypeError(f"{cls!r} is not an Item subclass with a kind")
+            if cls.kind == PROFILE_REF:
+                raise ValidationError(f"the kind {PROFILE_REF!r} is the register's own")
             if cls.kind in kinds and kinds[cls.kind] is not cls:
                 raise ValidationError(f"two item classes register the kind {cls.kind!r}")
             if prefixes.get(cls.ref_prefix, cls.kind) != cls.kind:

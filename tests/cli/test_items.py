@@ -140,8 +140,8 @@ def test_verify_anchor_and_expect(cli: Cli, reg: str) -> None:
     cli("add", reg, "decision", "--title", "Use vendor B")
     head = cli("verify", reg, "--anchor").stdout.strip()
     seq, _, digest = head.partition(":")
-    assert (seq, len(digest)) == ("1", 64)
-    assert cli("verify", reg).stdout.startswith("OK: 1 event(s), 1 item(s)")
+    assert (seq, len(digest)) == ("2", 64)  # the profile's event, then the risk's
+    assert cli("verify", reg).stdout.startswith("OK: 2 event(s), 1 item(s)")
     cli("verify", reg, "--expect", head)
     cli("verify", reg, "--expect", digest)  # a bare head hash, as older releases recorded
     wrong = cli("verify", reg, "--expect", "0" * 64, code=1)

@@ -56,8 +56,8 @@ def test_add_many_across_slices_links_and_chains_like_one_write(reg: Register) -
     assert [a.ref for a in actions] == [f"A-{n:04d}" for n in range(1, 8)]
     assert [reg.get(a.ref or "") for a in actions] == actions
     events = list(reg.events())
-    assert [e.seq for e in events] == list(range(1, 15))
-    assert [e.ref for e in events] == [i.ref for i in (*risks, *actions)]
+    assert [e.seq for e in events] == list(range(1, 16))
+    assert [e.ref for e in events] == ["profile", *(i.ref for i in (*risks, *actions))]
     assert reg.verify().ok
 
 
@@ -67,7 +67,7 @@ def test_a_failure_in_the_last_slice_stores_nothing_of_the_earlier_ones(reg: Reg
     with pytest.raises(DuplicateRefError):
         reg.add_many(batch)
     assert list(reg.items()) == [first]
-    assert len(list(reg.events())) == 1
+    assert [e.ref for e in reg.events()] == ["profile", "R-0100"]
     assert reg.add(Risk(title="next")).ref == "R-0101"
     assert reg.verify().ok
 
@@ -87,7 +87,7 @@ def test_upsert_many_across_slices_updates_what_an_earlier_slice_added(reg: Regi
     with pytest.raises(ConflictError):
         reg.upsert_many([Action(title="stale", ref="A-0001", version=1)] * 1)
     assert reg.get("A-0052").title == "edited after its slice was stored"
-    assert len(list(reg.events())) == 4 + 7 + 1
+    assert len(list(reg.events())) == 1 + 4 + 7 + 1  # the profile, then the items
     assert reg.verify().ok
 
 
@@ -99,4 +99,4 @@ def test_notifiers_get_every_event_of_a_sliced_write(
     with raidlog.open(str(tmp_path / "raid.db"), actor="ana", plugins=[listener]) as reg:
         added = reg.add_many([Risk(title=f"r{n}") for n in range(8)])
     assert [e.ref for e in listener.events] == [r.ref for r in added]
-    assert [e.seq for e in listener.events] == list(range(1, 9))
+    assert [e.seq for e in listener.events] == list(range(2, 10))  # event 1 records the profile

@@ -37,7 +37,7 @@ def seeded(reg: Register) -> Register:
 
 def assert_untouched(reg: Register) -> None:
     assert [i.title for i in reg.items()] == ["Already here"]
-    assert len(list(reg.events())) == 1
+    assert [e.ref for e in reg.events()] == ["profile", "R-0001"]  # the profile is chained
 
 
 def test_rejection_names_file_and_reason_and_has_exit_code_4(tmp_path: Path) -> None:
@@ -94,12 +94,16 @@ def test_files_that_are_not_spreadsheets(
     assert_untouched(seeded)
 
 
-def test_format_is_detected_by_content_not_name(tmp_path: Path, reg: Register) -> None:
+def test_format_is_detected_by_content_and_a_name_that_disagrees_is_refused(
+    tmp_path: Path, reg: Register
+) -> None:
     path = xlsx(tmp_path / "log.xlsx", {"Risks": GOOD})
     renamed = path.rename(tmp_path / "log.csv")
-    report = import_file(renamed, reg)
+    with pytest.raises(ImportRejected, match=r"named \.csv but the content is an xlsx workbook"):
+        import_file(renamed, reg)
+    assert len(reg) == 0
+    report = import_file(renamed.rename(tmp_path / "log.xlsx"), reg)
     assert report.format == "xlsx"
-    assert "named .csv but the content is xlsx: read as xlsx" in report.notes
     assert len(reg) == 2
 
 
@@ -120,7 +124,9 @@ def test_xls_content_in_a_file_named_xlsx(tmp_path: Path, reg: Register) -> None
             sheet.write(r, c, value)
     path = tmp_path / "legacy.xlsx"
     book.save(str(path))
-    report = import_file(path, reg)
+    with pytest.raises(ImportRejected, match=r"named \.xlsx but the content is an xls "):
+        import_file(path, reg)
+    report = import_file(path.rename(tmp_path / "legacy.xls"), reg)
     assert report.format == "xls"
     assert [i.title for i in reg.items()] == ["Vendor late", "Budget cut"]
 

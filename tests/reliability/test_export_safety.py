@@ -46,6 +46,7 @@ from raidlog.export import (
 )
 from raidlog.export.xlsx import REGISTER_SHEET
 from raidlog.migrate import import_file
+from raidlog.model.values import canonical_ref
 from raidlog.profiles import profile_data
 from raidlog.testing import FakeClock
 from raidlog.testing.strategies import items as item_strategy
@@ -121,9 +122,12 @@ def _value_for(cls: type[Item], name: str, payload: str, n: int) -> Any:
 
 
 def _refused(cls: type[Item], name: str, value: Any) -> bool:
-    """Whether the model itself refuses ``value`` in field ``name`` (a closed vocabulary)."""
+    """Whether the model itself refuses ``value`` in field ``name`` (a closed vocabulary),
+    or the register does (a new ref is its kind's prefix and a number)."""
     try:
         cls(**{"title": "probe", name: value})
+        if name == "ref":
+            canonical_ref(value, prefix=cls.ref_prefix, kind=cls.kind)
     except ValidationError:
         return True
     return False
@@ -304,10 +308,13 @@ def test_every_text_field_of_every_kind_carries_every_payload(hostile: Hostile) 
     assert len(kinds) >= 6
     fields = {f for kind, f, _ in hostile.carriers}
     # The derivation finds the shared core and kind-specific text, lists included.
-    assert {"title", "description", "owner", "ref", "tags", "status", "created_by"} <= fields
+    assert {"title", "description", "owner", "tags", "status", "created_by"} <= fields
+    # A new ref is its kind's prefix and a number (issue 16): no payload rides one.
+    assert ("risk", "ref") in hostile.refused
     assert {"cause", "resolution", "rationale", "options_considered", "counterparty"} <= fields
-    # Only closed vocabularies the model checks itself refuse a payload.
-    assert hostile.refused <= {("dependency", "direction")}
+    # Only closed vocabularies the model checks itself, and refs, refuse a payload.
+    kinds_refs = {(kind, "ref") for kind in kinds}
+    assert hostile.refused - kinds_refs <= {("dependency", "direction")}
     per_kind = len(PAYLOADS) * sum(
         len(text_fields(type(i))) + 2
         for i in {type(i): i for i in hostile.register.items()}.values()

@@ -3,6 +3,8 @@ reorder events directly is still caught by verify(), which names the first broke
 
 from __future__ import annotations
 
+import json
+
 import psycopg
 import pytest
 from psycopg import sql
@@ -11,6 +13,7 @@ from raidlog_postgres import SCHEMA_VERSION
 import raidlog
 from raidlog import Action, Body, Decision, Risk
 from raidlog.errors import BackendError
+from raidlog.model.profile import PROFILE_REF
 
 Raw = psycopg.Connection[tuple[object, ...]]
 
@@ -197,3 +200,31 @@ def test_rows_verify_cannot_read_are_reported_not_raised(
             assert report.items_checked == 2
             with pytest.raises(BackendError, match="A-0001 in table items cannot be read"):
                 reg.get("A-0001")
+
+
+def test_a_profile_edited_in_the_meta_table_is_reported_and_not_obeyed(
+    location: str, schema: str, raw: psycopg.Connection[tuple[object, ...]]
+) -> None:
+    with raidlog.open(location, actor="ana") as reg:
+        decision = reg.transition(reg.add(Decision(title="Dual source")), "accepted")
+        rules = dict(reg.profile.source)
+    forged = json.loads(json.dumps(rules))
+    forged["lifecycle"]["decision"]["frozen"] = []
+    for band in forged["bands"]:
+        band["rag"] = "green"
+    with raw.transaction():
+        raw.execute(
+            sql.SQL("UPDATE {t} SET value = %s WHERE key = 'profile'").format(
+                t=sql.Identifier(schema, "meta")
+            ),
+            (json.dumps(forged),),
+        )
+    with raidlog.open(location, actor="mallory") as reg:
+        assert reg.profile.source == rules
+        problem = reg.verify().first_broken
+        assert problem is not None
+        assert problem.ref == PROFILE_REF
+        with pytest.raises(raidlog.ImmutableItemError):
+            reg.update(reg.get(decision.ref or ""), decision="rewritten")
+        assert reg.add(Risk(title="Severe", probability=5, impact=5)).rag == "red"
+        assert reg.verify().ok

@@ -446,6 +446,7 @@ def verify(
                     {"seq": p.seq, "ref": p.ref, "table": p.table, "reason": p.reason}
                     for p in report.problems
                 ],
+                "notes": list(report.notes),
             }
         )
     elif anchor:
@@ -456,6 +457,8 @@ def verify(
             f"head {report.head_hash}"
             + ("" if check is None or not check.intact else f"; {check.reason}")
         )
+        for note in report.notes:
+            click.echo(f"note: {note}")
     if not report.ok:
         first = report.first_broken
         assert first is not None

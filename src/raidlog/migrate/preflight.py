@@ -1,8 +1,9 @@
 """Pre-flight: look at a file's bytes before any parser sees it.
 
 Size, zip entry count, declared sizes and compression ratios are checked against
-:class:`Limits`; the format is decided by content (magic bytes and zip members), never
-by the file name; a password-encrypted workbook is named as such.
+:class:`Limits`; the format is decided by content (magic bytes and zip members), and a
+file whose name promises another format is refused (plain text named ``.xlsx`` would
+otherwise import nothing without a word); a password-encrypted workbook is named as such.
 """
 
 from __future__ import annotations
@@ -25,6 +26,30 @@ _ZIP_MAGIC = b"PK\x03\x04"
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _MIB = 1024 * 1024
 
+#: The content formats each file-name suffix may hold. An .xlsx may carry macros and an
+#: .xlsm may carry none (the same container either way, and only values are read); text
+#: may be named .csv, .txt or .tsv. A suffix not listed here promises nothing.
+_NAMED = {
+    "xlsx": ("xlsx", "xlsm"),
+    "xlsm": ("xlsx", "xlsm"),
+    "xlsb": ("xlsb",),
+    "xls": ("xls",),
+    "ods": ("ods",),
+    "csv": ("csv",),
+    "txt": ("csv",),
+    "tsv": ("csv",),
+}
+
+#: What each content format is, in words a person recognises.
+_CONTENT = {
+    "xlsx": "an xlsx workbook",
+    "xlsm": "an xlsm (macro-enabled) workbook",
+    "xlsb": "an xlsb (binary) workbook",
+    "xls": "an xls (Excel 97-2003) workbook",
+    "ods": "an ods (OpenDocument) spreadsheet",
+    "csv": "plain text (CSV)",
+}
+
 
 @attrs.frozen(kw_only=True)
 class Limits:
@@ -41,6 +66,11 @@ class Limits:
     max_rows: int = 1_048_576
     max_columns: int = 16_384
     max_cells: int = 40_000_000
+    #: The total text, in characters, that the cells of one file may expand to. A small
+    #: xlsx can reference one long shared string from thousands of cells (259 KB became
+    #: 465 million characters: seen); a large genuine register of 100,000 rows with
+    #: long descriptions stays well below 100 million.
+    max_text_chars: int = 100_000_000
     memory_bytes: int = 2048 * _MIB
     cpu_seconds: int = 300
     wall_seconds: float = 600.0
@@ -60,7 +90,8 @@ class Preflight:
 
 def preflight(path: str | Path, limits: Limits | None = None) -> Preflight:
     """Check ``path`` before parsing; raise :class:`~raidlog.errors.ImportRejected` when it
-    is too big, a zip bomb, encrypted, or not a spreadsheet."""
+    is too big, a zip bomb, encrypted, not a spreadsheet, or named as another format
+    than its content (the message names both)."""
     limits = limits or Limits()
     file = Path(path)
     name = file.name
@@ -94,11 +125,25 @@ def preflight(path: str | Path, limits: Limits | None = None) -> Preflight:
         notes.extend(zip_notes)
     else:
         fmt = _sniff_text(file, name)
-    suffix = file.suffix.lower().lstrip(".")
-    if suffix and suffix != fmt and not (suffix in ("txt", "tsv") and fmt == "csv"):
-        notes.append(f"named .{suffix} but the content is {fmt}: read as {fmt}")
+    _check_name(name, file.suffix.lower().lstrip("."), fmt)
     return Preflight(
         path=file, format=fmt, size=size, sha256=sha, uncompressed=uncompressed, notes=tuple(notes)
+    )
+
+
+def _check_name(name: str, suffix: str, fmt: str) -> None:
+    """Refuse a file whose name says one format and whose content is another.
+
+    Read by its content, such a file is at best imported from something its owner did
+    not mean to hand over, and at worst (text named .xlsx) imports nothing silently.
+    """
+    if fmt in _NAMED.get(suffix, (fmt,)):
+        return
+    raise ImportRejected(
+        name,
+        f"named .{suffix} but the content is {_CONTENT[fmt]}: if that is the file you meant, "
+        f"rename it to .{fmt} and import it again; otherwise save it as .{suffix} from the "
+        "program that made it",
     )
 
 

@@ -82,7 +82,7 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
             "import that copy"
         ) from None
     sheets: list[SheetData] = []
-    cells = 0
+    cells = text = 0
     for meta in book.sheets_metadata:
         name = meta.name
         if "WorkSheet" not in str(meta.typ):
@@ -98,9 +98,13 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
             raise ReadError(f"{width} columns, over Excel's {limits.max_columns}", sheet=name)
         if height * max(width, 1) > limits.max_cells:
             raise ReadError(f"{height} x {width} cells, over {limits.max_cells}", sheet=name)
-        # skip_empty_area=False keeps row and column positions as the sheet shows them.
+        # Rows stream from calamine, so the text budget stops a shared-string bomb before
+        # its cells exist as Python strings. iter_rows starts at the sheet's first row but
+        # at its first used column: pad, so positions are the ones the sheet shows.
         rows: list[list[Any]] = []
-        for row in sheet.to_python(skip_empty_area=False):
+        pad = [""] * (sheet.start[1] if sheet.start else 0)
+        for number, cells_read in enumerate(sheet.iter_rows(), start=1):
+            row = pad + cells_read if pad else cells_read
             end = len(row)
             while end and row[end - 1] == "":
                 end -= 1
@@ -108,6 +112,11 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
             cells += end
             if cells > limits.max_cells:
                 raise ReadError(f"more than {limits.max_cells} cells in the workbook", sheet=name)
+            for value in row:
+                if type(value) is str:
+                    text += len(value)
+            if text > limits.max_text_chars:
+                raise _over_budget(limits, sheet=name, row=number)
         while rows and not rows[-1]:
             rows.pop()
         if len(rows) > limits.max_rows:
@@ -134,6 +143,17 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
         notes.append(f"{fmt} files are read for values only (no cell colours or hidden rows)")
     handle.close()
     return {"sheets": sheets, "notes": notes, "epoch": epoch}
+
+
+def _over_budget(limits: Limits, *, sheet: str, row: int) -> ReadError:
+    return ReadError(
+        f"its cells expand to more than {limits.max_text_chars:,} characters of text, the "
+        "import's text budget (Limits.max_text_chars); a small file repeating one long "
+        "shared text in thousands of cells is refused this way: raise the budget only for a "
+        "file you trust",
+        sheet=sheet,
+        row=row,
+    )
 
 
 _ROW_HIDDEN = re.compile(rb'<(?:\w+:)?row\b[^>]*\bhidden="(?:1|true)"[^>]*>')
@@ -312,7 +332,7 @@ def _rag_colour(rgb: str | None) -> str | None:
 
 def _read_csv(path: Path, limits: Limits) -> dict[str, Any]:
     raw = path.read_bytes()
-    text, encoding = _decode(raw)
+    text, encoding = _decode(raw, path.stem)
     declared = re.match(r"sep=(.)\r?\n", text[:8])
     if declared is not None:  # Excel's "sep=;" first line names the delimiter
         delimiter = declared.group(1)
@@ -327,6 +347,7 @@ def _read_csv(path: Path, limits: Limits) -> dict[str, Any]:
             delimiter = max(counts, key=lambda d: counts[d]) if any(counts.values()) else ","
     rows: list[list[object]] = []
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"')
+    characters = 0
     try:
         for index, row in enumerate(reader):
             if index >= limits.max_rows:
@@ -335,6 +356,9 @@ def _read_csv(path: Path, limits: Limits) -> dict[str, Any]:
                 raise ReadError(
                     f"{len(row)} columns, over {limits.max_columns}", sheet=path.stem, row=index + 1
                 )
+            characters += sum(map(len, row))
+            if characters > limits.max_text_chars:
+                raise _over_budget(limits, sheet=path.stem, row=index + 1)
             rows.append(list(row))
     except csv.Error as exc:
         raise ReadError(f"malformed CSV ({exc})", sheet=path.stem, row=reader.line_num) from None
@@ -353,16 +377,70 @@ def _read_csv(path: Path, limits: Limits) -> dict[str, Any]:
     return {"sheets": [sheet], "notes": [note], "epoch": 1900}
 
 
-def _decode(raw: bytes) -> tuple[str, str]:
-    if raw.startswith(codecs.BOM_UTF8):
-        return raw[3:].decode("utf-8", errors="replace"), "UTF-8 (with BOM)"
+#: A well-formed UTF-8 sequence for one character outside ASCII.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _decode(raw: bytes, sheet: str) -> tuple[str, str]:
+    """The text of a CSV file and the encoding it was read in, in words.
+
+    A file that is not UTF-8 as a whole is decoded line by line: each line that is valid
+    UTF-8 is read as UTF-8, each other line as Windows-1252 (Latin-1 for the five bytes
+    Windows-1252 leaves undefined), and the encoding names the lines read that way. Files
+    put together from two sources (rows pasted from a UTF-8 export into a Latin-1 one) so
+    come in whole. A line that is neither (it holds UTF-8 characters *and* bytes that are
+    not UTF-8) would be mojibake either way: the file is refused, naming those lines.
+    """
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16"), "UTF-16"
+    bom = raw.startswith(codecs.BOM_UTF8)
+    body = raw[len(codecs.BOM_UTF8) :] if bom else raw
+    utf8 = "UTF-8 (with BOM)" if bom else "UTF-8"
     try:
-        return raw.decode("utf-8"), "UTF-8"
+        return body.decode("utf-8"), utf8
     except UnicodeDecodeError:
         pass
-    try:
-        return raw.decode("cp1252"), "Windows-1252"
+    lines = body.splitlines(keepends=True)
+    parts: list[str] = []
+    legacy: list[int] = []  # 1-based numbers of the lines that are not UTF-8
+    mixed: list[int] = []
+    unicode_lines = 0  # lines holding UTF-8 characters outside ASCII
+    for number, line in enumerate(lines, start=1):
+        try:
+            parts.append(line.decode("utf-8"))
+            unicode_lines += not line.isascii()
+            continue
+        except UnicodeDecodeError:
+            pass
+        legacy.append(number)
+        if _UTF8_SEQUENCE.search(line):
+            mixed.append(number)
+        try:
+            parts.append(line.decode("cp1252"))
+        except UnicodeDecodeError:
+            parts.append(line.decode("latin-1"))
+    if mixed:
+        raise ReadError(
+            f"{_lines(mixed)} mix UTF-8 characters with bytes that are not UTF-8 (Latin-1 or "
+            "Windows-1252), so no one encoding reads them correctly; save the file again as "
+            "CSV UTF-8 and import that copy",
+            sheet=sheet,
+            row=mixed[0],
+        )
+    if unicode_lines or bom:
+        return "".join(parts), f"{utf8}, with {_lines(legacy)} in Windows-1252"
+    try:  # no line is UTF-8 beyond ASCII: the whole file is in one legacy encoding
+        return body.decode("cp1252"), "Windows-1252"
     except UnicodeDecodeError:
-        return raw.decode("latin-1"), "Latin-1"
+        return body.decode("latin-1"), "Latin-1"
+
+
+def _lines(numbers: list[int]) -> str:
+    """``line 3`` or ``lines 3, 5 and 9`` (the first ten, then how many more)."""
+    if len(numbers) == 1:
+        return f"line {numbers[0]}"
+    shown = ", ".join(str(n) for n in numbers[:10])
+    more = f" and {len(numbers) - 10} more" if len(numbers) > 10 else ""
+    return f"lines {shown}{more}"

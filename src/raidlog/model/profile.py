@@ -8,15 +8,27 @@ matrix described as data: any N x M, multiplicative, additive or lookup.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import attrs
 
 from raidlog.errors import ProfileError
+from raidlog.model.events import Change, Event, JsonValue
 from raidlog.model.values import Rag
 
-__all__ = ["Band", "Lifecycle", "Matrix", "OnEnter", "Profile"]
+__all__ = [
+    "PROFILE_REF",
+    "Band",
+    "Lifecycle",
+    "Matrix",
+    "OnEnter",
+    "Profile",
+    "chained_profile",
+    "profile_changes",
+    "profile_payload",
+]
 
 
 @attrs.frozen(kw_only=True)
@@ -36,6 +48,11 @@ class OnEnter:
 _LEGACY_ON_ENTER: Mapping[str, Mapping[str, OnEnter]] = {
     "action": {"done": OnEnter(values={"progress": 100}, dated=("completed_on",))},
 }
+
+#: The ref, and the kind, of the events that chain a register's profile. The profile is
+#: rules (frozen statuses, bands, required reasons): it is recorded in the hash chain
+#: like any change, so editing the stored copy cannot bend later writes.
+PROFILE_REF = "profile"
 
 
 @attrs.frozen(kw_only=True)
@@ -239,3 +256,28 @@ class Profile:
             review_days={k: int(v) for k, v in data.get("review_days", {}).items()},
             source=dict(data),
         )
+
+
+def profile_payload(source: Mapping[str, Any]) -> str:
+    """The canonical text of a profile's data: how stores keep it, and how two copies
+    are compared."""
+    return json.dumps(source, sort_keys=True)
+
+
+def profile_changes(old: Mapping[str, Any] | None, new: Mapping[str, Any]) -> tuple[Change, ...]:
+    """The change list of a profile event: the whole profile data, before and after."""
+    before: JsonValue = None if old is None else json.loads(profile_payload(old))
+    return (Change(field="profile", old=before, new=json.loads(profile_payload(new))),)
+
+
+def chained_profile(events: Iterable[Event]) -> dict[str, Any] | None:
+    """The profile data the last profile event among ``events`` records (``None`` when
+    none does: a register written before profiles were chained)."""
+    found: dict[str, Any] | None = None
+    for event in events:
+        if event.kind != PROFILE_REF:
+            continue
+        for change in event.changes:
+            if change.field == "profile" and isinstance(change.new, dict):
+                found = change.new
+    return found

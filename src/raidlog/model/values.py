@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 import math
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import TypeAlias
@@ -16,11 +17,13 @@ from raidlog.errors import ValidationError
 
 __all__ = [
     "DESCRIPTION_MAX",
+    "REF_DIGITS_MAX",
     "TITLE_MAX",
     "UNWRITABLE",
     "ExtraValue",
     "Rag",
     "Relation",
+    "canonical_ref",
     "canonical_text",
     "clean_extra",
     "clean_names",
@@ -33,6 +36,12 @@ TITLE_MAX = 300
 #: Longest free text accepted in one field: Excel keeps 32,767 characters in a cell, and an
 #: export must never truncate silently, so the model refuses longer text up front.
 DESCRIPTION_MAX = 32_000
+
+#: Most digits a ref's number may have: ``R-999999999`` fits every store's counter.
+REF_DIGITS_MAX = 9
+
+#: Dashes people type or paste for the hyphen of a ref (NFKC leaves them alone).
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58"), "-")
 
 #: What ``extra`` may hold: values as a user typed them, JSON-ready.
 ExtraValue: TypeAlias = str | int | float | bool | None
@@ -87,6 +96,48 @@ def canonical_text(value: str, *, field: str, limit: int = DESCRIPTION_MAX) -> s
             f"{field} is {len(text)} characters long; the limit is {limit}", field=field
         )
     return text
+
+
+def canonical_ref(value: str, *, prefix: str, kind: str) -> str:
+    """The one spelling of a ref given for a new item of ``kind``, or a ValidationError.
+
+    Look-alikes of a ref must not become refs of their own (``R-0001`` spoofed by a
+    zero-width space, full-width digits or lower case), so the text is normalised first:
+    NFKC (full-width and other compatibility forms become ASCII, NFC and NFD agree),
+    format characters (zero-width spaces and joiners, the byte-order mark, soft hyphens)
+    removed, typographic dashes made ``-``, surrounding space stripped, the prefix upper
+    cased. What is left must be ``kind``'s prefix, a dash and 1 to
+    :data:`REF_DIGITS_MAX` ASCII digits, not all zero; the number is written with at
+    least four digits as allocation writes it (``r-7`` is ``R-0007``), so one number has
+    one ref.
+    """
+    if not isinstance(value, str):
+        raise ValidationError(f"ref must be text, not {type(value).__name__}", field="ref")
+    text = unicodedata.normalize("NFKC", value)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf").translate(_DASHES)
+    head, dash, digits = text.strip().rpartition("-")
+    example = f"a {kind} ref is {prefix}- and a number, such as {prefix}-0042"
+    if not dash or not head.isascii() or head.upper() != prefix:
+        raise ValidationError(
+            f"ref {value!r} does not start with {prefix}-: {example}; leave ref unset to have "
+            "one allocated",
+            field="ref",
+        )
+    if not (digits.isascii() and digits.isdigit()):
+        raise ValidationError(
+            f"ref {value!r} has no number (ASCII digits) after {prefix}-: {example}",
+            field="ref",
+        )
+    significant = digits.lstrip("0")
+    if not significant:
+        raise ValidationError(f"ref {value!r}: ref numbers start at 1", field="ref")
+    if len(significant) > REF_DIGITS_MAX:
+        raise ValidationError(
+            f"ref {value!r} has a number of {len(significant)} digits; at most "
+            f"{REF_DIGITS_MAX} are allowed",
+            field="ref",
+        )
+    return f"{prefix}-{int(significant):04d}"
 
 
 def optional_text(value: str | None, *, field: str, limit: int = TITLE_MAX) -> str | None:

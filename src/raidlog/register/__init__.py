@@ -3,7 +3,8 @@
 The package has one room per job: :mod:`~raidlog.register.facade` (the
 :class:`Register` API), :mod:`~raidlog.register.write` (the write engine: one atomic
 change, bulk slices), :mod:`~raidlog.register.verify` (:class:`VerifyReport`),
-:mod:`~raidlog.register.history` (replay, ``as_of``, copies) and
+:mod:`~raidlog.register.history` (replay, ``as_of``, copies),
+:mod:`~raidlog.register.profile` (the profile in the event chain) and
 :mod:`~raidlog.register.opening` (:func:`open`).
 """
 

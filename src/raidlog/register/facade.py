@@ -45,6 +45,7 @@ from raidlog.model.values import Relation
 from raidlog.query import Query, _names
 from raidlog.register import history
 from raidlog.register.history import profile_payload
+from raidlog.register.profile import ProfileChain
 from raidlog.register.verify import VerifyReport, verify
 from raidlog.register.write import Write, assign, commit, sources_for
 
@@ -92,6 +93,9 @@ class Register:
         self.read_only = read_only
         self._clock = clock or (lambda: datetime.now(UTC))
         self._source: str | None = None
+        #: The profile's place in the event chain (set by :func:`raidlog.open`; a
+        #: register made directly records its profile with its first write).
+        self.profile_chain = ProfileChain()
         self._default_content: dict[type[Item], list[tuple[str, Any]]] = {}
 
     # life cycle ------------------------------------------------------------------------

@@ -8,6 +8,8 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+import attrs
+
 from raidlog import convert
 from raidlog.backends.base import Entity
 from raidlog.backends.memory import MemoryBackend
@@ -60,6 +62,9 @@ def copy_to(register: Register, target: Register) -> None:
     target.backend.import_verbatim(
         items, events, entities, meta={"profile": profile_payload(register.profile)}
     )
+    # The target now holds this register's chain, profile events included.
+    target.profile = register.profile
+    target.profile_chain = attrs.evolve(register.profile_chain, copy_differs=False)
 
 
 def _snapshot(register: Register) -> tuple[list[Item], list[Event], list[Entity]]:

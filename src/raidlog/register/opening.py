@@ -3,17 +3,17 @@ and the store's own profile wins over the one asked for."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from raidlog.convert import Codec
 from raidlog.errors import ProfileError
-from raidlog.model.profile import Profile
 from raidlog.plugins import default_plugin_manager, find_backend, get_plugin_manager, kind_classes
 from raidlog.profiles import load_profile, profile_data
 from raidlog.register.facade import Register
+from raidlog.register.profile import chosen as chosen_profile
+from raidlog.register.profile import read_chain
 
 __all__ = ["open"]
 
@@ -46,10 +46,13 @@ def open(  # raidlog.open mirrors the builtin on purpose, like sqlite3's connect
     backend = backend_cls.open(location, codec=codec, options=options or {})
     try:
         stored = backend.get_meta("profile")
-        if stored is None:
+        # The chain's profile wins over the stored copy anyone with the file can edit.
+        chain = read_chain(backend, stored)
+        existing = chosen_profile(chain, stored)
+        if existing is None:
             chosen = load_profile(profile or "default")
         else:
-            chosen = Profile.from_mapping(json.loads(stored))
+            chosen = existing
             if profile is not None and profile_data(profile).get("name") != chosen.name:
                 raise ProfileError(
                     f"{location} uses profile {chosen.name!r}, not {profile!r}; open it without "
@@ -64,6 +67,7 @@ def open(  # raidlog.open mirrors the builtin on purpose, like sqlite3's connect
             channel=channel,
             clock=clock,
         )
+        register.profile_chain = chain
         if stored is None:
             register._store_profile(chosen)
     except BaseException:

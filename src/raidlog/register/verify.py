@@ -10,6 +10,7 @@ from raidlog.backends.base import Finding
 from raidlog.errors import ValidationError
 from raidlog.model.events import Event, event_hash
 from raidlog.model.items import Item
+from raidlog.register import profile
 from raidlog.register.history import replay
 
 if TYPE_CHECKING:
@@ -60,6 +61,9 @@ class VerifyReport:
     head_seq: int = 0
     #: How the chain stands against the anchor passed to ``verify(expect=...)``.
     anchor_check: AnchorCheck | None = None
+    #: What is worth knowing but not wrong (a register written before its profile was
+    #: recorded in the chain, for instance).
+    notes: tuple[str, ...] = ()
 
     @property
     def first_broken(self) -> Problem | None:
@@ -139,6 +143,7 @@ def verify(register: Register, *, expect: str | None = None) -> VerifyReport:
     problem too, and the check goes on. ``expect`` is an anchor to check the chain
     against (see :class:`AnchorCheck`)."""
     problems: list[Problem] = []
+    notes: list[str] = []
     events: list[Event] = []
     expected_seq, prev = 1, None
     for event in register.backend.scan_events():
@@ -218,6 +223,8 @@ def verify(register: Register, *, expect: str | None = None) -> VerifyReport:
                             f"{', '.join(diff)} (changed outside raidlog)",
                         )
                     )
+            profile_problems, notes = profile.check(events, register.backend.get_meta("profile"))
+            problems.extend(profile_problems)
             current = register.structure()
             if sorted(map(repr, current.records())) != sorted(map(repr, structure.records())):
                 problems.append(
@@ -238,6 +245,7 @@ def verify(register: Register, *, expect: str | None = None) -> VerifyReport:
         head_seq=events[-1].seq if events else 0,
         problems=tuple(problems),
         anchor_check=None if expect is None else check_anchor(expect, events),
+        notes=tuple(notes),
     )
 
 

@@ -8,7 +8,8 @@ event. Bulk writes store their versions and events in slices (:meth:`Write.flush
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import attrs
@@ -17,11 +18,14 @@ from raidlog import rules
 from raidlog.backends.base import Entity, Transaction
 from raidlog.bulk import bulk, generated
 from raidlog.convert import entity_kind
-from raidlog.errors import ItemNotFoundError, ReadOnlyError, ValidationError
+from raidlog.errors import DuplicateRefError, ItemNotFoundError, ReadOnlyError, ValidationError
 from raidlog.model.events import Change, Event, EventDraft, seal
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Item
+from raidlog.model.profile import PROFILE_REF
+from raidlog.model.values import canonical_ref
 from raidlog.plugins import has_notifiers, notify
+from raidlog.register import profile
 
 if TYPE_CHECKING:
     from raidlog.register.facade import Register
@@ -61,6 +65,7 @@ class Write:
         self.sealed: list[Event] = []  # kept only when notifiers will want them
         self.keep_events = keep_events
         self.linkable: set[str] = set()  # link targets found stored in this transaction
+        self.allocated: set[str] = set()  # refs this write took from the counters
 
     def current(self, ref: str) -> Item:
         item = self.staged.get(ref) or self.txn.get(ref)
@@ -97,13 +102,10 @@ class Write:
     def insert(self, item: ItemT, source: str | None = None) -> ItemT:
         reg = self.register
         if item.ref is None:
-            number = self.txn.allocate(item.ref_prefix)
-            ref = f"{item.ref_prefix}-{number:04d}"
+            ref = self._allocate(item.ref_prefix)
         else:
-            ref = item.ref
-            prefix, _, number_text = ref.rpartition("-")
-            if prefix == item.ref_prefix and number_text.isdigit():
-                self.txn.reserve(prefix, int(number_text))
+            ref = canonical_ref(item.ref, prefix=item.ref_prefix, kind=item.kind)
+            self.txn.reserve(item.ref_prefix, int(ref.rpartition("-")[2]))
         status = rules.check_status(reg.profile, item)
         values = rules.derived(reg.profile, item)
         if item.next_review is None:
@@ -134,6 +136,13 @@ class Write:
         self.staged[ref] = stored
         self.draft(ref, stored.kind, "add", 1, changes, source=source)
         return stored
+
+    def _allocate(self, prefix: str) -> str:
+        """The next ref of ``prefix`` by the store's counter (see :func:`commit` for a
+        counter that is behind the stored refs)."""
+        ref = f"{prefix}-{self.txn.allocate(prefix):04d}"
+        self.allocated.add(ref)
+        return ref
 
     def replace(
         self,
@@ -245,8 +254,16 @@ def commit(
     committed: list[Write] = []
     notifiers = has_notifiers(register.plugin_manager)
 
+    started: list[Write] = []
+
+    chain = register.profile_chain
+    record_profile = chain.pending(register.profile)
+
     def run(txn: Transaction) -> T:
         write = Write(register, txn, reason, keep_events=notifiers, channel=channel)
+        started[:] = [write]
+        if record_profile:
+            profile.stage(write)  # first, so the rules are chained before what obeys them
         result = work(write)
         write.finish()
         committed[:] = [write]  # a retried transaction replaces the failed attempt
@@ -257,14 +274,59 @@ def commit(
     # versions) is dropped first, so it does not walk them.
     with bulk():
         try:
-            result = register.backend.atomic(run)
+            result = _run_past_taken_refs(register, run, started)
+            if record_profile:
+                profile.staged(chain, register.profile)
             sealed = committed[0].sealed if committed else []
             committed.clear()
         finally:
             register.codec.forget()  # dicts kept for a write that failed before storing them
+    # Notifiers hear of changes to items and structure; a profile event is the
+    # register's own bookkeeping, and its ref names no item a notifier could look up.
+    sealed = [e for e in sealed if e.kind != PROFILE_REF]
     if sealed and register.plugin_manager is not None:
         notify(register.plugin_manager, sealed, register)
     return result
+
+
+#: How many times a write is run again after its counter handed out a taken ref.
+_COUNTER_REPAIRS = 8
+
+
+def _run_past_taken_refs(
+    register: Register, run: Callable[[Transaction], T], attempts: list[Write]
+) -> T:
+    """Run the write; when a ref the counter allocated is already stored, move that
+    prefix's counter past every stored ref and run the write again.
+
+    A counter behind the stored refs (restored from a backup, edited by hand, or a ref
+    an earlier release let another kind take, such as a risk ``D-0001``) would otherwise
+    make every later add of the kind fail. Checking each allocated ref before storing it
+    would cost a read per item in bulk adds; the store's own uniqueness check catches the
+    rare taken ref instead, and one scan of the stored refs repairs the counter.
+    """
+    for _ in range(_COUNTER_REPAIRS):
+        try:
+            return register.backend.atomic(run)
+        except DuplicateRefError as exc:
+            if not attempts or exc.ref not in attempts[-1].allocated:
+                raise  # a ref the caller chose: theirs to change
+            prefix = exc.ref.rpartition("-")[0]
+            highest = max(_numbers(register, prefix), default=0)
+            register.backend.atomic(partial(_reserve, prefix=prefix, number=highest))
+    return register.backend.atomic(run)
+
+
+def _reserve(txn: Transaction, *, prefix: str, number: int) -> None:
+    txn.reserve(prefix, number)
+
+
+def _numbers(register: Register, prefix: str) -> Iterator[int]:
+    """The numbers of every stored ref written ``prefix-digits``, whatever its kind."""
+    for item in register.backend.items():
+        head, _, digits = (item.ref or "").rpartition("-")
+        if head == prefix and digits.isascii() and digits.isdigit():
+            yield int(digits)
 
 
 def assign(item: ItemT, values: Mapping[str, Any]) -> ItemT:

@@ -17,6 +17,7 @@ else.
 from __future__ import annotations
 
 import itertools
+import json
 import multiprocessing
 import threading
 import uuid
@@ -36,6 +37,7 @@ from raidlog.backends.base import Backend
 from raidlog.errors import BackendError
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Action, Decision, Issue, Item, Link, Risk
+from raidlog.model.profile import PROFILE_REF
 from raidlog.model.values import Relation
 from raidlog.plugins import find_backend, get_plugin_manager
 from raidlog.query import Query, evaluate
@@ -242,6 +244,34 @@ class BackendContract:
         with pytest.raises(raidlog.DuplicateRefError):
             reg.add(Risk(title="again", ref="R-0040"))
 
+    def test_a_ref_takes_its_kinds_prefix_and_one_spelling(self) -> None:
+        reg = self.open()
+        with pytest.raises(raidlog.ValidationError, match="does not start with R-"):
+            reg.add(Risk(title="spoof", ref="D-0001"))
+        with pytest.raises(raidlog.ValidationError, match="at most"):
+            reg.add(Risk(title="huge", ref="R-99999999999999999999"))
+        assert reg.add(Decision(title="first")).ref == "D-0001"
+        assert reg.add(Risk(title="look-alike", ref="r\u200b-\uff10\uff10\uff11")).ref == "R-0001"
+        with pytest.raises(raidlog.DuplicateRefError):
+            reg.add(Risk(title="again", ref="R-1"))
+        assert [i.ref for i in reg.items()] == ["D-0001", "R-0001"]
+
+    def test_allocation_skips_refs_already_stored(self) -> None:
+        """Refs the counter does not know (a rolled-back counter, a risk ``D-0001`` an
+        earlier release accepted) must not make every later add of the kind fail."""
+        reg = self.open()
+        with raidlog.open("memory:", actor="tester") as source:
+            made = [source.add(Risk(title=f"stored {n}")) for n in range(3)]
+        behind = [*made[:2], attrs.evolve(made[2], ref="D-0001")]
+        reg.backend.atomic(lambda txn: txn.put([(item, 0) for item in behind]))
+        assert reg.add(Risk(title="next")).ref == "R-0003"
+        assert [d.ref for d in reg.add_many([Decision(title="a"), Decision(title="b")])] == [
+            "D-0002",
+            "D-0003",
+        ]
+        with pytest.raises(raidlog.DuplicateRefError):
+            reg.add(Risk(title="chosen by the caller", ref="R-0001"))
+
     # concurrency ---------------------------------------------------------------------------
     def test_refs_unique_under_concurrent_threads(self) -> None:
         self.needs("concurrent_threads")
@@ -365,10 +395,11 @@ class BackendContract:
             txn.put([(attrs.evolve(item, title="changed", version=2), 1)])
             raise RuntimeError("fails after a put")
 
+        events = list(reg.events())
         with pytest.raises(RuntimeError):
             reg.backend.atomic(boom)
         assert reg.get(item.ref or "") == item
-        assert len(list(reg.events())) == 1
+        assert list(reg.events()) == events
 
     # events, verify, history -------------------------------------------------------------------
     def _exercise(self, reg: Register) -> None:
@@ -637,6 +668,37 @@ class BackendContract:
         copy = self.open(str(target) if cls.suffixes else f"{cls.schemes[0]}:{target}")
         assert [i.title for i in copy.items()] == ["backed up"]
         assert copy.verify().ok
+
+    # the profile is chained ---------------------------------------------------------------
+    def test_the_profile_is_an_event_and_a_forged_stored_copy_is_not_obeyed(self) -> None:
+        """Frozen statuses, bands and required reasons are the register's rules: editing
+        the stored copy out of band must neither bend later writes nor pass verify."""
+        self.needs("persistent")
+        location = self.new_location()
+        first = self.open(location)
+        decision = first.transition(first.add(Decision(title="Dual source")), "accepted")
+        profile_events = [e for e in first.events() if e.ref == PROFILE_REF]
+        assert [(e.seq, e.action) for e in profile_events] == [(1, "add")]
+        rules = dict(first.profile.source)
+        forged = json.loads(json.dumps(rules))
+        forged["lifecycle"]["decision"]["frozen"] = []
+        for band in forged["bands"]:
+            band["rag"] = "green"
+        # What someone with write access to the store does: the stored copy changes, no
+        # event does.
+        first.backend.atomic(lambda txn: txn.set_meta("profile", json.dumps(forged)))
+        first.close()
+        again = self.open(location)
+        assert again.profile.source == rules
+        report = again.verify()
+        assert not report.ok
+        assert [p.ref for p in report.problems] == [PROFILE_REF]
+        assert "stored profile differs" in report.problems[0].reason
+        with pytest.raises(raidlog.ImmutableItemError):
+            again.update(again.get(decision.ref or ""), decision="rewritten")
+        assert again.add(Risk(title="Severe", probability=5, impact=5)).rag == "red"
+        assert again.verify().ok  # that write restored the stored copy from the chain
+        assert json.loads(again.backend.get_meta("profile") or "{}") == rules
 
     def test_copy_to_memory_keeps_history(self) -> None:
         reg = self.open()

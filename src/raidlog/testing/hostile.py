@@ -228,7 +228,7 @@ def _encrypted(path: Path) -> None:
     path.write_bytes(out.getvalue())
 
 
-def _xls_named_xlsx(path: Path) -> None:
+def _legacy_xls(path: Path) -> None:
     import xlwt  # type: ignore[import-untyped]  # no stubs published
 
     book = xlwt.Workbook()
@@ -328,6 +328,48 @@ def _xlsx_named_csv(path: Path) -> None:
     path.write_bytes(_plain_workbook())
 
 
+def _text_named_xlsx(path: Path) -> None:
+    path.write_text("ID,Title,Owner\nR1,Supplier goes bust,Ana\n", encoding="utf-8")
+
+
+def _shared_string_amplification(path: Path) -> None:
+    """One 31,000-character shared string referenced by 15,000 cells: a 259 KB file that
+    expands to 465 million characters of text (about 1 GB once stored)."""
+    text = ("The supplier may fail to deliver. " * 1000)[:31_000]
+    strings = (
+        f'<?xml version="1.0" encoding="UTF-8"?><sst {_NS} count="15000" uniqueCount="1">'
+        f"<si><t>{text}</t></si></sst>"
+    ).encode()
+    rows = [_inline_row(1, ["ID", "Title"])]
+    rows += [
+        f'<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>R{n}</t></is></c>'
+        f'<c r="B{n}" t="s"><v>0</v></c></row>'
+        for n in range(2, 15_002)
+    ]
+    source = zipfile.ZipFile(io.BytesIO(_plain_workbook()))
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info.filename)
+            if info.filename == _SHEET:
+                body = _sheet_xml("".join(rows), "A1:B15001")
+            elif info.filename == "xl/_rels/workbook.xml.rels":
+                body = body.replace(
+                    b"</Relationships>",
+                    b'<Relationship Id="rIdStrings" Target="sharedStrings.xml" Type="http://'
+                    b"schemas.openxmlformats.org/officeDocument/2006/relationships/"
+                    b'sharedStrings"/></Relationships>',
+                )
+            elif info.filename == "[Content_Types].xml":
+                body = body.replace(
+                    b"</Types>",
+                    b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                    b"</Types>",
+                )
+            target.writestr(info.filename, body)
+        target.writestr("xl/sharedStrings.xml", strings)
+
+
 CASES: tuple[HostileCase, ...] = (
     HostileCase(
         "entity_bomb",
@@ -405,9 +447,17 @@ CASES: tuple[HostileCase, ...] = (
     HostileCase(
         "xls_named_xlsx",
         ".xlsx",
-        "import",
+        "reject",
         "legacy .xls content with an .xlsx name",
-        _xls_named_xlsx,
+        _legacy_xls,
+        ("named .xlsx", "content is an xls"),
+    ),
+    HostileCase(
+        "legacy_xls",
+        ".xls",
+        "import",
+        "a legacy Excel 97-2003 workbook",
+        _legacy_xls,
         items=3,
     ),
     HostileCase(
@@ -446,10 +496,26 @@ CASES: tuple[HostileCase, ...] = (
     HostileCase(
         "xlsx_named_csv",
         ".csv",
-        "import",
+        "reject",
         "xlsx content with a .csv name",
         _xlsx_named_csv,
-        items=3,
+        ("named .csv", "content is an xlsx"),
+    ),
+    HostileCase(
+        "text_named_xlsx",
+        ".xlsx",
+        "reject",
+        "plain text with an .xlsx name",
+        _text_named_xlsx,
+        ("named .xlsx",),
+    ),
+    HostileCase(
+        "shared_string_amplification",
+        ".xlsx",
+        "reject",
+        "one 31,000-character shared string referenced by 15,000 cells",
+        _shared_string_amplification,
+        ("characters of text",),
     ),
 )
 

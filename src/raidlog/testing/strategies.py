@@ -6,8 +6,9 @@ vocabulary (with accents and punctuation) so text queries find something.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from hypothesis import strategies as st
 
@@ -29,6 +30,7 @@ __all__ = [
     "TAGS",
     "WORDS",
     "items",
+    "look_alikes",
     "queries",
     "texts",
 ]
@@ -257,3 +259,37 @@ def queries(draw: st.DrawFn, *, today: date = date(2026, 6, 1)) -> Query:
         limit=maybe(st.integers(0, 30)),
         offset=draw(st.integers(0, 5)),
     )
+
+
+#: Characters that show nothing, or look like part of a ref, and fool a reader.
+_INVISIBLE = ("\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e")
+_DASHES = ("-", "\u2010", "\u2011", "\u2013", "\u2212", "\uff0d", "\ufe63")
+#: Look-alikes no normalisation makes ASCII: a ref holding one must be refused.
+_FOREIGN = {"R": "\u0420", "A": "\u0410", "D": "\u13a0", "0": "\u041e", "1": "\u0661"}
+
+
+@st.composite
+def look_alikes(draw: st.DrawFn, ref: str) -> str:
+    """Text that a reader takes for ``ref`` (such as ``R-0001``): other case, full-width
+    letters and digits, invisible characters, other dashes, other leading zeros,
+    surrounding space, composed and decomposed forms, letters of other scripts."""
+    prefix, _, digits = ref.partition("-")
+    number = digits.lstrip("0")
+    digits = "0" * draw(st.integers(0, 6)) + number
+    chars = [*draw(st.sampled_from((prefix, prefix.lower()))), draw(st.sampled_from(_DASHES))]
+    chars += list(digits)
+    if draw(st.booleans()):  # full width: U+FF01..U+FF5E mirror ASCII
+        chars = [
+            chr(ord(c) + 0xFEE0) if "!" <= c <= "~" and draw(st.booleans()) else c for c in chars
+        ]
+    for _ in range(draw(st.integers(0, 3))):
+        chars.insert(draw(st.integers(0, len(chars))), draw(st.sampled_from(_INVISIBLE)))
+    if draw(st.integers(0, 4)) == 0:  # a letter of another script, or a combining mark
+        position = draw(st.integers(0, len(chars) - 1))
+        foreign = _FOREIGN.get(chars[position])
+        chars[position] = foreign if foreign is not None else chars[position] + "\u0301"
+    text = "".join(chars)
+    text = draw(st.sampled_from(("", " ", "\t"))) + text + draw(st.sampled_from(("", " ")))
+    forms: tuple[Literal["NFC", "NFD", "NFKD"] | None, ...] = ("NFC", "NFD", "NFKD", None)
+    form = draw(st.sampled_from(forms))
+    return unicodedata.normalize(form, text) if form is not None else text

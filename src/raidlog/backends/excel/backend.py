@@ -29,7 +29,7 @@ from raidlog.errors import BackendError
 from raidlog.hookspecs import hookimpl
 from raidlog.model.events import ChainHead, Event, seal
 from raidlog.model.items import Item
-from raidlog.model.profile import Profile
+from raidlog.model.profile import PROFILE_REF, Profile, chained_profile
 
 from .safety import (
     UnsafeWorkbookError,
@@ -148,7 +148,10 @@ class ExcelBackend(Backend):
 
         snapshot = read_workbook(self.path, self.codec, trust=False)
         unknown = sorted(
-            {e.kind for e in snapshot.events} - set(self.codec.kinds) - set(ENTITY_CLASSES)
+            {e.kind for e in snapshot.events}
+            - set(self.codec.kinds)
+            - set(ENTITY_CLASSES)
+            - {PROFILE_REF}
         )
         if unknown and self._unsafe is None:
             # Their sheets would not be written back: the items would be lost.
@@ -166,10 +169,15 @@ class ExcelBackend(Backend):
         self._state, self._digest, self._signature = _state_of(snapshot), digest, signature
 
     def _take_hand_edits(self, snapshot: Snapshot, digest: str | None) -> None:
+        # Hand edits obey the rules the chain records, not a _meta sheet anyone can edit;
+        # _meta is the only copy in a workbook written before profiles were chained.
+        chained = chained_profile(snapshot.events)
         profile_json = snapshot.meta.get("profile")
-        if profile_json is None:
+        if chained is None and profile_json is None:
             raise BackendError(f"{self.location} has no profile in its _meta sheet")
-        profile = Profile.from_mapping(json.loads(profile_json))
+        profile = Profile.from_mapping(
+            chained if chained is not None else json.loads(profile_json or "{}")
+        )
         from .external import reconcile
 
         result = reconcile(snapshot, self.codec, profile, self._now(), self.path.name)

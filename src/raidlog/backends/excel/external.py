@@ -31,6 +31,7 @@ from raidlog.errors import (
 from raidlog.model.events import Change, Event, EventDraft
 from raidlog.model.items import Item
 from raidlog.model.profile import Profile
+from raidlog.model.values import canonical_ref
 
 from .layout import Column, columns_for, sheet_name
 from .workbook import (
@@ -245,13 +246,19 @@ class _Reconciler:
         columns = columns_for(type(item))
         ref = item.ref
         if ref is None:
-            number_ = self.counters.get(item.ref_prefix, 0) + 1
-            self.counters[item.ref_prefix] = number_
-            ref = f"{item.ref_prefix}-{number_:04d}"
+            # A counter behind the stored refs skips them (as the register's writes do).
+            while ref is None or ref in self.items:
+                number_ = self.counters.get(item.ref_prefix, 0) + 1
+                self.counters[item.ref_prefix] = number_
+                ref = f"{item.ref_prefix}-{number_:04d}"
         else:
-            prefix, _, digits = ref.rpartition("-")
-            if prefix == item.ref_prefix and digits.isdigit():
-                self.counters[prefix] = max(self.counters.get(prefix, 0), int(digits))
+            try:  # a ref typed by hand follows the rules of a ref given through the API
+                ref = canonical_ref(ref, prefix=item.ref_prefix, kind=item.kind)
+            except ValidationError as exc:
+                self.problem(sheet, number, "Ref", str(exc))
+                return
+            digits = int(ref.rpartition("-")[2])
+            self.counters[item.ref_prefix] = max(self.counters.get(item.ref_prefix, 0), digits)
             if ref in self.items:
                 self.problem(sheet, number, "Ref", f"{ref} is already used")
                 return
