@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from datetime import datetime
-from typing import Any, TypeAlias, cast
+from typing import Any, TypeAlias
 
 import attrs
 import orjson
@@ -104,6 +104,7 @@ _SORTED = orjson.OPT_SORT_KEYS
 _STRING = json.encoder.encode_basestring  # what the stdlib encoder does to a str (C)
 _FLOAT = float.__repr__  # what the stdlib encoder does to a finite float
 _LEAVES = frozenset({str, bool, type(None)})
+_SIMPLE = _LEAVES | {int}  # orjson refuses integers beyond 64 bits itself
 _SMALLEST, _LARGEST = -(1 << 63), (1 << 64) - 1  # the integers orjson writes
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 _INF = float("inf")
@@ -118,14 +119,14 @@ def _plain(value: object) -> bool:
     kind = type(value)
     if kind in _LEAVES:
         return True
-    if kind is int:
-        return _SMALLEST <= cast(int, value) <= _LARGEST
+    if isinstance(value, int):  # an int itself: bool was a leaf, subclasses fail below
+        return kind is int and _SMALLEST <= value <= _LARGEST
     if kind is list or kind is tuple:
-        elements = cast("list[object]", value)
-        return all(type(e) is str or _plain(e) for e in elements)
+        assert isinstance(value, list | tuple)
+        return all(type(e) is str or _plain(e) for e in value)
     if kind is dict:
-        mapping = cast("dict[object, object]", value)
-        return all(type(k) is str and (type(e) is str or _plain(e)) for k, e in mapping.items())
+        assert isinstance(value, dict)
+        return all(type(k) is str and (type(e) is str or _plain(e)) for k, e in value.items())
     return False
 
 
@@ -146,12 +147,14 @@ def canonical_json(value: object) -> str:
     it could never be hashed) and NaN or infinity (not JSON; the model refuses them)."""
     kind = type(value)
     if kind is str:
-        text = _STRING(cast(str, value))
+        assert isinstance(value, str)
+        text = _STRING(value)
         if not text.isascii() and _LONE_SURROGATE.search(text) is not None:
             raise _refused(text)
         return text
     if kind is int:
-        return int.__repr__(cast(int, value))
+        assert isinstance(value, int)
+        return int.__repr__(value)
     if value is None:
         return "null"
     if kind is bool:
@@ -159,7 +162,8 @@ def canonical_json(value: object) -> str:
     if kind is float:
         if value != value or value in (_INF, -_INF):
             raise ValidationError(f"{value!r} is not a finite number; JSON has no form for it")
-        return _FLOAT(cast(float, value))
+        assert isinstance(value, float)
+        return _FLOAT(value)
     if _plain(value):
         try:
             return _ORJSON(value, option=_SORTED).decode()
@@ -178,20 +182,32 @@ def canonical_json(value: object) -> str:
 
 
 def changes_json(event: EventDraft | Event) -> str:
-    """``event.changes`` as canonical JSON (``[[field, old, new], ...]``, keys sorted),
-    one :func:`canonical_json` call a value.
+    """``event.changes`` as canonical JSON (``[[field, old, new], ...]``, keys sorted).
 
-    A sealed event keeps the text its hash was computed from, so a backend storing it
-    does not encode the changes a second time."""
+    One orjson call for the whole list when every value is plain (text, booleans, None,
+    integers, containers of those: nearly every change); otherwise one
+    :func:`canonical_json` call a value. A sealed event keeps the text its hash was
+    computed from, so a backend storing it does not encode the changes a second time."""
     cached: str | None = getattr(event, "_changes_json", None)
     if cached is not None:
         return cached
+    rows = []
+    plain = True
+    simple = _SIMPLE
+    for change in event.changes:
+        old, new = change.old, change.new
+        if plain and not (
+            (type(old) in simple or _plain(old)) and (type(new) in simple or _plain(new))
+        ):
+            plain = False
+        rows.append([change.field, old, new])
+    if plain:
+        try:
+            return _ORJSON(rows, option=_SORTED).decode()
+        except orjson.JSONEncodeError:  # a lone surrogate, refused below
+            pass
     encode = canonical_json
-    return (
-        "["
-        + ",".join([f"[{encode(c.field)},{encode(c.old)},{encode(c.new)}]" for c in event.changes])
-        + "]"
-    )
+    return "[" + ",".join([f"[{encode(f)},{encode(o)},{encode(n)}]" for f, o, n in rows]) + "]"
 
 
 #: The fields of a stored event, in the order stores keep them (columns, rows).
