@@ -49,7 +49,7 @@ from raidlog.query import Query, _names
 from raidlog.register import history
 from raidlog.register.history import profile_payload
 from raidlog.register.verify import VerifyReport, verify
-from raidlog.register.write import Write, assign, commit, sources_for
+from raidlog.register.write import AddedItems, Write, assign, commit, sources_for
 
 __all__ = ["CHANNELS", "Register"]
 
@@ -276,21 +276,30 @@ class Register:
         *,
         reason: str | None = None,
         sources: Sequence[str | None] | None = None,
-    ) -> list[Item]:
+    ) -> AddedItems:
         """Store several new items in one atomic write (all or none).
 
         ``sources`` (one per item, ``None`` for none) is recorded as the ``source`` of each
         item's event, for importers whose items come from different rows of a file.
+
+        Returns the stored items as an :class:`~raidlog.register.write.AddedItems`, a
+        list-like sequence: a batch larger than one slice (5,000 items) keeps only the
+        refs and reads an item when it is asked for, so the write's memory stays flat.
         """
-        batch = list(items)
+        batch = items if isinstance(items, Sequence) else list(items)
         where = sources_for(batch, sources)
 
-        def work(w: Write) -> list[Item]:
-            done = []
+        def work(w: Write) -> AddedItems:
+            refs: list[str] = []
+            kept: list[Item] | None = [] if AddedItems.keeps_items(len(batch)) else None
             for item, source in zip(batch, where, strict=True):
-                done.append(w.insert(item, source))
+                stored = w.insert(item, source)
+                assert stored.ref is not None
+                refs.append(stored.ref)
+                if kept is not None:
+                    kept.append(stored)
                 w.flush_if_full()
-            return done
+            return AddedItems(self, refs, kept)
 
         return self._commit(work, reason)
 

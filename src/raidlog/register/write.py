@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import gc
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import attrs
 import pluggy
@@ -26,7 +26,7 @@ from raidlog.model.items import Item
 if TYPE_CHECKING:
     from raidlog.register.facade import Register
 
-__all__ = ["FLUSH_EVERY", "Write", "assign", "commit", "sources_for"]
+__all__ = ["FLUSH_EVERY", "AddedItems", "Write", "assign", "commit", "sources_for"]
 
 T = TypeVar("T")
 ItemT = TypeVar("ItemT", bound=Item)
@@ -208,6 +208,9 @@ class Write:
             finally:
                 self.register.codec.forget()
             self.writes = []
+            # The transaction gives back what it stored (``Transaction.get``), so a bulk
+            # write does not keep every version it staged alive to the end.
+            self.staged = {}
         for entity, expected in self.entities:
             self.txn.put_entity(entity, expected)
         self.entities = []
@@ -323,3 +326,52 @@ def sources_for(
             field="sources",
         )
     return sources
+
+
+class AddedItems(Sequence[Item]):
+    """What :meth:`Register.add_many` returns: the stored items, in the order given.
+
+    A list-like sequence (``len``, indexing, slicing, iteration, ``==`` with a list) that
+    holds the items themselves for a batch of up to :data:`FLUSH_EVERY` and only their
+    refs for a larger one, reading each item from the register when it is asked for, so
+    a bulk write's memory does not grow with the batch. ``refs`` costs nothing."""
+
+    def __init__(self, register: Register, refs: list[str], items: list[Item] | None) -> None:
+        self._register = register
+        self._items = items
+        self.refs: Sequence[str] = tuple(refs)
+
+    @staticmethod
+    def keeps_items(count: int) -> bool:
+        """Whether a batch of ``count`` items is returned as the items themselves."""
+        return count <= FLUSH_EVERY
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    @overload
+    def __getitem__(self, index: int) -> Item: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Item]: ...
+    def __getitem__(self, index: int | slice) -> Item | list[Item]:
+        if self._items is not None:
+            return self._items[index]
+        if isinstance(index, slice):
+            return [self._register.get(ref) for ref in self.refs[index]]
+        return self._register.get(self.refs[index])
+
+    def __iter__(self) -> Iterator[Item]:
+        if self._items is not None:
+            return iter(self._items)
+        return (self._register.get(ref) for ref in self.refs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, AddedItems | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking like a list: unhashable
+
+    def __repr__(self) -> str:
+        shown = ", ".join(self.refs[:3]) + (", ..." if len(self.refs) > 3 else "")
+        return f"AddedItems({len(self.refs)} items: {shown})"
