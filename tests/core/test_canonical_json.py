@@ -12,6 +12,7 @@ import json
 import math
 import re
 import shutil
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 
 import raidlog
 from raidlog.errors import ValidationError
-from raidlog.model.events import canonical_json
+from raidlog.model.events import ChainHead, EventDraft, canonical_json, seal
 
 _OLD = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -118,3 +119,17 @@ def test_a_register_written_with_the_old_encoder_still_verifies(tmp_path: Path) 
     risk = register.get("R-0001")
     assert risk.extra["tiny"] == 5e-324
     assert register.verify().ok
+
+
+def test_an_event_whose_text_holds_a_lone_surrogate_is_refused_before_it_is_sealed() -> None:
+    draft = EventDraft(
+        ref="R-0001",
+        kind="risk",
+        action="add",
+        version=1,
+        actor="a\ud800",
+        at=datetime(2026, 1, 2, tzinfo=UTC),
+        channel="api",
+    )
+    with pytest.raises(ValidationError, match="surrogate"):
+        seal([draft], ChainHead())

@@ -250,20 +250,25 @@ def event_row(event: Event, at: object) -> tuple[Any, ...]:
 
 
 def _text(value: str | None) -> str:
-    return "null" if value is None else canonical_json(value)
+    return "null" if value is None else _STRING(value)
 
 
 def _canonical(draft: EventDraft | Event, seq: int, prev_hash: str, changes: str) -> bytes:
     # The event as JSON with sorted keys, compact separators and no ASCII escaping,
-    # assembled in key order (``changes`` is already encoded).
-    return (
+    # assembled in key order (``changes`` is already encoded). A lone surrogate has no
+    # UTF-8 form: the text cannot be hashed, and is refused as canonical_json does.
+    text = (
         f'{{"action":{_text(draft.action)},"actor":{_text(draft.actor)},'
         f'"at":"{draft.at.isoformat()}","changes":{changes},'
         f'"channel":{_text(draft.channel)},"kind":{_text(draft.kind)},'
         f'"prev_hash":{_text(prev_hash)},"reason":{_text(draft.reason)},'
         f'"ref":{_text(draft.ref)},"seq":{int(seq)},"source":{_text(draft.source)},'
         f'"version":{int(draft.version)}}}'
-    ).encode()
+    )
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        raise _refused(text) from None
 
 
 def event_hash(event: Event) -> str:

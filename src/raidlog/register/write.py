@@ -9,6 +9,7 @@ event. Bulk writes store their versions and events in slices (:meth:`Write.flush
 from __future__ import annotations
 
 import gc
+import linecache
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
@@ -53,6 +54,7 @@ class Write:
         self.sealed: list[Event] = []  # kept only when notifiers will want them
         self.keep_events = keep_events
         self.linkable: set[str] = set()  # link targets found stored in this transaction
+        self.adders: dict[type[Item], _AddChanges] = {}  # an add event's changes, by class
 
     def current(self, ref: str) -> Item:
         item = self.staged.get(ref) or self.txn.get(ref)
@@ -120,12 +122,10 @@ class Write:
         stored = assign(item, values)
         self._check_links(stored)
         data = reg.codec.item_to_dict(stored)
-        changes = [Change(field="title", old=None, new=data["title"])]
-        changes.extend(
-            Change(field=k, old=None, new=v)
-            for k, default in reg._defaults(type(item))
-            if (v := data[k]) is not default and v != default
-        )
+        adder = self.adders.get(type(item))
+        if adder is None:
+            adder = self.adders[type(item)] = _add_changes(reg._defaults(type(item)))
+        changes = adder(data)
         reg.codec.remember(stored, data)
         self.writes.append((stored, 0))
         self.staged[ref] = stored
@@ -313,6 +313,43 @@ def _copier(cls: type[Item]) -> Callable[[Any, Mapping[str, Any]], Any]:
     namespace: dict[str, Any] = {"make": object.__new__, "put": object.__setattr__, "cls": cls}
     exec("\n".join(lines), namespace)  # code built from the class's own field names
     return cast(Callable[[Any, Mapping[str, Any]], Any], namespace["assign"])
+
+
+_AddChanges = Callable[[Mapping[str, Any]], list[Change]]
+_ADD_CHANGES: dict[str, _AddChanges] = {}  # by the defaults' repr: one per class and profile
+
+
+def _add_changes(
+    defaults: list[tuple[str, Any]],
+) -> _AddChanges:
+    """The changes of an add event from the new item's dict: its title, then each field
+    whose value is not its default (``defaults``, one register's list for one class),
+    written out field by field; the code is registered in :mod:`linecache`, so a
+    traceback through it shows its lines."""
+    key = repr(defaults)
+    found = _ADD_CHANGES.get(key)
+    if found is not None:
+        return found
+    lines = [
+        "def add_changes(data):",
+        "    out = [change(field='title', old=None, new=data['title'])]",
+    ]
+    namespace: dict[str, Any] = {"change": Change}
+    for n, (name, default) in enumerate(defaults):
+        namespace[f"d{n}"] = default
+        lines += [
+            f"    v = data[{name!r}]",
+            f"    if v is not d{n} and v != d{n}:",
+            f"        out.append(change(field={name!r}, old=None, new=v))",
+        ]
+    lines.append("    return out")
+    source = "\n".join(lines) + "\n"
+    filename = f"<raidlog add changes {len(_ADD_CHANGES)}>"
+    exec(compile(source, filename, "exec"), namespace)  # code built from the field names
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    function = cast(_AddChanges, namespace["add_changes"])
+    _ADD_CHANGES[key] = function
+    return function
 
 
 def sources_for(
