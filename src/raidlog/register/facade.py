@@ -40,7 +40,7 @@ from raidlog.governance import (
     ViewEntry,
     escalation_allowed,
 )
-from raidlog.model.events import Event
+from raidlog.model.events import ChainHead, Event
 from raidlog.model.governance import Body, Node, Objective, Structure
 from raidlog.model.items import Decision, Issue, Item, Link, Risk
 from raidlog.model.profile import Profile
@@ -96,6 +96,8 @@ class Register:
         self._clock = clock or (lambda: datetime.now(UTC))
         self._source: str | None = None
         self._default_content: dict[type[Item], list[tuple[str, Any]]] = {}
+        # The structure as of a head of the log: every change of it is an event.
+        self._structure_at: tuple[ChainHead, Structure] | None = None
 
     # life cycle ------------------------------------------------------------------------
     def __enter__(self) -> Register:
@@ -156,8 +158,18 @@ class Register:
         return self.backend.count(Query())
 
     def structure(self) -> Structure:
-        """The governance structure: nodes and bodies."""
-        return Structure.of(self.backend.entities())
+        """The governance structure: nodes and bodies.
+
+        Read once per version of the register: every change of the structure is an
+        event, so while the head of the log stays the same (one cheap read) the snapshot
+        read before is still the structure. Do not change the snapshot's mappings."""
+        head = self.backend.head()
+        cached = self._structure_at
+        if cached is not None and cached[0] == head:
+            return cached[1]
+        structure = Structure.of(self.backend.entities())
+        self._structure_at = (head, structure)
+        return structure
 
     def closed_statuses(self) -> tuple[tuple[str, str], ...]:
         """(kind, status) pairs in which an item no longer counts as open."""
