@@ -131,8 +131,12 @@ def test_a_bulk_write_keeps_no_stored_version_alive(
     # add_many returns holds its items (the SQLite store keeps no item objects either).
     monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 3)
     with raidlog.open(str(tmp_path / "raid.db"), actor="ana") as reg:
-        added = reg.add_many([Risk(title=f"risk {n}") for n in range(10)])
+        added = reg.add_many([Risk(title=f"kept alive? {n}") for n in range(10)])
         gc.collect()
-        alive = [o for o in gc.get_objects() if type(o) is Risk and o.ref is not None]
+        alive = [
+            o
+            for o in gc.get_objects()
+            if type(o) is Risk and o.ref is not None and o.title.startswith("kept alive? ")
+        ]
         assert alive == []
-        assert [item.title for item in added] == [f"risk {n}" for n in range(10)]
+        assert [item.title for item in added] == [f"kept alive? {n}" for n in range(10)]
