@@ -20,7 +20,7 @@ import raidlog
 from raidlog import Action, Event, Link, Relation, Risk
 from raidlog.errors import ConflictError, DuplicateRefError
 from raidlog.register import Register
-from raidlog.register.write import AddedItems
+from raidlog.register.write import AddedItems, Write
 
 STORES = ["memory:", "raid.db", "raid.xlsx"]
 if importlib.util.find_spec("raidlog_jsonl") is not None:
@@ -140,3 +140,29 @@ def test_a_bulk_write_keeps_no_stored_version_alive(
         ]
         assert alive == []
         assert [item.title for item in added] == [f"kept alive? {n}" for n in range(10)]
+
+
+def test_while_a_bulk_write_runs_it_holds_one_slice_of_stored_versions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 3)
+    alive_after_each_flush: list[int] = []
+    flush = Write.flush
+
+    def counting(self: Write) -> None:
+        flush(self)
+        gc.collect()
+        alive_after_each_flush.append(
+            sum(
+                1
+                for o in gc.get_objects()
+                if type(o) is Risk and o.ref is not None and o.title.startswith("slice probe ")
+            )
+        )
+
+    monkeypatch.setattr(Write, "flush", counting)
+    with raidlog.open(str(tmp_path / "raid.db"), actor="ana") as reg:
+        reg.add_many([Risk(title=f"slice probe {n}") for n in range(12)])
+    # At most the one version the loop has in hand, not every version staged so far.
+    assert len(alive_after_each_flush) >= 4
+    assert max(alive_after_each_flush) <= 1
