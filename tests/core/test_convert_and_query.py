@@ -2,12 +2,13 @@
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
 
 import raidlog
-from raidlog import Action, Risk, ValidationError, convert
+from raidlog import Action, Node, Risk, ValidationError, convert
 from raidlog.convert import SCHEMA_VERSION, Codec
 from raidlog.model.items import Item
 from raidlog.query import Query, evaluate, text_words
@@ -124,3 +125,36 @@ def test_dates_keep_their_text_when_the_cache_is_full(monkeypatch: pytest.Monkey
     texts = [codec.item_to_dict(Action(title="a", due=d))["due"] for d in days]
     assert texts == [d.isoformat() for d in days]
     assert len(convert._DAYS) <= 2
+
+
+def test_the_structure_is_read_once_per_version_of_the_register(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "raid.db"
+    reg = raidlog.open(str(path), actor="ana")
+    reg.put_node(Node(name="corp", level="corporate"))
+    reg.put_node(Node(name="prog", level="programme", parent="corp"))
+    reads: list[int] = []
+    entities = reg.backend.entities
+
+    def counted() -> list[Any]:
+        reads.append(1)
+        return entities()
+
+    monkeypatch.setattr(reg.backend, "entities", counted)
+    reg.add(Risk(title="r", node="prog"))
+    first = reg.query(node="corp")
+    assert [r.title for r in first] == ["r"] == [r.title for r in reg.query(node="corp")]
+    assert len(reads) == 1  # the second query (and count) did not read the structure again
+    assert reg.count(node="corp") == 1
+    assert len(reads) == 1
+    # Another writer changes the structure: the next query sees it.
+    other = raidlog.open(str(path), actor="bo")
+    other.put_node(Node(name="team", level="project", parent="prog"))
+    other.add(Risk(title="t", node="team"))
+    assert sorted(r.title for r in reg.query(node="corp")) == ["r", "t"]
+    assert len(reads) == 2
+    reg.put_node(Node(name="team 2", level="project", parent="corp"))
+    assert "team 2" in reg.structure().nodes
+    other.close()
+    reg.close()

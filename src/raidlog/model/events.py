@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import datetime
 from typing import Any, TypeAlias
 
 import attrs
+import orjson
+
+from raidlog.errors import ValidationError
 
 __all__ = [
     "EVENT_FIELDS",
@@ -24,6 +28,7 @@ __all__ = [
     "Event",
     "EventDraft",
     "JsonValue",
+    "canonical_json",
     "changes_json",
     "event_hash",
     "event_row",
@@ -91,18 +96,118 @@ class ChainHead:
     hash: str = GENESIS_HASH
 
 
-_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+_STDLIB = json.JSONEncoder(
+    sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+).encode
+_ORJSON = orjson.dumps
+_SORTED = orjson.OPT_SORT_KEYS
+_STRING = json.encoder.encode_basestring  # what the stdlib encoder does to a str (C)
+_FLOAT = float.__repr__  # what the stdlib encoder does to a finite float
+_LEAVES = frozenset({str, bool, type(None)})
+_SIMPLE = _LEAVES | {int}  # orjson refuses integers beyond 64 bits itself
+_SMALLEST, _LARGEST = -(1 << 63), (1 << 64) - 1  # the integers orjson writes
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_INF = float("inf")
+
+
+def _plain(value: object) -> bool:
+    """Whether orjson writes ``value`` exactly as the stdlib encoder does: text, booleans,
+    None, integers of at most 64 bits, and lists, tuples and str-keyed dicts of those.
+    Floats are not (orjson writes ``1e-7`` where the stdlib wrote ``1e-07``, and NaN as
+    ``null``), nor is any other type (orjson writes datetimes, UUIDs and dataclasses,
+    which the stdlib refuses)."""
+    kind = type(value)
+    if kind in _LEAVES:
+        return True
+    if isinstance(value, int):  # an int itself: bool was a leaf, subclasses fail below
+        return kind is int and _SMALLEST <= value <= _LARGEST
+    if kind is list or kind is tuple:
+        assert isinstance(value, list | tuple)
+        return all(type(e) is str or _plain(e) for e in value)
+    if kind is dict:
+        assert isinstance(value, dict)
+        return all(type(k) is str and (type(e) is str or _plain(e)) for k, e in value.items())
+    return False
+
+
+def _refused(text: str) -> ValidationError:
+    return ValidationError(f"{text[:60]!r} holds a lone surrogate, which no register can store")
+
+
+def canonical_json(value: object) -> str:
+    """``value`` as canonical JSON: keys sorted, compact separators, no ASCII escaping.
+
+    The text is, by definition, what the stdlib encoder every earlier release hashed
+    gave (``json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",",
+    ":"))``), so stored hashes keep verifying: text goes through that encoder's own C
+    string function, a finite float is its ``repr``, plain containers go to orjson
+    (which writes them the same way, a property test holds them equal) and anything
+    else to the stdlib encoder itself. What no register can hold is refused with a
+    :class:`~raidlog.errors.ValidationError`: a lone surrogate (it has no UTF-8 form, so
+    it could never be hashed) and NaN or infinity (not JSON; the model refuses them)."""
+    kind = type(value)
+    if kind is str:
+        assert isinstance(value, str)
+        text = _STRING(value)
+        if not text.isascii() and _LONE_SURROGATE.search(text) is not None:
+            raise _refused(text)
+        return text
+    if kind is int:
+        assert isinstance(value, int)
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is float:
+        if value != value or value in (_INF, -_INF):
+            raise ValidationError(f"{value!r} is not a finite number; JSON has no form for it")
+        assert isinstance(value, float)
+        return _FLOAT(value)
+    if _plain(value):
+        try:
+            return _ORJSON(value, option=_SORTED).decode()
+        except orjson.JSONEncodeError:  # a lone surrogate: orjson refuses it
+            raise _refused(_STDLIB(value)) from None
+    try:
+        text = _STDLIB(value)
+    except ValueError as error:  # NaN or infinity inside (or a cycle)
+        raise ValidationError(
+            f"{str(value)[:60]} cannot be written as JSON ({error}); a register keeps "
+            "finite numbers only"
+        ) from None
+    if not text.isascii() and _LONE_SURROGATE.search(text) is not None:
+        raise _refused(text)
+    return text
 
 
 def changes_json(event: EventDraft | Event) -> str:
     """``event.changes`` as canonical JSON (``[[field, old, new], ...]``, keys sorted).
 
-    A sealed event keeps the text its hash was computed from, so a backend storing it
-    does not encode the changes a second time."""
+    One orjson call for the whole list when every value is plain (text, booleans, None,
+    integers, containers of those: nearly every change); otherwise one
+    :func:`canonical_json` call a value. A sealed event keeps the text its hash was
+    computed from, so a backend storing it does not encode the changes a second time."""
     cached: str | None = getattr(event, "_changes_json", None)
     if cached is not None:
         return cached
-    return _ENCODE([[c.field, c.old, c.new] for c in event.changes])
+    rows = []
+    plain = True
+    simple = _SIMPLE
+    for change in event.changes:
+        old, new = change.old, change.new
+        if plain and not (
+            (type(old) in simple or _plain(old)) and (type(new) in simple or _plain(new))
+        ):
+            plain = False
+        rows.append([change.field, old, new])
+    if plain:
+        try:
+            return _ORJSON(rows, option=_SORTED).decode()
+        except orjson.JSONEncodeError:  # a lone surrogate, refused below
+            pass
+    encode = canonical_json
+    return "[" + ",".join([f"[{encode(f)},{encode(o)},{encode(n)}]" for f, o, n in rows]) + "]"
 
 
 #: The fields of a stored event, in the order stores keep them (columns, rows).
@@ -148,20 +253,22 @@ def _text(value: str | None) -> str:
     return "null" if value is None else _STRING(value)
 
 
-_STRING = json.encoder.encode_basestring  # what the encoder does to a str (C)
-
-
 def _canonical(draft: EventDraft | Event, seq: int, prev_hash: str, changes: str) -> bytes:
     # The event as JSON with sorted keys, compact separators and no ASCII escaping,
-    # assembled in key order (``changes`` is already encoded).
-    return (
+    # assembled in key order (``changes`` is already encoded). A lone surrogate has no
+    # UTF-8 form: the text cannot be hashed, and is refused as canonical_json does.
+    text = (
         f'{{"action":{_text(draft.action)},"actor":{_text(draft.actor)},'
         f'"at":"{draft.at.isoformat()}","changes":{changes},'
         f'"channel":{_text(draft.channel)},"kind":{_text(draft.kind)},'
         f'"prev_hash":{_text(prev_hash)},"reason":{_text(draft.reason)},'
         f'"ref":{_text(draft.ref)},"seq":{int(seq)},"source":{_text(draft.source)},'
         f'"version":{int(draft.version)}}}'
-    ).encode()
+    )
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        raise _refused(text) from None
 
 
 def event_hash(event: Event) -> str:

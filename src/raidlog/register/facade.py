@@ -37,7 +37,7 @@ from raidlog.errors import (
     ItemNotFoundError,
     ValidationError,
 )
-from raidlog.model.events import Event
+from raidlog.model.events import ChainHead, Event
 from raidlog.model.governance import Body, Node, Objective, Structure
 from raidlog.model.items import Decision, Issue, Item, Link, Risk
 from raidlog.model.profile import Profile
@@ -47,7 +47,7 @@ from raidlog.register import history
 from raidlog.register.history import profile_payload
 from raidlog.register.profile import ProfileChain
 from raidlog.register.verify import VerifyReport, verify
-from raidlog.register.write import Write, assign, commit, sources_for
+from raidlog.register.write import AddedItems, Write, assign, commit, sources_for
 
 __all__ = ["CHANNELS", "Register"]
 
@@ -97,6 +97,8 @@ class Register:
         #: register made directly records its profile with its first write).
         self.profile_chain = ProfileChain()
         self._default_content: dict[type[Item], list[tuple[str, Any]]] = {}
+        # The structure as of a head of the log: every change of it is an event.
+        self._structure_at: tuple[ChainHead, Structure] | None = None
 
     # life cycle ------------------------------------------------------------------------
     def __enter__(self) -> Register:
@@ -157,8 +159,18 @@ class Register:
         return self.backend.count(Query())
 
     def structure(self) -> Structure:
-        """The governance structure: nodes and bodies."""
-        return Structure.of(self.backend.entities())
+        """The governance structure: nodes and bodies.
+
+        Read once per version of the register: every change of the structure is an
+        event, so while the head of the log stays the same (one cheap read) the snapshot
+        read before is still the structure. Do not change the snapshot's mappings."""
+        head = self.backend.head()
+        cached = self._structure_at
+        if cached is not None and cached[0] == head:
+            return cached[1]
+        structure = Structure.of(self.backend.entities())
+        self._structure_at = (head, structure)
+        return structure
 
     def closed_statuses(self) -> tuple[tuple[str, str], ...]:
         """(kind, status) pairs in which an item no longer counts as open."""
@@ -279,21 +291,30 @@ class Register:
         *,
         reason: str | None = None,
         sources: Sequence[str | None] | None = None,
-    ) -> list[Item]:
+    ) -> AddedItems:
         """Store several new items in one atomic write (all or none).
 
         ``sources`` (one per item, ``None`` for none) is recorded as the ``source`` of each
         item's event, for importers whose items come from different rows of a file.
+
+        Returns the stored items as an :class:`~raidlog.register.write.AddedItems`, a
+        list-like sequence: a batch larger than one slice (5,000 items) keeps only the
+        refs and reads an item when it is asked for, so the write's memory stays flat.
         """
-        batch = list(items)
+        batch = items if isinstance(items, Sequence) else list(items)
         where = sources_for(batch, sources)
 
-        def work(w: Write) -> list[Item]:
-            done = []
+        def work(w: Write) -> AddedItems:
+            refs: list[str] = []
+            kept: list[Item] | None = [] if AddedItems.keeps_items(len(batch)) else None
             for item, source in zip(batch, where, strict=True):
-                done.append(w.insert(item, source))
+                stored = w.insert(item, source)
+                assert stored.ref is not None
+                refs.append(stored.ref)
+                if kept is not None:
+                    kept.append(stored)
                 w.flush_if_full()
-            return done
+            return AddedItems(self, refs, kept)
 
         return self._commit(work, reason)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
 
 import attrs
 
@@ -30,7 +30,7 @@ from raidlog.register import profile
 if TYPE_CHECKING:
     from raidlog.register.facade import Register
 
-__all__ = ["FLUSH_EVERY", "Write", "assign", "commit", "sources_for"]
+__all__ = ["FLUSH_EVERY", "AddedItems", "Write", "assign", "commit", "sources_for"]
 
 T = TypeVar("T")
 #: What the write helpers return is what they were given: a Risk in, a Risk out.
@@ -66,6 +66,7 @@ class Write:
         self.keep_events = keep_events
         self.linkable: set[str] = set()  # link targets found stored in this transaction
         self.allocated: set[str] = set()  # refs this write took from the counters
+        self.adders: dict[type[Item], _AddChanges] = {}  # an add event's changes, by class
 
     def current(self, ref: str) -> Item:
         item = self.staged.get(ref) or self.txn.get(ref)
@@ -125,12 +126,10 @@ class Write:
         stored = assign(item, values)
         self._check_links(stored)
         data = reg.codec.item_to_dict(stored)
-        changes = [Change(field="title", old=None, new=data["title"])]
-        changes.extend(
-            Change(field=k, old=None, new=v)
-            for k, default in reg._defaults(type(item))
-            if (v := data[k]) is not default and v != default
-        )
+        adder = self.adders.get(type(item))
+        if adder is None:
+            adder = self.adders[type(item)] = _add_changes(reg._defaults(type(item)))
+        changes = adder(data)
         reg.codec.remember(stored, data)
         self.writes.append((stored, 0))
         self.staged[ref] = stored
@@ -217,6 +216,9 @@ class Write:
             finally:
                 self.register.codec.forget()
             self.writes = []
+            # The transaction gives back what it stored (``Transaction.get``), so a bulk
+            # write does not keep every version it staged alive to the end.
+            self.staged = {}
         for entity, expected in self.entities:
             self.txn.put_entity(entity, expected)
         self.entities = []
@@ -364,6 +366,42 @@ def _copier(cls: type[Item]) -> Callable[[Any, Mapping[str, Any]], Any]:
     return generated("\n".join(lines), "assign", namespace, label)
 
 
+_AddChanges = Callable[[Mapping[str, Any]], list[Change]]
+_ADD_CHANGES: dict[str, _AddChanges] = {}  # by the defaults' repr: one per class and profile
+
+
+def _add_changes(
+    defaults: list[tuple[str, Any]],
+) -> _AddChanges:
+    """The changes of an add event from the new item's dict: its title, then each field
+    whose value is not its default (``defaults``, one register's list for one class),
+    written out field by field; the code is registered in :mod:`linecache`, so a
+    traceback through it shows its lines."""
+    key = repr(defaults)
+    found = _ADD_CHANGES.get(key)
+    if found is not None:
+        return found
+    lines = [
+        "def add_changes(data):",
+        "    out = [change(field='title', old=None, new=data['title'])]",
+    ]
+    namespace: dict[str, Any] = {"change": Change}
+    for n, (name, default) in enumerate(defaults):
+        namespace[f"d{n}"] = default
+        lines += [
+            f"    v = data[{name!r}]",
+            f"    if v is not d{n} and v != d{n}:",
+            f"        out.append(change(field={name!r}, old=None, new=v))",
+        ]
+    lines.append("    return out")
+    function = cast(
+        _AddChanges,
+        generated("\n".join(lines), "add_changes", namespace, "raidlog.register.write add"),
+    )
+    _ADD_CHANGES[key] = function
+    return function
+
+
 def sources_for(
     items: Sequence[Item], sources: Sequence[str | None] | None
 ) -> Sequence[str | None]:
@@ -375,3 +413,52 @@ def sources_for(
             field="sources",
         )
     return sources
+
+
+class AddedItems(Sequence[Item]):
+    """What :meth:`Register.add_many` returns: the stored items, in the order given.
+
+    A list-like sequence (``len``, indexing, slicing, iteration, ``==`` with a list) that
+    holds the items themselves for a batch of up to :data:`FLUSH_EVERY` and only their
+    refs for a larger one, reading each item from the register when it is asked for, so
+    a bulk write's memory does not grow with the batch. ``refs`` costs nothing."""
+
+    def __init__(self, register: Register, refs: list[str], items: list[Item] | None) -> None:
+        self._register = register
+        self._items = items
+        self.refs: Sequence[str] = tuple(refs)
+
+    @staticmethod
+    def keeps_items(count: int) -> bool:
+        """Whether a batch of ``count`` items is returned as the items themselves."""
+        return count <= FLUSH_EVERY
+
+    def __len__(self) -> int:
+        return len(self.refs)
+
+    @overload
+    def __getitem__(self, index: int) -> Item: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Item]: ...
+    def __getitem__(self, index: int | slice) -> Item | list[Item]:
+        if self._items is not None:
+            return self._items[index]
+        if isinstance(index, slice):
+            return [self._register.get(ref) for ref in self.refs[index]]
+        return self._register.get(self.refs[index])
+
+    def __iter__(self) -> Iterator[Item]:
+        if self._items is not None:
+            return iter(self._items)
+        return (self._register.get(ref) for ref in self.refs)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, AddedItems | list | tuple):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-looking like a list: unhashable
+
+    def __repr__(self) -> str:
+        shown = ", ".join(self.refs[:3]) + (", ..." if len(self.refs) > 3 else "")
+        return f"AddedItems({len(self.refs)} items: {shown})"
