@@ -106,11 +106,7 @@ def _imported(module: str, path: Path) -> Iterator[tuple[str, int]]:
 
 #: Imports known to break the layers, each with the work that removes it. An entry whose
 #: import is gone fails :func:`test_known_exceptions_still_exist`: delete it then.
-KNOWN: dict[tuple[str, str], str] = {
-    ("raidlog.register.facade", "raidlog.export.frames"): (
-        "Register.to_dataframe moves to raidlog.export (issue 17, the register split)"
-    ),
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 _ALL = {module: sorted(set(_imported(module, path))) for module, path in MODULES.items()}
 GRAPH = {

@@ -741,17 +741,6 @@ class Register:
         """
         self.backend.backup(path)
 
-    # exports ---------------------------------------------------------------------------------
-    def to_dataframe(self, query: Query | None = None, /, **filters: Any) -> Any:
-        """The items (all, or those matching :meth:`query`'s filters) as a pandas
-        DataFrame indexed by ref; needs ``pip install 'raidlog[pandas]'``.
-
-        Kept for compatibility: it calls :func:`raidlog.export.frames.to_dataframe`,
-        imported here because exports sit above the register."""
-        from raidlog.export.frames import to_dataframe
-
-        return to_dataframe(self, query, **filters)
-
 
 def _ref(item: Item | str) -> str:
     if isinstance(item, str):
