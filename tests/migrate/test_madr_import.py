@@ -421,3 +421,22 @@ def test_the_summary_names_each_file_and_line(tmp_path: Path, reg: Register) -> 
         "but got '<stream end>'\n"
     ) in summary
     assert "    notes.txt: not a Markdown file" in summary
+
+
+def test_a_records_own_ref_takes_the_registers_one_spelling(tmp_path: Path, reg: Register) -> None:
+    """A ref in a record's ``raidlog:`` front matter is a ref like any other: a look-alike
+    (lower case, full-width digits) is the ref it looks like, and one that is no decision
+    ref at all gives the decision a new number, flagged, instead of failing the import."""
+    huge = "D-" + "9" * 20
+    head = "---\nstatus: accepted\nraidlog:\n  ref: {}\n---\n# {}\n"
+    folder = _folder(
+        tmp_path / "adr",
+        {
+            "0007-a.md": head.format("d-\uff17", "Alpha"),  # a full-width seven
+            "0008-b.md": head.format(huge, "Beta"),
+        },
+    )
+    report = import_folder(folder, reg)
+    assert report.imported == 2
+    assert {i.title: i.ref for i in reg.items("decision")} == {"Alpha": "D-0007", "Beta": "D-0008"}
+    assert f"ref {huge} is not a decision ref: imported as D-0008" in report.summary()

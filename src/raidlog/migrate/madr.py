@@ -39,7 +39,7 @@ from raidlog.migrate.importer import SOURCE_REF
 from raidlog.migrate.report import ImportReport, RowNote, TableReport
 from raidlog.migrate.values import DateReader, read_status
 from raidlog.model.items import Decision, Item, Link
-from raidlog.model.values import UNWRITABLE, Relation
+from raidlog.model.values import UNWRITABLE, Relation, canonical_ref
 from raidlog.register import Register
 
 __all__ = ["MAX_FILES", "MAX_RECORD_BYTES", "MadrReport", "import_folder"]
@@ -613,6 +613,16 @@ _REF = re.compile(r"^D-(\d+)$")
 _NUMBER_IN = re.compile(r"(\d+)")
 
 
+def _preset(ref: str) -> str | None:
+    """A record's own ref in the one spelling the register gives refs (``d-7`` and
+    full-width digits are ``D-0007``), or ``None`` when it is no decision ref at all (the
+    decision then takes a new number, and the report says so)."""
+    try:
+        return canonical_ref(ref, prefix=Decision.ref_prefix, kind=Decision.kind)
+    except ValidationError:
+        return None
+
+
 def _items(
     records: list[_Record], register: Register, table: TableReport
 ) -> tuple[list[Item], list[str], list[_Record]]:
@@ -635,11 +645,11 @@ def _items(
         if earlier is not None:
             refs[index] = str(earlier.ref)
         elif record.preset_ref is not None:
-            preset = _REF.match(record.preset_ref)
-            if preset is not None and record.preset_ref not in taken:
-                refs[index] = record.preset_ref
-                taken.add(record.preset_ref)
-                numbers = max(numbers, int(preset.group(1)))
+            preset = _preset(record.preset_ref)
+            if preset is not None and preset not in taken:
+                refs[index] = preset
+                taken.add(preset)
+                numbers = max(numbers, int(preset.rpartition("-")[2]))
     for index in range(len(records)):
         if index not in refs:
             numbers += 1
@@ -647,12 +657,10 @@ def _items(
                 numbers += 1
             refs[index] = f"D-{numbers:04d}"
             taken.add(refs[index])
-            if records[index].preset_ref is not None:
-                _flag(
-                    table,
-                    records[index],
-                    f"ref {records[index].preset_ref} is taken here: imported as {refs[index]}",
-                )
+            preset_ref = records[index].preset_ref
+            if preset_ref is not None:
+                why = "is taken here" if _preset(preset_ref) else "is not a decision ref"
+                _flag(table, records[index], f"ref {preset_ref} {why}: imported as {refs[index]}")
     by_file = {r.file.casefold(): refs[i] for i, r in enumerate(records)}
     by_number: dict[int, str] = {}
     for index, record in enumerate(records):
