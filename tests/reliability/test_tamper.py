@@ -153,7 +153,7 @@ def test_an_anchor_passes_a_chain_that_grew_and_names_a_rewritten_one(tmp_path: 
     _build(location)
     with raidlog.open(location, actor="ana") as reg:
         anchor = reg.verify().anchor
-        assert anchor.startswith("3:")
+        assert anchor.startswith("4:")  # the profile's event, then three changes
         reg.add(Risk(title="a legitimate write after the anchor"))
         report = reg.verify(expect=anchor)
     assert report.ok
@@ -168,7 +168,7 @@ def test_an_anchor_passes_a_chain_that_grew_and_names_a_rewritten_one(tmp_path: 
         check = reg.verify(expect=anchor).anchor_check
     assert check is not None
     assert not check.intact
-    assert "event 3 has hash" in check.reason
+    assert "event 4 has hash" in check.reason
     assert "rewritten" in check.reason
 
 
@@ -196,9 +196,9 @@ def test_raidlog_verify_expect_after_a_legitimate_write(tmp_path: Path) -> None:
         reg.add(Risk(title="a legitimate write after the anchor"))
     grown = runner.invoke(main, ["verify", location, "--expect", anchor], env=env)
     assert grown.exit_code == 0, grown.output
-    assert "the anchored event 3 is intact; the chain grew by 1 event(s) since" in grown.stdout
+    assert "the anchored event 4 is intact; the chain grew by 1 event(s) since" in grown.stdout
     rewritten = f"{anchor.partition(':')[0]}:{'0' * 63}1"
     bad = runner.invoke(main, ["verify", location, "--expect", rewritten], env=env)
     assert bad.exit_code == 1
-    assert "event 3 has hash" in bad.stderr
+    assert "event 4 has hash" in bad.stderr
     assert "rewritten" in bad.stderr

@@ -32,7 +32,6 @@ from raidlog.model.profile import (
 )
 
 if TYPE_CHECKING:
-    from raidlog.register.verify import Problem
     from raidlog.register.write import Write
 
 __all__ = ["ProfileChain", "check", "chosen", "read_chain", "stage", "staged"]
@@ -117,10 +116,9 @@ def staged(chain: ProfileChain, profile: Profile) -> None:
     chain.copy_differs = False
 
 
-def check(events: list[Event], stored: str | None) -> tuple[list[Problem], list[str]]:
-    """Problems and notes about the profile, for :func:`raidlog.register.verify.verify`."""
-    from raidlog.register.verify import Problem
-
+def check(events: list[Event], stored: str | None) -> tuple[list[str], list[str]]:
+    """What is wrong with the stored profile (each a problem of the entity
+    :data:`PROFILE_REF`), and notes, for :func:`raidlog.register.verify.verify`."""
     recorded = chained_profile(events)
     if recorded is None:
         if not events:
@@ -133,11 +131,8 @@ def check(events: list[Event], stored: str | None) -> tuple[list[Problem], list[
         return [], []
     what = "is missing" if stored is None else "differs from the one recorded in the chain"
     return [
-        Problem(
-            ref=PROFILE_REF,
-            reason=f"the stored profile {what} (changed outside raidlog); the register "
-            "follows the chained profile, and the next write restores the stored copy",
-        )
+        f"the stored profile {what} (changed outside raidlog); the register follows the "
+        "chained profile, and the next write restores the stored copy"
     ], []
 
 

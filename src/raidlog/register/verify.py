@@ -10,6 +10,7 @@ from raidlog.backends.base import Finding
 from raidlog.errors import ValidationError
 from raidlog.model.events import Event, event_hash
 from raidlog.model.items import Item
+from raidlog.model.profile import PROFILE_REF
 from raidlog.register import profile
 from raidlog.register.history import replay
 
@@ -223,8 +224,8 @@ def verify(register: Register, *, expect: str | None = None) -> VerifyReport:
                             f"{', '.join(diff)} (changed outside raidlog)",
                         )
                     )
-            profile_problems, notes = profile.check(events, register.backend.get_meta("profile"))
-            problems.extend(profile_problems)
+            wrong, notes = profile.check(events, register.backend.get_meta("profile"))
+            problems.extend(Problem(ref=PROFILE_REF, reason=reason) for reason in wrong)
             current = register.structure()
             if sorted(map(repr, current.records())) != sorted(map(repr, structure.records())):
                 problems.append(
