@@ -38,7 +38,9 @@ def test_raci_accountable_owns_an_action_and_responsible_does_it(
     assert (action.owner, action.assignee) == ("Ana", "Ben")
 
 
-@pytest.mark.parametrize("header", ["Lead", "Contact", "Responsible", "Point of contact"])
+@pytest.mark.parametrize(
+    "header", ["Lead", "Contact", "Responsible", "Point of contact", "Person", "People"]
+)
 def test_a_lone_person_column_is_the_owner(tmp_path: Path, reg: Register, header: str) -> None:
     rows = [["Risk ID", "Risk", header, "Status"], ["R1", "Vendor late", "Ana", "Open"]]
     import_file(xlsx(tmp_path / "risks.xlsx", {"Risks": rows}), reg)
