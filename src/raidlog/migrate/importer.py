@@ -18,13 +18,14 @@ from typing import Any
 import attrs
 
 from raidlog.bulk import bulk
-from raidlog.errors import ImmutableItemError, ImportRejected, RaidLogError, ValidationError
+from raidlog.errors import ImmutableItemError, ImportRejected, ValidationError
 from raidlog.migrate.columns import SOURCE_REF, MappedTable, map_table
 from raidlog.migrate.mapping import Mapping, load_mapping, to_toml
 from raidlog.migrate.preflight import Limits, preflight
 from raidlog.migrate.report import ColumnReport, ImportReport, RowNote, TableReport
 from raidlog.migrate.rows import SOURCE_ROW, Draft, RowReader, read_list
 from raidlog.migrate.sandbox import parse
+from raidlog.migrate.store import tally, upsert
 from raidlog.migrate.tables import (
     LineList,
     Table,
@@ -508,44 +509,24 @@ def _write(
         for draft in drafts:
             draft.report.imported += 1
         return
-    try:
-        while True:
-            try:
-                stored = register.upsert_many(
-                    items, reason=f"imported from {name}", sources=sources, channel="import"
-                )
-                break
-            except ImmutableItemError as exc:
-                # A closed item (or accepted decision) the new file changes: that row is
-                # rejected; with keep_valid the others are written without it.
-                index = next((i for i, item in enumerate(items) if item.ref == exc.ref), None)
-                if index is None:
-                    raise ImportRejected(name, str(exc)) from None
-                draft = drafts[index]
-                reason = f"{exc}; the file changes it"
-                if not keep_valid:
-                    raise ImportRejected(
-                        name,
-                        f"{reason} (or import the other rows with --keep-valid)",
-                        sheet=draft.sheet,
-                        row=draft.row,
-                    ) from None
-                draft.report.rejected.append(
-                    RowNote(sheet=draft.sheet, row=draft.row, reason=reason)
-                )
-                del items[index], sources[index], drafts[index]
-    except RaidLogError as exc:
-        if isinstance(exc, ImportRejected):
-            raise
-        raise ImportRejected(name, str(exc)) from None
-    for item, draft in zip(stored, drafts, strict=True):
+
+    def frozen(index: int, exc: ImmutableItemError) -> None:
+        # A closed item (or accepted decision) the new file changes: that row is
+        # rejected; with keep_valid the others are written without it.
+        draft = drafts[index]
+        reason = f"{exc}; the file changes it"
+        if not keep_valid:
+            raise ImportRejected(
+                name,
+                f"{reason} (or import the other rows with --keep-valid)",
+                sheet=draft.sheet,
+                row=draft.row,
+            ) from None
+        draft.report.rejected.append(RowNote(sheet=draft.sheet, row=draft.row, reason=reason))
+        del drafts[index]
+
+    stored = upsert(register, items, sources, name, frozen)
+    for _, draft in zip(stored, drafts, strict=True):
         draft.report.imported += 1
-        assert item.ref is not None
-        report.refs.append(item.ref)
-        if item.ref not in before:
-            report.added += 1
-        elif before[item.ref] == item.version:
-            report.unchanged += 1
-        else:
-            report.updated += 1
+    tally(report, stored, before)
     tick("writing", len(items), len(items))

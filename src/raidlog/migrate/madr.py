@@ -37,6 +37,7 @@ from raidlog.errors import ImmutableItemError, ImportRejected, RaidLogError, Val
 from raidlog.export.madr import CONSEQUENCES, FRONT_MATTER_KEY, unescape
 from raidlog.migrate.importer import SOURCE_REF
 from raidlog.migrate.report import ImportReport, RowNote, TableReport
+from raidlog.migrate.store import tally, upsert
 from raidlog.migrate.values import DateReader, read_status
 from raidlog.model.items import Decision, Item, Link
 from raidlog.model.values import UNWRITABLE, Relation, canonical_ref
@@ -802,34 +803,16 @@ def _write(
         table.imported = len(items)
         report.refs = [str(i.ref) for i in items]
         return
-    try:
-        while True:
-            try:
-                stored = register.upsert_many(
-                    items, reason=f"imported from {name}", sources=sources, channel="import"
-                )
-                break
-            except ImmutableItemError as exc:
-                # An accepted decision that the record changes: only a superseding record
-                # may change it. That record is rejected.
-                index = next((i for i, item in enumerate(items) if item.ref == exc.ref), None)
-                if index is None:
-                    raise ImportRejected(name, str(exc)) from None
-                reason = f"{exc}; the record changes it"
-                table.rejected.append(RowNote(sheet=records[index].file, row=0, reason=reason))
-                if not keep_valid:
-                    _reject(report, name)
-                del items[index], sources[index], records[index]
-    except RaidLogError as exc:
-        if isinstance(exc, ImportRejected):
-            raise
-        raise ImportRejected(name, str(exc)) from None
-    for item in stored:
-        table.imported += 1
-        report.refs.append(str(item.ref))
-        if item.ref not in before:
-            report.added += 1
-        elif before[item.ref] == item.version:
-            report.unchanged += 1
-        else:
-            report.updated += 1
+
+    def frozen(index: int, exc: ImmutableItemError) -> None:
+        # An accepted decision that the record changes: only a superseding record may
+        # change it. That record is rejected.
+        reason = f"{exc}; the record changes it"
+        table.rejected.append(RowNote(sheet=records[index].file, row=0, reason=reason))
+        if not keep_valid:
+            _reject(report, name)
+        del records[index]
+
+    stored = upsert(register, items, sources, name, frozen)
+    table.imported += len(stored)
+    tally(report, stored, before)
