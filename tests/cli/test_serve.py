@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from click.testing import CliRunner
 import raidlog
 from raidlog import Body, Risk
 from raidlog.cli import main
+from raidlog.testing.browser import free_port
 
 START_SECONDS = 60.0
 
@@ -31,12 +31,6 @@ def register(tmp_path: Path) -> Path:
     return path
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def _get(url: str) -> str | None:
     try:
         with urllib.request.urlopen(url, timeout=2) as response:  # a local test server
@@ -46,7 +40,7 @@ def _get(url: str) -> str | None:
 
 
 def test_serve_starts_datasette_with_the_register_pages(register: Path) -> None:
-    port = _free_port()
+    port = free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "raidlog", "serve", str(register), "--port", str(port)],
         stdout=subprocess.PIPE,

@@ -8,8 +8,6 @@ test fails in CI (``CI`` set) and is skipped elsewhere, saying how to install it
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,47 +16,16 @@ import pytest
 from raidlog import Register
 from raidlog.model.items import Risk
 from raidlog.report import write_report
+from raidlog.testing.browser import chromium_page
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _chromium() -> str:
-    found = os.environ.get("RAIDLOG_CHROMIUM") or shutil.which("chromium")
-    if found:
-        return found
-    message = "Chromium is not installed: apt-get install chromium (scripts/check does in CI)"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 @pytest.fixture
 def browser_page(tmp_path: Path) -> Iterator[object]:
-    executable = _chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),  # a fresh user data dir for every run
-            executable_path=executable,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
+    with chromium_page(tmp_path / "profile") as page:  # a fresh user data dir every run
+        yield page
 
 
 def _expected_counts(register: Register, level: str) -> dict[tuple[int, int], int]:

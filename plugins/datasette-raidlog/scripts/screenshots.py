@@ -9,7 +9,6 @@ Debian's headless Chromium (the flags of the browser tests).
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import tempfile
@@ -21,18 +20,9 @@ from pathlib import Path
 
 import raidlog
 from raidlog import Action, Body, Decision, Issue, Node, Register, Risk
+from raidlog.testing.browser import CHROMIUM_FLAGS, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def build(register: Register) -> None:
@@ -88,12 +78,6 @@ def build(register: Register) -> None:
     register.escalate(refs[0], "ExCo", reason="certification date threatens the launch")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def main(out: Path) -> None:
     from playwright.sync_api import sync_playwright
 
@@ -117,7 +101,7 @@ def main(out: Path) -> None:
                     time.sleep(0.2)
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(
-                    executable_path="/usr/bin/chromium", headless=True, args=FLAGS
+                    executable_path="/usr/bin/chromium", headless=True, args=list(CHROMIUM_FLAGS)
                 )
                 page = browser.new_page(viewport={"width": 1200, "height": 900})
                 page.goto(f"{base}/-/raidlog/atlas/body/Atlas+board", wait_until="load")

@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 import pytest
 from datasette.utils import tilde_encode
 
-from .browser import CHROMIUM_FLAGS, chromium, datasette_command, free_port, serving
+from raidlog.testing.browser import chromium_page, free_port, serving
+
+from .browser import datasette_command
 from .conftest import ATTR, IMG, PMO, SCRIPT  # the sample register
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -41,21 +43,8 @@ def server(register_file: Path) -> Iterator[str]:
 
 @pytest.fixture
 def page(tmp_path: Path) -> Iterator[Any]:
-    executable = chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),  # a fresh user data dir for every run
-            executable_path=executable,
-            headless=True,
-            args=CHROMIUM_FLAGS,
-            viewport={"width": 1280, "height": 900},
-        )
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
+    with chromium_page(tmp_path / "profile") as page:  # a fresh user data dir every run
+        yield page
 
 
 def test_every_page_renders_offline_and_runs_no_item_text(server: str, page: Any) -> None:
