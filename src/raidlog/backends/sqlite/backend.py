@@ -62,6 +62,10 @@ MAX_ATTEMPTS = 8
 _BATCH = 2000
 #: Items whose rows a bulk insert builds before handing them to SQLite.
 _ROWS_AT_ONCE = 5000
+#: Distinct queries (and counts) whose compiled SQL a backend keeps.
+_PLANS_KEPT = 256
+#: A count not compiled yet (``None`` is a count that nothing can match).
+_UNCOMPILED: qc.Statement = ("", ())
 #: What decoding a row edited outside raidlog raises (bad JSON, a bad date or time, a
 #: field of the wrong type).
 _DAMAGE = (ValueError, TypeError, KeyError)
@@ -103,12 +107,16 @@ class _Tables:
         self.other = self.specs[OTHER_TABLE]
         self.core = {c.name for c in self.other.columns} - {"kind", "fields"}
         self.select: dict[str, str] = {}
+        self.by_ids: dict[str, str] = {}
         self.names = {name: spec.names for name, spec in self.specs.items()}
         self.insert: dict[str, str] = {}
         self.update: dict[str, str] = {}
         for name, spec in self.specs.items():
             cols = ", ".join(spec.names)
-            self.select[name] = f"SELECT id, {cols} FROM {name} t"
+            self.select[name] = qc.select_sql(spec)
+            self.by_ids[name] = (
+                f"{self.select[name]} WHERE t.id IN (SELECT value FROM json_each(?))"
+            )
             marks = ", ".join("?" * (len(spec.columns) + 1))
             self.insert[name] = f"INSERT INTO {name} (id, {cols}) VALUES ({marks})"
             sets = ", ".join(f"{c} = ?" for c in spec.names)
@@ -152,6 +160,10 @@ class SQLiteBackend(Backend):
         self.path = path
         self.settings = settings
         self._tables = _Tables()
+        self._readers: dict[str, Callable[[Sequence[Any]], Item]] = {}
+        # Compiled queries and counts by query (a dashboard asks the same ones again).
+        self._plans: dict[Query, qc.Plan] = {}
+        self._counts: dict[Query, qc.Statement | None] = {}
         self._local = threading.local()
         self._lock = threading.Lock()
         # Each connection with the thread that uses it: a finished thread's connection
@@ -276,7 +288,24 @@ class SQLiteBackend(Backend):
             "it was changed outside raidlog: run `raidlog verify` to see what else was"
         )
 
+    def _reader(self, spec: TableSpec) -> Callable[[Sequence[Any]], Item] | None:
+        """The trusted reader of ``spec``'s rows (see ``Codec.row_reader``), made on first
+        use; ``None`` for ``other_items``, whose kinds' own fields are one JSON column."""
+        if spec.kind is None:
+            return None
+        reader = self._readers.get(spec.name)
+        if reader is None:
+            reader = self._readers[spec.name] = self.codec.row_reader(
+                spec.kind, spec.names, start=1
+            )
+        return reader
+
     def _decode_item(self, spec: TableSpec, row: Sequence[Any]) -> Item:
+        # Rows of the built-in kinds' tables: read as stored, types and shapes checked
+        # (every read, verify's included, goes through the same reader; see security.md).
+        reader = self._reader(spec)
+        if reader is not None:
+            return reader(row)
         data: JsonDict = {}
         for column, value in zip(spec.columns, row[1:], strict=True):
             data[column.name] = _from_sql(column, value)
@@ -419,107 +448,70 @@ class SQLiteBackend(Backend):
         return _head(self._conn())
 
     # push-down --------------------------------------------------------------------------
-    def _order_exprs(self, spec: TableSpec, query: Query) -> dict[str, str]:
-        names = {k.lstrip("-") for k in query.order_by} | {"ref"}
-        return {name: qc.value_expr(spec, name) for name in names}
+    def _plan(self, query: Query) -> qc.Plan:
+        """The statements answering ``query``, compiled once per distinct query."""
+        found = self._plans.get(query)
+        if found is None:
+            found = qc.plan(query, list(self._tables.specs.values()))
+            if len(self._plans) >= _PLANS_KEPT:
+                self._plans.clear()
+            self._plans[query] = found
+        return found
+
+    def _read_rows(self, spec: TableSpec, rows: Iterable[Sequence[Any]]) -> list[Item]:
+        """The items of ``rows`` of ``spec``'s table (a damaged row: ``BackendError``)."""
+        read = self._reader(spec) or (lambda row: self._decode_item(spec, row))
+        items: list[Item] = []
+        append = items.append
+        row: Sequence[Any] = ()
+        try:
+            for row in rows:
+                append(read(row))
+        except _DAMAGE as exc:
+            raise BackendError(self._damaged(spec, row, exc)) from exc
+        return items
 
     def query(self, query: Query) -> list[Item]:
         """Answer ``query`` in SQL: filters, FTS5 text search, order, offset and limit."""
-        if query.limit == 0:
+        plan = self._plan(query)
+        conn = self._conn()
+        if plan.rows is not None:
+            spec, sql, params = plan.rows
+            return self._read_rows(spec, conn.execute(sql, params))
+        if plan.hits is None:
             return []
-        limited = query.limit is not None
-        compiled = qc.compile_arms(query, list(self._tables.specs.values()), split_body=limited)
-        arms = compiled.arms
-        if not arms:
-            return []
-        if len(arms) == 1:
-            arm = arms[0]
-            limit, limit_params = qc.limit_clause(query)
-            order = qc.order_clause(query, self._order_exprs(arm.spec, query))
-            sql = (
-                f"{compiled.with_sql}{self._tables.select[arm.spec.name]} WHERE {arm.where} "
-                f"ORDER BY {order}{limit}"
-            )
-            args = (*compiled.with_params, *arm.params, *limit_params)
-            return [self._item(arm.spec, row) for row in self._rows(sql, args)]
-        numbered = list(enumerate(arms))
         hits: list[tuple[int, int]] | None = None
-        if query.limit is not None:
-            wanted = query.offset + query.limit
-            first = query.order_by[0].lstrip("-")
-            present = [(n, a) for n, a in numbered if qc.value_expr(a.spec, first) != "NULL"]
-            if 0 < len(present) < len(numbered):
-                # Every row lacking the first order key sorts after every row that has it:
-                # when the tables that can have it fill the page, the others are not read.
-                top = self._hits(compiled, query, present, first, wanted, wanted, 0)
-                if len(top) == wanted:
-                    hits = top[query.offset :]
-            if hits is None:
-                hits = self._hits(
-                    compiled, query, numbered, None, wanted, query.limit, query.offset
-                )
-        else:
-            hits = self._hits(compiled, query, numbered, None, None, -1, query.offset)
-        by_arm: dict[int, list[int]] = {}
+        if plan.first is not None:
+            top = conn.execute(*plan.first).fetchall()
+            if len(top) == plan.wanted:
+                hits = top[plan.offset :]
+        if hits is None:
+            hits = conn.execute(*plan.hits).fetchall()
+        # Then each table's rows by id: one statement a table (a body's view has two
+        # arms a table), only for the rows returned.
+        by_table: dict[str, list[int]] = {}
         for number, ident in hits:
-            by_arm.setdefault(number, []).append(ident)
+            by_table.setdefault(plan.arms[number].name, []).append(ident)
         found: dict[tuple[str, int], Item] = {}
-        for number, idents in by_arm.items():
-            spec = arms[number].spec
-            sql = f"{self._tables.select[spec.name]} WHERE t.id IN (SELECT value FROM json_each(?))"
-            for row in self._rows(sql, (json.dumps(idents),)):
-                found[spec.name, row[0]] = self._item(spec, row)
-        return [found[arms[number].spec.name, ident] for number, ident in hits]
-
-    def _hits(
-        self,
-        compiled: qc.Compiled,
-        query: Query,
-        arms: Sequence[tuple[int, qc.Arm]],
-        not_null: str | None,
-        cap: int | None,
-        limit: int,
-        offset: int,
-    ) -> list[tuple[int, int]]:
-        """(arm number, id) of the matching rows of ``arms`` in query order.
-
-        ``not_null`` keeps only rows that have that order key; ``cap`` limits each
-        arm to its own first rows before the arms are merged.
-        """
-        keys = sorted({k.lstrip("-") for k in query.order_by} | {"ref"})
-        alias = {name: f"o_{name}" for name in keys}
-        known = frozenset() if not_null is None else frozenset({not_null})
-        selects: list[str] = []
-        params: list[Any] = list(compiled.with_params)
-        for number, arm in arms:
-            exprs = self._order_exprs(arm.spec, query)
-            cols = ", ".join(f"{exprs[k]} AS {alias[k]}" for k in keys)
-            where = arm.where
-            if not_null is not None:
-                where += f" AND {exprs[not_null]} IS NOT NULL"
-            select = (
-                f"SELECT {number} AS arm, t.id AS id, {cols} FROM {arm.spec.name} t WHERE {where}"
-            )
-            if cap is not None:
-                order = qc.order_clause(query, exprs, known)
-                select = f"SELECT * FROM ({select} ORDER BY {order} LIMIT {int(cap)})"
-            selects.append(select)
-            params.extend(arm.params)
-        sql = (
-            f"{compiled.with_sql}SELECT arm, id FROM ({' UNION ALL '.join(selects)}) "
-            f"ORDER BY {qc.order_clause(query, alias, known)} LIMIT ? OFFSET ?"
-        )
-        rows = self._conn().execute(sql, (*params, limit, offset)).fetchall()
-        return [(int(number), int(ident)) for number, ident in rows]
+        for name, idents in by_table.items():
+            spec = self._tables.specs[name]
+            ids = f"[{','.join(map(str, idents))}]"
+            rows = conn.execute(self._tables.by_ids[name], (ids,)).fetchall()
+            for row, item in zip(rows, self._read_rows(spec, rows), strict=True):
+                found[name, row[0]] = item
+        return [found[plan.arms[number].name, ident] for number, ident in hits]
 
     def count(self, query: Query) -> int:
         """How many items match the filters of ``query``, counted in SQL."""
-        compiled = qc.compile_arms(query, list(self._tables.specs.values()))
-        if not compiled.arms:
+        statement = self._counts.get(query, _UNCOMPILED)
+        if statement is _UNCOMPILED:
+            statement = qc.count_sql(query, list(self._tables.specs.values()))
+            if len(self._counts) >= _PLANS_KEPT:
+                self._counts.clear()
+            self._counts[query] = statement
+        if statement is None:
             return 0
-        parts = [f"(SELECT count(*) FROM {a.spec.name} t WHERE {a.where})" for a in compiled.arms]
-        params = [*compiled.with_params, *(p for a in compiled.arms for p in a.params)]
-        sql = f"{compiled.with_sql}SELECT {' + '.join(parts)}"
+        sql, params = statement
         return int(self._conn().execute(sql, params).fetchone()[0])
 
     def links_to(self, ref: str) -> list[tuple[str, Relation]]:

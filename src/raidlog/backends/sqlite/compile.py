@@ -23,8 +23,12 @@ from raidlog.query import Query
 __all__ = [
     "Arm",
     "Compiled",
+    "Plan",
     "compile_arms",
+    "count_sql",
     "order_clause",
+    "plan",
+    "select_sql",
 ]
 
 
@@ -48,12 +52,30 @@ def value_expr(spec: TableSpec, name: str) -> str:
     """The SQL for an item attribute in ``spec`` (``NULL`` where the kind lacks it)."""
     if name == "kind":
         return "t.kind" if spec.kind is None else f"'{spec.kind}'"
-    if spec.has(name):
+    if name in _column_names(spec):
         return f"t.{name}"
     if spec.kind is None:
         # Plugin kinds keep their own fields in the JSON column.
         return f"json_extract(t.fields, '$.{name}')"
     return "NULL"
+
+
+_COLUMN_NAMES: dict[int, tuple[TableSpec, frozenset[str]]] = {}
+
+
+def _column_names(spec: TableSpec) -> frozenset[str]:
+    # The specs live as long as the process (schema.table_specs() is cached): their
+    # column names are worked out once, keyed by identity (hashing a spec hashes every
+    # column) and checked against the spec kept beside them.
+    found = _COLUMN_NAMES.get(id(spec))
+    if found is None or found[0] is not spec:
+        found = _COLUMN_NAMES[id(spec)] = (spec, frozenset(spec.names))
+    return found[1]
+
+
+def select_sql(spec: TableSpec) -> str:
+    """``SELECT`` of every column of ``spec``'s rows (``id`` first) from ``spec`` as ``t``."""
+    return f"SELECT id, {', '.join(spec.names)} FROM {spec.name} t"
 
 
 @attrs.frozen
@@ -184,3 +206,108 @@ def limit_clause(query: Query) -> tuple[str, tuple[int, ...]]:
         return "", ()
     limit = -1 if query.limit is None else query.limit
     return " LIMIT ? OFFSET ?", (limit, query.offset)
+
+
+Statement = tuple[str, tuple[Any, ...]]
+
+
+@attrs.frozen
+class Plan:
+    """The SQL that answers one query, made once per distinct query.
+
+    A query of one table reads its rows in order (``rows``: the table and statement).
+    A query of several reads the (arm number, id) of the matching rows in order
+    (``hits``), then each table's rows by id. With a limit and an order key that some
+    tables lack, ``first`` reads the hits of the tables that have it: every row lacking
+    the key sorts after every row that has it, so when they fill the page (``wanted``
+    rows), the others are not read, and the page is those hits after ``offset``. No
+    statement at all: nothing can match.
+    """
+
+    rows: tuple[TableSpec, str, tuple[Any, ...]] | None = None
+    arms: tuple[TableSpec, ...] = ()
+    hits: Statement | None = None
+    first: Statement | None = None
+    wanted: int = 0
+    offset: int = 0
+
+
+def _order_exprs(spec: TableSpec, query: Query) -> dict[str, str]:
+    names = {k.lstrip("-") for k in query.order_by} | {"ref"}
+    return {name: value_expr(spec, name) for name in names}
+
+
+def plan(query: Query, specs: Sequence[TableSpec]) -> Plan:
+    """The statements that answer ``query`` over the tables ``specs``."""
+    if query.limit == 0:
+        return Plan()
+    compiled = compile_arms(query, specs, split_body=query.limit is not None)
+    arms = compiled.arms
+    if not arms:
+        return Plan()
+    if len(arms) == 1:
+        arm = arms[0]
+        limit, limit_params = limit_clause(query)
+        order = order_clause(query, _order_exprs(arm.spec, query))
+        sql = f"{compiled.with_sql}{select_sql(arm.spec)} WHERE {arm.where} ORDER BY {order}{limit}"
+        return Plan(rows=(arm.spec, sql, (*compiled.with_params, *arm.params, *limit_params)))
+    numbered = list(enumerate(arms))
+    specs_of = tuple(a.spec for a in arms)
+    if query.limit is None:
+        hits = _hits(compiled, query, numbered, None, None, -1, query.offset)
+        return Plan(arms=specs_of, hits=hits)
+    wanted = query.offset + query.limit
+    hits = _hits(compiled, query, numbered, None, wanted, query.limit, query.offset)
+    key = query.order_by[0].lstrip("-")
+    present = [(n, a) for n, a in numbered if value_expr(a.spec, key) != "NULL"]
+    first = None
+    if 0 < len(present) < len(numbered):
+        first = _hits(compiled, query, present, key, wanted, wanted, 0)
+    return Plan(arms=specs_of, hits=hits, first=first, wanted=wanted, offset=query.offset)
+
+
+def _hits(
+    compiled: Compiled,
+    query: Query,
+    arms: Sequence[tuple[int, Arm]],
+    not_null: str | None,
+    cap: int | None,
+    limit: int,
+    offset: int,
+) -> Statement:
+    """The statement of the (arm number, id) of the matching rows of ``arms`` in query
+    order. ``not_null`` keeps only rows that have that order key; ``cap`` limits each
+    arm to its own first rows before the arms are merged."""
+    keys = sorted({k.lstrip("-") for k in query.order_by} | {"ref"})
+    alias = {name: f"o_{name}" for name in keys}
+    known = frozenset() if not_null is None else frozenset({not_null})
+    selects: list[str] = []
+    params: list[Any] = list(compiled.with_params)
+    for number, arm in arms:
+        exprs = _order_exprs(arm.spec, query)
+        cols = ", ".join(f"{exprs[k]} AS {alias[k]}" for k in keys)
+        where = arm.where
+        if not_null is not None:
+            where += f" AND {exprs[not_null]} IS NOT NULL"
+        select = f"SELECT {number} AS arm, t.id AS id, {cols} FROM {arm.spec.name} t WHERE {where}"
+        if cap is not None:
+            order = order_clause(query, exprs, known)
+            select = f"SELECT * FROM ({select} ORDER BY {order} LIMIT {int(cap)})"
+        selects.append(select)
+        params.extend(arm.params)
+    sql = (
+        f"{compiled.with_sql}SELECT arm, id FROM ({' UNION ALL '.join(selects)}) "
+        f"ORDER BY {order_clause(query, alias, known)} LIMIT ? OFFSET ?"
+    )
+    return sql, (*params, limit, offset)
+
+
+def count_sql(query: Query, specs: Sequence[TableSpec]) -> Statement | None:
+    """The statement counting the items that match the filters of ``query`` (``None``:
+    none can)."""
+    compiled = compile_arms(query, specs)
+    if not compiled.arms:
+        return None
+    parts = [f"(SELECT count(*) FROM {a.spec.name} t WHERE {a.where})" for a in compiled.arms]
+    params = (*compiled.with_params, *(p for a in compiled.arms for p in a.params))
+    return f"{compiled.with_sql}SELECT {' + '.join(parts)}", params
