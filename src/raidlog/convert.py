@@ -170,9 +170,6 @@ def _parse_date(value: object) -> date:
 
 _NONE = type(None)
 _TEXT = frozenset({str})
-_OPTIONAL_TEXT = frozenset({str, _NONE})
-_WHOLE = frozenset({int})
-_OPTIONAL_WHOLE = frozenset({int, _NONE})
 _SCALARS = frozenset({str, int, float, bool, _NONE})
 _RAGS: dict[object, Rag | None] = {None: None, **{rag.value: rag for rag in Rag}}
 # 0 and 1 as SQLite stores them; False and True (equal to them) as JSON documents do.
@@ -331,19 +328,19 @@ def _read_extra(value: object, name: str, encoded: bool = False) -> dict[str, Ex
 
 
 #: How each field type is read: its checker (the reference, also used to say what is
-#: wrong), and the expression the generated reader inlines for it (``{v}`` is the
-#: stored value); ``None`` for the plain types checked all at once.
+#: wrong), and the expression the generated reader inlines for it (``{v}`` names the
+#: stored value); ``None`` for the plain types, checked all at once.
 _FIELD_READS: dict[str, tuple[Callable[..., Any], str | None]] = {
     "text": (_read_text, None),
     "optional text": (_read_optional_text, None),
     "whole": (_read_whole, None),
     "optional whole": (_read_optional_whole, None),
     "bool": (_read_bool, "bools[{v}]"),
-    "number": (_read_number, "None if (v := {v}) is None else number(v, {name!r})"),
-    "date": (_read_day, "None if (v := {v}) is None else (days.get(v) or day(v, {name!r}))"),
+    "number": (_read_number, "None if {v} is None else number({v}, {name!r})"),
+    "date": (_read_day, "None if {v} is None else (days.get({v}) or day({v}, {name!r}))"),
     "moment": (
         _read_moment,
-        "None if (v := {v}) is None else (moments.get(v) or moment(v, {name!r}))",
+        "None if {v} is None else (moments.get({v}) or moment({v}, {name!r}))",
     ),
     "rag": (_read_rag, "rags[{v}]"),
     "names": (_read_names, "names({v}, {name!r})"),
@@ -352,15 +349,15 @@ _FIELD_READS: dict[str, tuple[Callable[..., Any], str | None]] = {
 }
 #: The same for values stored as JSON text (SQLite's columns of lists and objects).
 _ENCODED_READS: dict[str, str] = {
-    "names": "() if (v := {v}) == '[]' else (tuples.get(v) or names(v, {name!r}, True))",
-    "links": "() if (v := {v}) == '[]' else links(v, {name!r}, True)",
-    "extra": "{{}} if (v := {v}) == '{{}}' else extra(v, {name!r}, True)",
+    "names": "() if {v} == '[]' else (tuples.get({v}) or names({v}, {name!r}, True))",
+    "links": "() if {v} == '[]' else links({v}, {name!r}, True)",
+    "extra": "{{}} if {v} == '{{}}' else extra({v}, {name!r}, True)",
 }
-_PLAIN_GROUPS = {
-    "text": _TEXT,
-    "optional text": _OPTIONAL_TEXT,
-    "whole": _WHOLE,
-    "optional whole": _OPTIONAL_WHOLE,
+_PLAIN_CHECKS = {
+    "text": "type({v}) is str",
+    "optional text": "({v} is None or type({v}) is str)",
+    "whole": "type({v}) is int",
+    "optional whole": "({v} is None or type({v}) is int)",
 }
 
 
@@ -387,6 +384,38 @@ def _field_read(name: str, hint: Any) -> str:
         raise TypeError(f"no trusted read for a field {name}: {hint!r}") from None
 
 
+def _shadow(cls: type[Item]) -> type | None:
+    """A writable twin of the slotted class ``cls``, or ``None`` when it has none.
+
+    Setting a slot of a frozen class takes a call of its descriptor; an ordinary
+    attribute store into a slot of a class with the default ``__setattr__`` is a
+    specialised instruction, several times faster. The twin has the same base and the
+    same slots as ``cls``, so an object filled as a twin becomes a ``cls`` by assigning
+    ``__class__`` (which Python allows between classes of the same layout, and checks).
+    A reader fills a twin and turns it into ``cls`` before anyone else sees it."""
+    own = cls.__dict__.get("__slots__")
+    if own is None or len(cls.__bases__) != 1:
+        return None
+    twin = type(
+        f"_Stored{cls.__name__}",
+        cls.__bases__,
+        {
+            "__slots__": tuple(own),
+            # Both: one type slot serves setting and deleting attributes, and it is the
+            # default (and fast) only when neither is overridden.
+            "__setattr__": object.__setattr__,
+            "__delattr__": object.__delattr__,
+            "__module__": __name__,
+        },
+    )
+    try:
+        probe = object.__new__(twin)
+        probe.__class__ = cls
+    except TypeError:  # a layout Python will not convert: set slots one call each
+        return None
+    return twin
+
+
 def _reader(
     cls: type[Item], keys: Mapping[str, int | str], *, encoded: bool
 ) -> Callable[[Any], Item]:
@@ -400,7 +429,7 @@ def _reader(
     of a type it does not know): such classes are read through the converter."""
     hints = typing.get_type_hints(cls)
     reads: list[tuple[str, str]] = []
-    plain: dict[str, list[int | str]] = {group: [] for group in _PLAIN_GROUPS}
+    plain: dict[str, list[str]] = {group: [] for group in _PLAIN_CHECKS}
     namespace: dict[str, Any] = {
         "new": object.__new__,
         "cls": cls,
@@ -415,52 +444,77 @@ def _reader(
         "names": _read_names,
         "links": _read_links,
         "extra": _read_extra,
+        "type": type,
+        "str": str,
+        "int": int,
     }
+    shadow = _shadow(cls)
+    if shadow is not None:
+        namespace["shadow"] = shadow
+    fields = attrs.fields(cls)
     body: list[str] = []
-    for field in attrs.fields(cls):
+    for field in fields:
         name = field.name
         slot: Any = getattr(cls, name, None)
         if type(slot).__name__ != "member_descriptor":
             raise TypeError(f"{cls.__name__} is not slotted: no trusted read for it")
         read = _field_read(name, hints[name])
         reads.append((name, read))
-        stored = f"record[{keys[name]!r}]"
         template = _ENCODED_READS.get(read) if encoded else None
         template = template or _FIELD_READS[read][1]
         if template is None:
-            plain[read].append(keys[name])
-            expression = stored
+            plain[read].append(f"v_{name}")
+            expression = f"v_{name}"
         else:
-            expression = template.format(v=stored, name=name)
-        namespace[f"set_{name}"] = slot.__set__
-        body.append(f"        set_{name}(item, {expression})")
-    checks: list[str] = []
-    for group, where in plain.items():
-        if not where:
-            continue
-        namespace[f"pick_{len(checks)}"] = operator.itemgetter(*where)
-        namespace[f"types_{len(checks)}"] = _PLAIN_GROUPS[group]
-        picked = f"pick_{len(checks)}(record)" + ("" if len(where) > 1 else ",")
-        if len(where) == 1:
-            picked = f"({picked})"
-        checks.append(f"types_{len(checks)}.issuperset(map(type, {picked}))")
+            expression = template.format(v=f"v_{name}", name=name)
+        if shadow is None:
+            namespace[f"set_{name}"] = slot.__set__
+            body.append(f"        set_{name}(item, {expression})")
+        else:
+            body.append(f"        item.{name} = {expression}")
+    # Every stored value into a local at once: by unpacking a row whose fields are its
+    # last columns in field order, else through an itemgetter (a dict's keys).
+    order = [keys[f.name] for f in fields]
+    targets = ", ".join(f"v_{f.name}" for f in fields)
+    first = order[0]
+    if isinstance(first, int) and order == list(range(first, first + len(order))):
+        unpack = f"        {'_, ' * first}{targets}, = record"
+    else:
+        namespace["pick"] = operator.itemgetter(*order)
+        unpack = (
+            f"        {targets}, = pick(record)"
+            if len(order) > 1
+            else (f"        {targets} = record[{order[0]!r}]")
+        )
+    # The plain fields' types, one test each (faster than any loop over them); which
+    # one is wrong is worked out only when one is.
+    checks = [
+        _PLAIN_CHECKS[group].format(v=local) for group, names in plain.items() for local in names
+    ]
     namespace["wrong"] = lambda record, exc: _what_is_wrong(cls, keys, reads, encoded, record, exc)
-    lines = ["def read(record):", "    try:"]
+    # What the reader uses comes in as closure cells (as fast to load as locals; a
+    # global or keyword default is a dict look-up).
+    lines = [f"def make({', '.join(namespace)}):", "    def read(record):", "        try:"]
+    lines.append("    " + unpack)
     if checks:
-        # The plain fields' types, all at once (the loops run in C); which one is wrong
-        # is worked out only when one is.
-        lines += [f"        if not ({' and '.join(checks)}):", "            raise TypeError"]
+        lines += [
+            f"            if not ({' and '.join(checks)}):",
+            "                raise TypeError",
+        ]
     lines += [
-        "        item = new(cls)",
-        *body,
-        "    except (ValueError, TypeError, KeyError, IndexError) as exc:",
-        "        raise wrong(record, exc) from exc",
-        "    return item",
+        "            item = new(cls)" if shadow is None else "            item = new(shadow)",
+        *("    " + line for line in body),
+        *([] if shadow is None else ["            item.__class__ = cls"]),
+        "        except (ValueError, TypeError, KeyError, IndexError) as exc:",
+        "            raise wrong(record, exc) from exc",
+        "        return item",
+        "    return read",
     ]
     source = "\n".join(lines)
     # Code built from the class's own field names and hints.
     label = f"raidlog.convert read {cls.__name__}{' (encoded)' if encoded else ''}"
-    return cast(Callable[[Any], Item], generated(source, "read", namespace, label))
+    make = generated(source, "make", {}, label)
+    return cast(Callable[[Any], Item], make(**namespace))
 
 
 def _what_is_wrong(

@@ -57,6 +57,8 @@ EntityT = TypeVar("EntityT", Node, Body, Objective)
 
 _READ_ONLY_FIELDS = METADATA_FIELDS | {"kind", "rag_manual"}
 CHANNELS = ("api", "cli", "import", "external", "copy")
+#: Distinct keyword queries whose resolved ``Query`` a register keeps.
+_QUERIES_KEPT = 256
 
 
 class Register:
@@ -99,6 +101,8 @@ class Register:
         self._default_content: dict[type[Item], list[tuple[str, Any]]] = {}
         # The structure as of a head of the log: every change of it is an event.
         self._structure_at: tuple[ChainHead, Structure] | None = None
+        # Resolved keyword queries: (filters, day) -> (profile, structure, query).
+        self._queries: dict[Any, tuple[Profile, Structure | None, Query]] = {}
 
     # life cycle ------------------------------------------------------------------------
     def __enter__(self) -> Register:
@@ -246,14 +250,36 @@ class Register:
             offset=offset,
         )
 
+    def _resolve(self, filters: dict[str, Any]) -> Query:
+        """:meth:`build_query` of ``filters``, kept for the next time they are asked for
+        on the same day, under the same profile and (with ``node``) the same structure:
+        a dashboard asks the same questions again and again."""
+        if filters.get("view") is not None:
+            return self.build_query(**filters)  # a body's view depends on the items
+        day = filters.get("today") or self.today()
+        key = (tuple(sorted(filters.items())), day)
+        try:
+            hash(key)
+        except TypeError:  # a list of kinds, say: resolved every time
+            return self.build_query(**filters)
+        structure = self.structure() if filters.get("node") is not None else None
+        found = self._queries.get(key)
+        if found is not None and found[0] is self.profile and found[1] is structure:
+            return found[2]
+        resolved = self.build_query(**{**filters, "today": day})
+        if len(self._queries) >= _QUERIES_KEPT:
+            self._queries.clear()
+        self._queries[key] = (self.profile, structure, resolved)
+        return resolved
+
     def query(self, query: Query | None = None, /, **filters: Any) -> list[Item]:
         """Items matching the filters of :meth:`build_query` (or a ready ``Query``)."""
-        resolved = query if query is not None else self.build_query(**filters)
+        resolved = query if query is not None else self._resolve(filters)
         return self.backend.query(resolved)
 
     def count(self, query: Query | None = None, /, **filters: Any) -> int:
         """How many items match (order and limit ignored)."""
-        resolved = query if query is not None else self.build_query(**filters)
+        resolved = query if query is not None else self._resolve(filters)
         return self.backend.count(resolved)
 
     def links(self, item: Item | str) -> list[tuple[str, Relation, str]]:
