@@ -409,7 +409,7 @@ def _shadow(cls: type[Item]) -> type | None:
         },
     )
     try:
-        probe = object.__new__(twin)
+        probe: Any = object.__new__(twin)
         probe.__class__ = cls
     except TypeError:  # a layout Python will not convert: set slots one call each
         return None
