@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -45,6 +46,15 @@ SQLITE_DAMAGE = {
     "event time not a time": ("UPDATE events SET at = 'last Tuesday' WHERE seq = 2", 2),
     "item tags not JSON": ("UPDATE risks SET tags = '[\"vendor' WHERE ref = 'R-0001'", None),
     "item time not a time": ("UPDATE actions SET created_at = 'soon' WHERE ref = 'A-0001'", None),
+    "item score not a number": ("UPDATE risks SET score = 'high' WHERE ref = 'R-0001'", None),
+    "item rag unknown": ("UPDATE risks SET rag = 'purple' WHERE ref = 'R-0001'", None),
+    "item title a blob": ("UPDATE risks SET title = X'00ff' WHERE ref = 'R-0001'", None),
+    "item link of no relation": (
+        'UPDATE risks SET links = \'[{"relation": "eats", "target": "A-0001"}]\' '
+        "WHERE ref = 'R-0001'",
+        None,
+    ),
+    "item extra not an object": ("UPDATE actions SET extra = '[1]' WHERE ref = 'A-0001'", None),
 }
 
 
@@ -77,6 +87,50 @@ def test_sqlite_reads_of_a_damaged_row_name_it(tmp_path: Path) -> None:
         with pytest.raises(BackendError, match=r"R-0001 in table risks cannot be read"):
             reg.get("R-0001")
         assert reg.get("A-0001") is not None
+
+
+@pytest.mark.parametrize("case", sorted(k for k in SQLITE_DAMAGE if k.startswith("item")))
+def test_sqlite_queries_over_a_damaged_row_name_it(tmp_path: Path, case: str) -> None:
+    """A dashboard over a row edited outside raidlog gets the BackendError naming the row
+    (reads check each value's type and shape), never a raw exception."""
+    path = tmp_path / "raid.db"
+    _filled(str(path))
+    statement = SQLITE_DAMAGE[case][0]
+    _sqlite(path, statement)
+    kind, word = ("risk", "supplier") if "UPDATE risks" in statement else ("action", "chase")
+    with raidlog.open(str(path), actor="auditor") as reg:
+        asks: list[Callable[[], object]] = [
+            lambda: reg.query(order_by="-score", limit=50),  # several tables, a page
+            lambda: reg.query(kind=kind),  # one table
+            lambda: reg.query(text=word),
+            lambda: list(reg.items()),
+        ]
+        for ask in asks:
+            with pytest.raises(BackendError, match=r"-0001 in table \w+ cannot be read"):
+                ask()
+
+
+def test_a_well_typed_edit_reads_as_stored_and_verify_names_it(tmp_path: Path) -> None:
+    """Reads normalise nothing, and verify reads through the same reader: what a board
+    is shown is what verify compares with the history (the validators would dedupe the
+    tags and strip the title, and verify would then pass on a row the board sees)."""
+    path = tmp_path / "raid.db"
+    _filled(str(path))
+    _sqlite(
+        path,
+        "UPDATE risks SET tags = '[\"vendor\",\"vendor\"]', title = ' Supplier late ' "
+        "WHERE ref = 'R-0001'",
+    )
+    with raidlog.open(str(path), actor="auditor") as reg:
+        risk = reg.get("R-0001")
+        assert risk.tags == ("vendor", "vendor")
+        assert risk.title == " Supplier late "
+        assert reg.query(order_by="-score", limit=1) == [risk]
+        report = reg.verify()
+    assert not report.ok
+    (problem,) = [p for p in report.problems if p.ref == "R-0001"]
+    assert "tags" in problem.reason
+    assert "title" in problem.reason
 
 
 def test_raidlog_verify_reports_a_damaged_row_and_exits_1(tmp_path: Path) -> None:
