@@ -636,6 +636,8 @@ class Codec:
         itself (a document column): types and shapes checked, validators not run, as
         :meth:`row_reader` does. A dict that does not hold exactly the kind's fields, or a
         kind without a trusted reader, goes through :meth:`item_from_dict`."""
+        if not isinstance(data, Mapping):
+            raise ValidationError(f"a stored item is a JSON object, not {_short(data)}")
         kind = data.get("kind")
         cls = self.kinds.get(kind) if isinstance(kind, str) else None
         if cls is None:

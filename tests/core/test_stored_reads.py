@@ -196,6 +196,8 @@ def test_a_document_not_of_this_release_goes_through_the_converter() -> None:
         CODEC.item_from_stored({**_stored_risk(), "colour": "red"})
     with pytest.raises(ValidationError, match="unknown kind"):
         CODEC.item_from_stored({**_stored_risk(), "kind": "rumour"})
+    with pytest.raises(ValidationError, match="is a JSON object, not"):
+        CODEC.item_from_stored([1, 2])  # type: ignore[arg-type]  # a tampered document
 
 
 def test_nothing_is_normalised_on_read() -> None:

@@ -94,6 +94,11 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+def _ref_of(doc: Any) -> str:
+    """The ref a document names, for an error about it."""
+    return str(doc.get("ref")) if isinstance(doc, dict) else "an item"
+
+
 def _real(value: Any) -> float | None:
     return None if value is None else float(value)
 
@@ -615,7 +620,8 @@ class PostgresBackend(Backend):
 
     def _item(self, ref: str, doc: Any) -> Item:
         try:
-            return self.codec.item_from_dict(doc)
+            # A document this backend wrote: types and shapes checked, not the validators.
+            return self.codec.item_from_stored(doc)
         except _DAMAGE as exc:
             raise BackendError(
                 f"{redact(self.location)}: the doc of {ref} in table items cannot be read "
@@ -673,7 +679,7 @@ class PostgresBackend(Backend):
         """Every item in ref order; a ``doc`` that cannot be decoded is a Finding."""
         for ref, doc in self._paged(sql.SQL("SELECT ref, doc FROM {}").format(self._sql.items)):
             try:
-                yield self.codec.item_from_dict(doc)
+                yield self.codec.item_from_stored(doc)  # what every read reads
             except _DAMAGE as exc:
                 yield Finding(
                     table="items",
@@ -736,7 +742,7 @@ class PostgresBackend(Backend):
         if query.offset:
             statement = sql.SQL("{} OFFSET %s").format(statement)
             params.append(query.offset)
-        return [self.codec.item_from_dict(doc) for (doc,) in self._rows(statement, params)]
+        return [self._item(_ref_of(doc), doc) for (doc,) in self._rows(statement, params)]
 
     def count(self, query: Query) -> int:
         """How many items match the filters of ``query``, counted by the server."""
