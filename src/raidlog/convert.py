@@ -619,7 +619,7 @@ class Codec:
 
         For rows raidlog wrote itself (it validated each item then): the reader checks
         every value's type and shape and builds the item as stored, without running the
-        item's validators again, about twenty times faster than :meth:`item_from_dict`. A
+        item's validators again, some forty times faster than :meth:`item_from_dict`. A
         value of the wrong type or shape raises ``ValidationError`` naming the field.
         Raises ``TypeError`` when the kind's class cannot be read this way (a plugin's
         class that is not slotted, or has a field of a type the reader does not know)
