@@ -4,6 +4,10 @@ The model knows nothing of serialization; every medium (JSON files, SQL rows, th
 log) goes through one :class:`Codec`. A round trip is exact: ``codec.item_from_dict(
 codec.item_to_dict(item)) == item``. Every serialized document carries
 :data:`SCHEMA_VERSION` under the key ``"schema"`` so a later release can read it.
+
+What a store wrote itself reads back through a trusted reader generated per class
+(:meth:`Codec.row_reader`, :meth:`Codec.item_from_stored`): types and shapes checked,
+the validators not run again (they ran when the item was written), nothing normalised.
 """
 
 from __future__ import annotations
