@@ -37,7 +37,16 @@ from raidlog.migrate.headers import (
     normalise,
 )
 from raidlog.migrate.report import RowNote, TableReport
-from raidlog.migrate.tables import TITLE_KEYS, LineList, Table, heading_kind, row_problem
+from raidlog.migrate.tables import (
+    TITLE_KEYS,
+    CellFacts,
+    FactsOf,
+    LineList,
+    Table,
+    cell_facts,
+    heading_kind,
+    row_problem,
+)
 from raidlog.migrate.values import (
     NULL_WORDS,
     as_text,
@@ -342,6 +351,31 @@ def _section(values: Sequence[object]) -> str | None:
     return KIND_WORDS.get(words[0])
 
 
+#: Distinct values per column whose :class:`~raidlog.migrate.tables.CellFacts` a row reader
+#: keeps: owners, statuses and levels repeat within the first rows; ids and titles never
+#: repeat, and are worked out cell by cell past this many.
+_FACTS_KEPT = 4096
+
+
+def _facts_by_column(headers: Sequence[str]) -> FactsOf:
+    """``facts(position, value)`` for the rows of one table, worked out once per column
+    and value (a value's type is part of its key: ``1.0``, ``1`` and ``True`` are equal
+    but read differently)."""
+    kept: list[dict[tuple[type, object], CellFacts]] = [{} for _ in headers]
+
+    def facts(position: int, value: object) -> CellFacts:
+        memo = kept[position]
+        key = (type(value), value)
+        found = memo.get(key)
+        if found is None:
+            found = cell_facts(value, headers[position])
+            if len(memo) < _FACTS_KEPT:
+                memo[key] = found
+        return found
+
+    return facts
+
+
 # the row reader --------------------------------------------------------------------------------
 class RowReader:
     """Reads every row of one mapped table into drafts, recording what it skipped."""
@@ -424,6 +458,7 @@ class RowReader:
             as_text(header_row[c]) if c < len(header_row) else "" for c in range(first, last + 1)
         ]
         headers = [keyed[p].header if p in keyed else "" for p in range(width)]
+        facts = _facts_by_column(headers)
         drafts: list[Draft] = []
         report = self.report
         for offset, r in enumerate(range(table.data_start, table.data_end)):
@@ -437,7 +472,9 @@ class RowReader:
                 else frozenset()
             )
             if header_texts and sum(
-                1 for v, h in zip(values, header_texts, strict=True) if h and as_text(v) == h
+                1
+                for p, (v, h) in enumerate(zip(values, header_texts, strict=True))
+                if h and not is_blank(v) and facts(p, v).text == h
             ) >= max(2, 0.6 * sum(1 for h in header_texts if h)):
                 report.rows_read += 1
                 self._skip(r, "the header row repeated")
@@ -449,6 +486,7 @@ class RowReader:
                 formula_cols=formula_cols,
                 offset=offset,
                 headers=headers,
+                facts=facts,
             )
             if problem == "blank":
                 continue
