@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -118,6 +118,18 @@ class _Row:
 
 
 CellReader = Callable[["RowReader", _Row, MappedColumn, str, object], None]
+
+
+@attrs.frozen(kw_only=True)
+class _Reading:
+    """What a cell reader made of one value: given to each row holding that value."""
+
+    #: The value says "nothing here" (``n/a``, ``-``): the cell is read as empty.
+    nothing: bool
+    fields: Mapping[str, Any] = attrs.Factory(dict)
+    extra: Mapping[str, ExtraValue] = attrs.Factory(dict)
+    #: (column, reason) of each flag the reading raised.
+    notes: tuple[tuple[str, str], ...] = ()
 
 
 def field_type(target: str) -> str:
@@ -351,9 +363,14 @@ def _section(values: Sequence[object]) -> str | None:
     return KIND_WORDS.get(words[0])
 
 
-#: Distinct values per column whose :class:`~raidlog.migrate.tables.CellFacts` a row reader
-#: keeps: owners, statuses and levels repeat within the first rows; ids and titles never
-#: repeat, and are worked out cell by cell past this many.
+#: Field types whose reading of a cell depends on its value (and the row's kind) only: a
+#: row reader reads each value of such a column once. A RAG also reads the cell's fill, a
+#: list adds to what the row has, a score waits for the row's levels.
+_VALUE_ONLY = frozenset(CELL_READERS) - {"rag", "list", "score"}
+
+#: Distinct values of a column past which a row reader stops remembering their
+#: :class:`~raidlog.migrate.tables.CellFacts`: owners, statuses and levels repeat within
+#: the first rows; ids and titles never repeat, and are worked out cell by cell.
 _FACTS_KEPT = 4096
 
 
@@ -361,16 +378,18 @@ def _facts_by_column(headers: Sequence[str]) -> FactsOf:
     """``facts(position, value)`` for the rows of one table, worked out once per column
     and value (a value's type is part of its key: ``1.0``, ``1`` and ``True`` are equal
     but read differently)."""
-    kept: list[dict[tuple[type, object], CellFacts]] = [{} for _ in headers]
+    kept: list[dict[tuple[type, object], CellFacts] | None] = [{} for _ in headers]
 
     def facts(position: int, value: object) -> CellFacts:
         memo = kept[position]
+        if memo is None:  # a column of ids or titles: nothing to remember
+            return cell_facts(value, headers[position])
         key = (type(value), value)
         found = memo.get(key)
         if found is None:
-            found = cell_facts(value, headers[position])
-            if len(memo) < _FACTS_KEPT:
-                memo[key] = found
+            found = memo[key] = cell_facts(value, headers[position])
+            if len(memo) >= _FACTS_KEPT:
+                kept[position] = None
         return found
 
     return facts
@@ -398,6 +417,8 @@ class RowReader:
         self._targets: dict[str, dict[int, str | None]] = {}
         self._mapped: dict[str, frozenset[str]] = {}
         self._statuses: dict[tuple[str, object], str | None] = {}
+        #: Per (column, kind), each value's reading; None once a column proved too varied.
+        self._readings: dict[tuple[int, str], dict[tuple[type, object], _Reading] | None] = {}
         name = table.sheet.name
         self._closed_sheet = closed_sheet(name)
 
@@ -472,9 +493,7 @@ class RowReader:
                 else frozenset()
             )
             if header_texts and sum(
-                1
-                for p, (v, h) in enumerate(zip(values, header_texts, strict=True))
-                if h and not is_blank(v) and facts(p, v).text == h
+                1 for v, h in zip(values, header_texts, strict=True) if h and as_text(v) == h
             ) >= max(2, 0.6 * sum(1 for h in header_texts if h)):
                 report.rows_read += 1
                 self._skip(r, "the header row repeated")
@@ -631,12 +650,47 @@ class RowReader:
         if target is None:
             self.keep(row, column.header, value, None)
             return
-        if isinstance(value, str) and value.strip().casefold() in NULL_WORDS and target != "title":
+        kept = self._readings.get((column.index, row.kind), {})
+        if kept is None or field_type(target) not in _VALUE_ONLY:
+            if (
+                isinstance(value, str)
+                and value.strip().casefold() in NULL_WORDS
+                and target != "title"
+            ):
+                return
+            if target in row.fields and target != "tags":
+                self.keep(row, column.header, value, None)
+                return
+            CELL_READERS[field_type(target)](self, row, column, target, value)
             return
-        if target in row.fields and target != "tags":
+        cell = (type(value), value)
+        reading = kept.get(cell)
+        if reading is None:
+            reading = kept[cell] = self._reading(row, column, target, value)
+            # Past this many values the column is one of ids or free text: read on cell by cell.
+            self._readings[(column.index, row.kind)] = kept if len(kept) < _FACTS_KEPT else None
+        if reading.nothing:
+            return
+        if target in row.fields:
             self.keep(row, column.header, value, None)
             return
-        CELL_READERS[field_type(target)](self, row, column, target, value)
+        row.fields.update(reading.fields)
+        row.extra.update(reading.extra)
+        for header, reason in reading.notes:
+            self.flag(row.r, header, reason)
+
+    def _reading(self, row: _Row, column: MappedColumn, target: str, value: object) -> _Reading:
+        """What the cell reader makes of ``value`` in ``column`` for a row of ``row.kind``,
+        read once into a blank row and kept, to be given to every row holding it."""
+        if isinstance(value, str) and value.strip().casefold() in NULL_WORDS and target != "title":
+            return _Reading(nothing=True)
+        blank = _Row(r=row.r, kind=row.kind, lifecycle=row.lifecycle)
+        flagged = self.report.flagged
+        before = len(flagged)
+        CELL_READERS[field_type(target)](self, blank, column, target, value)
+        notes = tuple((str(n.column), n.reason) for n in flagged[before:])
+        del flagged[before:]
+        return _Reading(nothing=False, fields=blank.fields, extra=blank.extra, notes=notes)
 
     def _rag_from_colour(self, r: int, fields: dict[str, Any]) -> None:
         rag_column = self.mapping.colour_column
