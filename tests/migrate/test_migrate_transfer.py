@@ -74,10 +74,13 @@ def test_a_reader_output_that_is_not_a_packed_book_is_refused(data: bytes) -> No
 
 
 def _styled(path: Path) -> Path:
-    rows: list[list[object]] = [["Ref", "Title", "RAG", "Due"]]
+    rows: list[list[object]] = [["Ref", "Title", "RAG", "Due", "Days"]]
     fills: dict[str, str] = {}
     for n in range(2, 400):
-        rows.append([f"R{n}", f"Risk number {n} " + "x" * (n % 37), "", date(2025, 1, 1 + n % 28)])
+        days = f"=D{n}-DATE(2025,1,1)" if n % 5 == 0 else n
+        rows.append(
+            [f"R{n}", f"Risk number {n} " + "x" * (n % 37), "", date(2025, 1, 1 + n % 28), days]
+        )
         fills[f"C{n}"] = (RED, AMBER, GREEN)[n % 3]
     return xlsx(path, {"Risks": rows}, fills={"Risks": fills}, hidden_rows={"Risks": [5, 77, 301]})
 
@@ -92,6 +95,7 @@ def test_the_style_pass_finds_the_same_in_small_pieces_as_in_one(
     pieces = read_book(path, "xlsx", Limits())["sheets"][0]
     assert len(whole["fills"]) == 398
     assert sorted(whole["hidden_rows"]) == [4, 76, 300]
+    assert len(whole["formulas"]) == 79
     for key in ("fills", "hidden_rows", "formulas", "bold"):
         assert sorted(map(str, pieces[key])) == sorted(map(str, whole[key])), key
 
