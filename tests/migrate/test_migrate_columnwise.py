@@ -78,9 +78,9 @@ def test_the_row_checks_of_a_value_are_worked_out_once_per_column(
     asked: Counter[object] = Counter()
     facts = row_reader.cell_facts
 
-    def counting(value: object, header: str = "") -> Any:
+    def counting(value: object, header: str = "", *, id_column: bool = False) -> Any:
         asked[(header, value)] += 1
-        return facts(value, header)
+        return facts(value, header, id_column=id_column)
 
     monkeypatch.setattr(row_reader, "cell_facts", counting)
     import_file(xlsx(tmp_path / "log.xlsx", {"Risks": ROWS}), reg)

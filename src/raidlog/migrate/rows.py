@@ -374,20 +374,20 @@ _VALUE_ONLY = frozenset(CELL_READERS) - {"rag", "list", "score"}
 _FACTS_KEPT = 4096
 
 
-def _facts_by_column(headers: Sequence[str]) -> FactsOf:
+def _facts_by_column(headers: Sequence[str], ref_col: int | None) -> FactsOf:
     """``facts(position, value)`` for the rows of one table, worked out once per column
     and value (a value's type is part of its key: ``1.0``, ``1`` and ``True`` are equal
-    but read differently)."""
+    but read differently); ``ref_col`` is the position of the id column, if any."""
     kept: list[dict[tuple[type, object], CellFacts] | None] = [{} for _ in headers]
 
     def facts(position: int, value: object) -> CellFacts:
         memo = kept[position]
         if memo is None:  # a column of ids or titles: nothing to remember
-            return cell_facts(value, headers[position])
+            return cell_facts(value, headers[position], id_column=position == ref_col)
         key = (type(value), value)
         found = memo.get(key)
         if found is None:
-            found = memo[key] = cell_facts(value, headers[position])
+            found = memo[key] = cell_facts(value, headers[position], id_column=position == ref_col)
             if len(memo) >= _FACTS_KEPT:
                 kept[position] = None
         return found
@@ -479,7 +479,7 @@ class RowReader:
             as_text(header_row[c]) if c < len(header_row) else "" for c in range(first, last + 1)
         ]
         headers = [keyed[p].header if p in keyed else "" for p in range(width)]
-        facts = _facts_by_column(headers)
+        facts = _facts_by_column(headers, ref_col)
         drafts: list[Draft] = []
         report = self.report
         for offset, r in enumerate(range(table.data_start, table.data_end)):

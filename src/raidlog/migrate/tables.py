@@ -717,15 +717,18 @@ class CellFacts(NamedTuple):
     template: bool
 
 
-def cell_facts(value: object, header: str = "") -> CellFacts:
-    """The :class:`CellFacts` of a filled cell holding ``value`` under ``header``."""
+def cell_facts(value: object, header: str = "", *, id_column: bool = False) -> CellFacts:
+    """The :class:`CellFacts` of a filled cell holding ``value`` under ``header``.
+
+    An ``id_column``'s cells are never asked whether they are template text (an id is
+    not content: :func:`row_problem` leaves it out), so ``template`` is ``False``."""
     text = as_text(value)
     return CellFacts(
         text=text,
         hint=_HINT_START.match(text) is not None,
         example=type(value) is str and value.strip().casefold() in _EXAMPLE,
         marked=_EXAMPLE_MARK.search(text) is not None,
-        template=is_template_text(value, header),
+        template=not id_column and is_template_text(value, header),
     )
 
 
