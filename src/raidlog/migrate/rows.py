@@ -354,10 +354,15 @@ def _money(value: object) -> float | None:
 
 def _section(values: Sequence[object]) -> str | None:
     """The kind a lone heading row names ("RISKS", "Open Actions"), if it is one."""
-    filled = [v for v in values if not is_blank(v)]
-    if len(filled) != 1 or not isinstance(filled[0], str) or len(filled[0]) > 40:
+    lone: object = None
+    for value in values:
+        if not is_blank(value):
+            if lone is not None:
+                return None  # a second filled cell: most rows stop here
+            lone = value
+    if not isinstance(lone, str) or len(lone) > 40:
         return None
-    words = [w for w in normalise(filled[0]).split(" ") if w not in HEADING_WORDS]
+    words = [w for w in normalise(lone).split(" ") if w not in HEADING_WORDS]
     if len(words) != 1 or len(words[0]) < 4:
         return None
     return KIND_WORDS.get(words[0])
@@ -478,6 +483,9 @@ class RowReader:
         header_texts = [
             as_text(header_row[c]) if c < len(header_row) else "" for c in range(first, last + 1)
         ]
+        # A row holding most of the header's texts again is the header repeated.
+        headed = [(p, h) for p, h in enumerate(header_texts) if h]
+        repeats_header = max(2, 0.6 * len(headed))
         headers = [keyed[p].header if p in keyed else "" for p in range(width)]
         facts = _facts_by_column(headers, ref_col)
         drafts: list[Draft] = []
@@ -492,9 +500,10 @@ class RowReader:
                 if formulas
                 else frozenset()
             )
-            if header_texts and sum(
-                1 for v, h in zip(values, header_texts, strict=True) if h and as_text(v) == h
-            ) >= max(2, 0.6 * sum(1 for h in header_texts if h)):
+            if (
+                header_texts
+                and sum(1 for p, h in headed if as_text(values[p]) == h) >= repeats_header
+            ):
                 report.rows_read += 1
                 self._skip(r, "the header row repeated")
                 continue
