@@ -22,7 +22,7 @@ def main(argv: list[str]) -> int:
     path, fmt, options = argv
     limits = Limits(**json.loads(options))
     try:
-        result = read_book(Path(path), fmt, limits)
+        packed = pack_book(read_book(Path(path), fmt, limits))
     except ReadError as exc:
         error = {"reason": exc.reason, "sheet": exc.sheet, "row": exc.row}
         sys.stdout.write(json.dumps(error))
@@ -35,7 +35,7 @@ def main(argv: list[str]) -> int:
         sys.stdout.write(json.dumps({"reason": reason[:500]}))
         return 3
     sys.stdout.flush()
-    sys.stdout.buffer.write(pack_book(result))
+    sys.stdout.buffer.write(packed)
     return 0
 
 
