@@ -422,8 +422,9 @@ class RowReader:
         self._targets: dict[str, dict[int, str | None]] = {}
         self._mapped: dict[str, frozenset[str]] = {}
         self._statuses: dict[tuple[str, object], str | None] = {}
-        #: Per (column, kind), each value's reading; None once a column proved too varied.
-        self._readings: dict[tuple[int, str], dict[tuple[type, object], _Reading] | None] = {}
+        #: Per kind and column position, each value's reading; None for a column read
+        #: cell by cell (its field type reads more than the value, or its values vary).
+        self._readings: dict[str, dict[int, dict[tuple[type, object], _Reading] | None]] = {}
         name = table.sheet.name
         self._closed_sheet = closed_sheet(name)
 
@@ -598,6 +599,12 @@ class RowReader:
             targets = self._targets[kind] = {
                 p: (attribute(kind, c.key) if c.key is not None else None) for p, c in keyed.items()
             }
+        readings = self._readings.get(kind)
+        if readings is None:
+            readings = self._readings[kind] = {
+                p: {} if t is not None and field_type(t) in _VALUE_ONLY else None
+                for p, t in targets.items()
+            }
         row = _Row(r=r, kind=kind, lifecycle=self.profile.lifecycle(kind))
         for position, value in enumerate(values):
             if value == "" or value is None or (type(value) is str and not value.strip()):
@@ -606,7 +613,7 @@ class RowReader:
                         r, keyed[position].header, "formula without a saved value: read as empty"
                     )
                 continue
-            self._cell(row, keyed[position], targets[position], value)
+            self._cell(row, keyed[position], targets[position], value, readings, position)
         fields, extra = row.fields, row.extra
         self._rag_from_colour(r, fields)
         self._scores(row)
@@ -642,8 +649,17 @@ class RowReader:
             ),
         )
 
-    def _cell(self, row: _Row, column: MappedColumn, target: str | None, value: object) -> None:
-        """Read one non-blank cell into ``row``."""
+    def _cell(
+        self,
+        row: _Row,
+        column: MappedColumn,
+        target: str | None,
+        value: object,
+        readings: dict[int, dict[tuple[type, object], _Reading] | None],
+        position: int,
+    ) -> None:
+        """Read one non-blank cell into ``row``; ``readings[position]`` keeps what the
+        column's values were read as (``None``: the column is read cell by cell)."""
         key = column.key
         if key == "kind":
             return
@@ -659,8 +675,8 @@ class RowReader:
         if target is None:
             self.keep(row, column.header, value, None)
             return
-        kept = self._readings.get((column.index, row.kind), {})
-        if kept is None or field_type(target) not in _VALUE_ONLY:
+        kept = readings[position]
+        if kept is None:
             if (
                 isinstance(value, str)
                 and value.strip().casefold() in NULL_WORDS
@@ -677,7 +693,8 @@ class RowReader:
         if reading is None:
             reading = kept[cell] = self._reading(row, column, target, value)
             # Past this many values the column is one of ids or free text: read on cell by cell.
-            self._readings[(column.index, row.kind)] = kept if len(kept) < _FACTS_KEPT else None
+            if len(kept) >= _FACTS_KEPT:
+                readings[position] = None
         if reading.nothing:
             return
         if target in row.fields:
