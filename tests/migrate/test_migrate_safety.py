@@ -10,7 +10,7 @@ import pytest
 from migrate_fixtures import csv_file, xlsx
 
 import raidlog
-from raidlog import ImportRejected, Risk
+from raidlog import ImportRejected, Risk, ValidationError
 from raidlog.migrate import import_file, load_mapping
 from raidlog.register import Register
 
@@ -263,3 +263,28 @@ def test_import_into_a_sqlite_register_is_one_transaction_and_repeatable(tmp_pat
         again = import_file(path, register)
         assert (first.added, again.unchanged, len(register)) == (3, 3, 3)
         assert register.verify().ok
+
+
+def test_a_first_import_larger_than_a_slice_writes_once_on_the_import_channel(
+    tmp_path: Path, reg: Register
+) -> None:
+    """A first import takes the bulk add path (issue 14), which streams slices of 5,000:
+    every row is still one event of the one import write, counted and listed."""
+    rows = [HEADER, *([f"R{n}", f"Risk {n}", "Ana", "Open", "01/02/2024", ""] for n in range(5203))]
+    path = csv_file(tmp_path / "log.csv", rows)
+    report = import_file(path, reg)
+    assert (report.added, len(report.refs), report.refs[-1]) == (5203, 5203, "R-5203")
+    events = [e for e in reg.events() if e.kind != "profile"]
+    assert len(events) == 5203
+    assert {e.channel for e in events} == {"import"}
+    assert reg.verify().ok
+    again = import_file(path, reg)
+    assert (again.added, again.unchanged, again.updated) == (0, 5203, 0)
+
+
+def test_add_many_records_its_events_on_the_channel_it_is_given(reg: Register) -> None:
+    reg.add_many([Risk(title="a"), Risk(title="b")], channel="import")
+    assert [e.channel for e in reg.events() if e.kind != "profile"] == ["import", "import"]
+    assert reg.channel == "api"
+    with pytest.raises(ValidationError, match="channel"):
+        reg.add_many([Risk(title="c")], channel="fax")

@@ -1,8 +1,8 @@
 """The sandboxed reader process: ``python -m raidlog.migrate.child PATH FORMAT LIMITS``.
 
-Started by :func:`raidlog.migrate.sandbox.parse` under resource limits; prints the workbook
-as JSON on stdout, or a JSON error with exit code 3. Never imported by the package, so
-``-m`` runs it cleanly.
+Started by :func:`raidlog.migrate.sandbox.parse` under resource limits; writes the workbook
+to stdout as MessagePack (:func:`~raidlog.migrate.read.pack_book`), or a JSON error with
+exit code 3. Never imported by the package, so ``-m`` runs it cleanly.
 """
 
 from __future__ import annotations
@@ -12,17 +12,17 @@ import sys
 from pathlib import Path
 
 from raidlog.migrate.preflight import Limits
-from raidlog.migrate.read import ReadError, encode_cell, read_book
+from raidlog.migrate.read import ReadError, pack_book, read_book
 
 __all__ = ["main"]
 
 
 def main(argv: list[str]) -> int:
-    """Read ``path`` as ``fmt`` and print JSON (exit 3 with a JSON error)."""
+    """Read ``path`` as ``fmt`` and write it packed (exit 3 with a JSON error)."""
     path, fmt, options = argv
     limits = Limits(**json.loads(options))
     try:
-        result = read_book(Path(path), fmt, limits)
+        packed = pack_book(read_book(Path(path), fmt, limits))
     except ReadError as exc:
         error = {"reason": exc.reason, "sheet": exc.sheet, "row": exc.row}
         sys.stdout.write(json.dumps(error))
@@ -34,7 +34,8 @@ def main(argv: list[str]) -> int:
         reason = f"the file is damaged or not a valid {fmt} file ({type(exc).__name__}: {exc})"
         sys.stdout.write(json.dumps({"reason": reason[:500]}))
         return 3
-    sys.stdout.write(json.dumps(result, default=encode_cell))
+    sys.stdout.flush()
+    sys.stdout.buffer.write(packed)
     return 0
 
 

@@ -3,8 +3,9 @@
 The pipeline: pre-flight (bytes only), parsing in a sandboxed child, finding tables
 (:mod:`~raidlog.migrate.tables`), mapping their columns (:mod:`~raidlog.migrate.columns`),
 reading each row against the register's profile (:mod:`~raidlog.migrate.rows`), then ONE
-atomic ``upsert_many`` that adds new items and updates those an earlier import of the
-same register created (matched by source ref, else by sheet and row).
+atomic write (:func:`~raidlog.migrate.store.upsert`) that adds new items and updates those
+an earlier import of the same register created (matched by source ref, else by sheet and
+row).
 """
 
 from __future__ import annotations

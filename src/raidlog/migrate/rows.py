@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -37,7 +37,16 @@ from raidlog.migrate.headers import (
     normalise,
 )
 from raidlog.migrate.report import RowNote, TableReport
-from raidlog.migrate.tables import TITLE_KEYS, LineList, Table, heading_kind, row_problem
+from raidlog.migrate.tables import (
+    TITLE_KEYS,
+    CellFacts,
+    FactsOf,
+    LineList,
+    Table,
+    cell_facts,
+    heading_kind,
+    row_problem,
+)
 from raidlog.migrate.values import (
     NULL_WORDS,
     as_text,
@@ -109,6 +118,18 @@ class _Row:
 
 
 CellReader = Callable[["RowReader", _Row, MappedColumn, str, object], None]
+
+
+@attrs.frozen(kw_only=True)
+class _Reading:
+    """What a cell reader made of one value: given to each row holding that value."""
+
+    #: The value says "nothing here" (``n/a``, ``-``): the cell is read as empty.
+    nothing: bool
+    fields: Mapping[str, Any] = attrs.Factory(dict)
+    extra: Mapping[str, ExtraValue] = attrs.Factory(dict)
+    #: (column, reason) of each flag the reading raised.
+    notes: tuple[tuple[str, str], ...] = ()
 
 
 def field_type(target: str) -> str:
@@ -333,13 +354,50 @@ def _money(value: object) -> float | None:
 
 def _section(values: Sequence[object]) -> str | None:
     """The kind a lone heading row names ("RISKS", "Open Actions"), if it is one."""
-    filled = [v for v in values if not is_blank(v)]
-    if len(filled) != 1 or not isinstance(filled[0], str) or len(filled[0]) > 40:
+    lone: object = None
+    for value in values:
+        if not is_blank(value):
+            if lone is not None:
+                return None  # a second filled cell: most rows stop here
+            lone = value
+    if not isinstance(lone, str) or len(lone) > 40:
         return None
-    words = [w for w in normalise(filled[0]).split(" ") if w not in HEADING_WORDS]
+    words = [w for w in normalise(lone).split(" ") if w not in HEADING_WORDS]
     if len(words) != 1 or len(words[0]) < 4:
         return None
     return KIND_WORDS.get(words[0])
+
+
+#: Field types whose reading of a cell depends on its value (and the row's kind) only: a
+#: row reader reads each value of such a column once. A RAG also reads the cell's fill, a
+#: list adds to what the row has, a score waits for the row's levels.
+_VALUE_ONLY = frozenset(CELL_READERS) - {"rag", "list", "score"}
+
+#: Distinct values of a column past which a row reader stops remembering their
+#: :class:`~raidlog.migrate.tables.CellFacts`: owners, statuses and levels repeat within
+#: the first rows; ids and titles never repeat, and are worked out cell by cell.
+_FACTS_KEPT = 4096
+
+
+def _facts_by_column(headers: Sequence[str], ref_col: int | None) -> FactsOf:
+    """``facts(position, value)`` for the rows of one table, worked out once per column
+    and value (a value's type is part of its key: ``1.0``, ``1`` and ``True`` are equal
+    but read differently); ``ref_col`` is the position of the id column, if any."""
+    kept: list[dict[tuple[type, object], CellFacts] | None] = [{} for _ in headers]
+
+    def facts(position: int, value: object) -> CellFacts:
+        memo = kept[position]
+        if memo is None:  # a column of ids or titles: nothing to remember
+            return cell_facts(value, headers[position], id_column=position == ref_col)
+        key = (type(value), value)
+        found = memo.get(key)
+        if found is None:
+            found = memo[key] = cell_facts(value, headers[position], id_column=position == ref_col)
+            if len(memo) >= _FACTS_KEPT:
+                kept[position] = None
+        return found
+
+    return facts
 
 
 # the row reader --------------------------------------------------------------------------------
@@ -364,6 +422,9 @@ class RowReader:
         self._targets: dict[str, dict[int, str | None]] = {}
         self._mapped: dict[str, frozenset[str]] = {}
         self._statuses: dict[tuple[str, object], str | None] = {}
+        #: Per kind and column position, each value's reading; None for a column read
+        #: cell by cell (its field type reads more than the value, or its values vary).
+        self._readings: dict[str, dict[int, dict[tuple[type, object], _Reading] | None]] = {}
         name = table.sheet.name
         self._closed_sheet = closed_sheet(name)
 
@@ -423,7 +484,11 @@ class RowReader:
         header_texts = [
             as_text(header_row[c]) if c < len(header_row) else "" for c in range(first, last + 1)
         ]
+        # A row holding most of the header's texts again is the header repeated.
+        headed = [(p, h) for p, h in enumerate(header_texts) if h]
+        repeats_header = max(2, 0.6 * len(headed))
         headers = [keyed[p].header if p in keyed else "" for p in range(width)]
+        facts = _facts_by_column(headers, ref_col)
         drafts: list[Draft] = []
         report = self.report
         for offset, r in enumerate(range(table.data_start, table.data_end)):
@@ -436,9 +501,10 @@ class RowReader:
                 if formulas
                 else frozenset()
             )
-            if header_texts and sum(
-                1 for v, h in zip(values, header_texts, strict=True) if h and as_text(v) == h
-            ) >= max(2, 0.6 * sum(1 for h in header_texts if h)):
+            if (
+                header_texts
+                and sum(1 for p, h in headed if as_text(values[p]) == h) >= repeats_header
+            ):
                 report.rows_read += 1
                 self._skip(r, "the header row repeated")
                 continue
@@ -449,6 +515,7 @@ class RowReader:
                 formula_cols=formula_cols,
                 offset=offset,
                 headers=headers,
+                facts=facts,
             )
             if problem == "blank":
                 continue
@@ -532,6 +599,12 @@ class RowReader:
             targets = self._targets[kind] = {
                 p: (attribute(kind, c.key) if c.key is not None else None) for p, c in keyed.items()
             }
+        readings = self._readings.get(kind)
+        if readings is None:
+            readings = self._readings[kind] = {
+                p: {} if t is not None and field_type(t) in _VALUE_ONLY else None
+                for p, t in targets.items()
+            }
         row = _Row(r=r, kind=kind, lifecycle=self.profile.lifecycle(kind))
         for position, value in enumerate(values):
             if value == "" or value is None or (type(value) is str and not value.strip()):
@@ -540,7 +613,7 @@ class RowReader:
                         r, keyed[position].header, "formula without a saved value: read as empty"
                     )
                 continue
-            self._cell(row, keyed[position], targets[position], value)
+            self._cell(row, keyed[position], targets[position], value, readings, position)
         fields, extra = row.fields, row.extra
         self._rag_from_colour(r, fields)
         self._scores(row)
@@ -576,8 +649,17 @@ class RowReader:
             ),
         )
 
-    def _cell(self, row: _Row, column: MappedColumn, target: str | None, value: object) -> None:
-        """Read one non-blank cell into ``row``."""
+    def _cell(
+        self,
+        row: _Row,
+        column: MappedColumn,
+        target: str | None,
+        value: object,
+        readings: dict[int, dict[tuple[type, object], _Reading] | None],
+        position: int,
+    ) -> None:
+        """Read one non-blank cell into ``row``; ``readings[position]`` keeps what the
+        column's values were read as (``None``: the column is read cell by cell)."""
         key = column.key
         if key == "kind":
             return
@@ -593,12 +675,48 @@ class RowReader:
         if target is None:
             self.keep(row, column.header, value, None)
             return
-        if isinstance(value, str) and value.strip().casefold() in NULL_WORDS and target != "title":
+        kept = readings[position]
+        if kept is None:
+            if (
+                isinstance(value, str)
+                and value.strip().casefold() in NULL_WORDS
+                and target != "title"
+            ):
+                return
+            if target in row.fields and target != "tags":
+                self.keep(row, column.header, value, None)
+                return
+            CELL_READERS[field_type(target)](self, row, column, target, value)
             return
-        if target in row.fields and target != "tags":
+        cell = (type(value), value)
+        reading = kept.get(cell)
+        if reading is None:
+            reading = kept[cell] = self._reading(row, column, target, value)
+            # Past this many values the column is one of ids or free text: read on cell by cell.
+            if len(kept) >= _FACTS_KEPT:
+                readings[position] = None
+        if reading.nothing:
+            return
+        if target in row.fields:
             self.keep(row, column.header, value, None)
             return
-        CELL_READERS[field_type(target)](self, row, column, target, value)
+        row.fields.update(reading.fields)
+        row.extra.update(reading.extra)
+        for header, reason in reading.notes:
+            self.flag(row.r, header, reason)
+
+    def _reading(self, row: _Row, column: MappedColumn, target: str, value: object) -> _Reading:
+        """What the cell reader makes of ``value`` in ``column`` for a row of ``row.kind``,
+        read once into a blank row and kept, to be given to every row holding it."""
+        if isinstance(value, str) and value.strip().casefold() in NULL_WORDS and target != "title":
+            return _Reading(nothing=True)
+        blank = _Row(r=row.r, kind=row.kind, lifecycle=row.lifecycle)
+        flagged = self.report.flagged
+        before = len(flagged)
+        CELL_READERS[field_type(target)](self, blank, column, target, value)
+        notes = tuple((str(n.column), n.reason) for n in flagged[before:])
+        del flagged[before:]
+        return _Reading(nothing=False, fields=blank.fields, extra=blank.extra, notes=notes)
 
     def _rag_from_colour(self, r: int, fields: dict[str, Any]) -> None:
         rag_column = self.mapping.colour_column

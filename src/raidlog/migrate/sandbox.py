@@ -2,7 +2,8 @@
 
 Readers of hostile files can abort the whole interpreter (python-calamine was seen
 asking for 512 GiB on a 4 KB file), so they never run in the importing process. The
-child (``python -m raidlog.migrate.child``) writes JSON on stdout; a child that dies,
+child (``python -m raidlog.migrate.child``) writes the cells on stdout as MessagePack
+(no JSON round trip; see :func:`~raidlog.migrate.read.pack_book`); a child that dies,
 overruns a limit or says anything else is a rejected file.
 """
 
@@ -19,7 +20,7 @@ import attrs
 
 from raidlog.errors import ImportRejected
 from raidlog.migrate.preflight import Limits, Preflight
-from raidlog.migrate.read import TAG, decode_cell
+from raidlog.migrate.read import unpack_book
 
 __all__ = ["Book", "Sheet", "parse"]
 
@@ -88,7 +89,7 @@ def parse(checked: Preflight, limits: Limits | None = None) -> Book:
     if done.returncode != 0:
         raise _failure(name, done.returncode, done.stdout, done.stderr)
     try:
-        payload = json.loads(done.stdout)
+        payload = unpack_book(done.stdout)
     except ValueError:
         raise ImportRejected(name, "the reader returned something unreadable") from None
     return _book(payload)
@@ -124,16 +125,11 @@ def _failure(name: str, code: int, stdout: bytes, stderr: bytes) -> ImportReject
 def _book(payload: dict[str, Any]) -> Book:
     sheets = []
     for data in payload["sheets"]:
-        rows: list[list[object]] = data["rows"]
-        for row in rows:
-            for index, value in enumerate(row):
-                if type(value) is str and value[:1] == TAG:
-                    row[index] = decode_cell(value)
         sheets.append(
             Sheet(
                 name=str(data["name"]),
                 visible=bool(data["visible"]),
-                rows=rows,
+                rows=data["rows"],
                 merged=[(int(a), int(b), int(c), int(d)) for a, b, c, d in data["merged"]],
                 hidden_rows=frozenset(int(r) for r in data["hidden_rows"]),
                 fills={(int(r), int(c)): str(rag) for r, c, rag in data["fills"]},

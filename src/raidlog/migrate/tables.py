@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
+from typing import NamedTuple
 
 import attrs
 
@@ -19,9 +20,12 @@ from raidlog.migrate.sandbox import Sheet
 from raidlog.migrate.values import as_text, is_blank
 
 __all__ = [
+    "CellFacts",
     "Column",
+    "FactsOf",
     "LineList",
     "Table",
+    "cell_facts",
     "column_letter",
     "decide_kind",
     "fill_merged_down",
@@ -697,6 +701,45 @@ def _header_forms(header: str) -> tuple[str, frozenset[str]]:
 _HEADER_HINT = re.compile(r"\(([^)]*)\)|\[([^\]]*)\]")
 
 
+class CellFacts(NamedTuple):
+    """What :func:`row_problem` asks of one filled cell: the same for every cell of a
+    column holding the same value, so a row reader works it out once per value."""
+
+    #: The cell as text (:func:`~raidlog.migrate.values.as_text`).
+    text: str
+    #: It starts like a hint or instruction ("Enter...", "Note:").
+    hint: bool
+    #: The whole cell says "Example", "e.g.", "Sample".
+    example: bool
+    #: It marks its row as a template's example ("Example 1:", "(sample)").
+    marked: bool
+    #: It is template text for its column (:func:`is_template_text`).
+    template: bool
+
+
+def cell_facts(value: object, header: str = "", *, id_column: bool = False) -> CellFacts:
+    """The :class:`CellFacts` of a filled cell holding ``value`` under ``header``.
+
+    An ``id_column``'s cells are never asked whether they are template text (an id is
+    not content: :func:`row_problem` leaves it out), so ``template`` is ``False``."""
+    text = as_text(value)
+    return CellFacts(
+        text=text,
+        hint=_HINT_START.match(text) is not None,
+        example=type(value) is str and value.strip().casefold() in _EXAMPLE,
+        marked=_EXAMPLE_MARK.search(text) is not None,
+        template=not id_column and is_template_text(value, header),
+    )
+
+
+#: ``facts(position, value)``: the :class:`CellFacts` of a filled cell of a row.
+FactsOf = Callable[[int, object], CellFacts]
+
+
+def _facts_under(headers: Sequence[str]) -> FactsOf:
+    return lambda i, v: cell_facts(v, headers[i] if i < len(headers) else "")
+
+
 def row_problem(
     values: Sequence[object],
     *,
@@ -705,11 +748,14 @@ def row_problem(
     formula_cols: frozenset[int],
     offset: int,
     headers: Sequence[str] = (),
+    facts: FactsOf | None = None,
 ) -> str | None:
     """Why a data row is not an item (positions relative to the table), or ``None``.
 
     ``headers`` are the table's header texts by position (a template's hint row writes
-    them, or their hints, again)."""
+    them, or their hints, again). ``facts`` gives a filled cell's :class:`CellFacts`
+    (a reader of many rows passes one that remembers them per column and value); by
+    default they are worked out from the cell and its header."""
     filled = [
         i
         for i, v in enumerate(values)
@@ -717,7 +763,9 @@ def row_problem(
     ]
     if not filled:
         return "blank"
-    first = as_text(values[filled[0]])
+    look = facts if facts is not None else _facts_under(headers)
+    known = {i: look(i, values[i]) for i in filled}
+    first = known[filled[0]].text
     if (
         _TOTAL.match(first)
         and len(filled) > 1
@@ -725,30 +773,27 @@ def row_problem(
     ):
         return "totals row"
     # Hints and example markers sit in the first cells; look further only when they do.
-    lead = [as_text(values[i]) for i in filled[:2]]
-    if any(_HINT_START.match(t) for t in lead):
-        hints = sum(1 for i in filled if _HINT_START.match(as_text(values[i])) is not None)
+    lead = [known[i] for i in filled[:2]]
+    if any(f.hint for f in lead):
+        hints = sum(1 for f in known.values() if f.hint)
         if hints * 2 >= len(filled) or (offset < 3 and len(filled) <= 3):
             return "hint or instruction row"
     if any(
-        t.casefold().startswith(("example:", "example -", "e.g.", "eg:", "sample:")) for t in lead
-    ) or any(type(v) is str and v.strip().casefold() in _EXAMPLE for v in values):
+        f.text.casefold().startswith(("example:", "example -", "e.g.", "eg:", "sample:"))
+        for f in lead
+    ) or any(f.example for f in known.values()):
         return "example row"
-    marked = next(
-        (as_text(values[i]) for i in filled if _EXAMPLE_MARK.search(as_text(values[i]))), None
-    )
+    marked = next((f.text for f in known.values() if f.marked), None)
     if marked is not None:
         return f"example row ({_shorten(marked)!r} marks it as a template's example)"
     if _LEGEND.match(first) and len(filled) <= 3:
         return "legend or note row"
     content = [i for i in filled if i != ref_col]
-    template = [
-        i for i in content if is_template_text(values[i], headers[i] if i < len(headers) else "")
-    ]
+    template = [i for i in content if known[i].template]
     if template and (
         len(template) * 2 >= len(content) or all(i in template for i in content if i in title_cols)
     ):
-        shown = _shorten(as_text(values[template[0]]))
+        shown = _shorten(known[template[0]].text)
         return f"template placeholder row ({shown!r} is template text, not a value)"
     if not any(i in title_cols for i in content):
         if content and all(i in formula_cols for i in content):
@@ -761,10 +806,10 @@ def row_problem(
             ref_col is not None
             and ref_col in filled
             and len(content) <= 2
-            and all(i not in formula_cols and len(as_text(values[i])) <= 15 for i in content)
+            and all(i not in formula_cols and len(known[i].text) <= 15 for i in content)
         ):
             # A pre-numbered template row with its defaults filled in ("Open", 0).
-            shown = ", ".join(repr(as_text(values[i])) for i in content)
+            shown = ", ".join(repr(known[i].text) for i in content)
             return f"numbered row with no content (only the defaults {shown})"
         return "no title or description"
     return None

@@ -317,16 +317,21 @@ class Register:
         *,
         reason: str | None = None,
         sources: Sequence[str | None] | None = None,
+        channel: str | None = None,
     ) -> AddedItems:
         """Store several new items in one atomic write (all or none).
 
         ``sources`` (one per item, ``None`` for none) is recorded as the ``source`` of each
         item's event, for importers whose items come from different rows of a file.
+        ``channel`` records this write's events under another channel than the
+        register's, as in :meth:`upsert_many`.
 
         Returns the stored items as an :class:`~raidlog.register.write.AddedItems`, a
         list-like sequence: a batch larger than one slice (5,000 items) keeps only the
         refs and reads an item when it is asked for, so the write's memory stays flat.
         """
+        if channel is not None and channel not in CHANNELS:
+            raise ValidationError(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
         batch = items if isinstance(items, Sequence) else list(items)
         where = sources_for(batch, sources)
 
@@ -342,7 +347,7 @@ class Register:
                 w.flush_if_full()
             return AddedItems(self, refs, kept)
 
-        return self._commit(work, reason)
+        return self._commit(work, reason, channel)
 
     def upsert_many(
         self,

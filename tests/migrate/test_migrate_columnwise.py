@@ -1,0 +1,90 @@
+"""The row reader works column by column where a cell's reading depends on its value only
+(issue 14): each distinct value of such a column is checked and read once, and what it
+gave (fields, extra, flags) goes to every row holding it, each flag under its own row."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from migrate_fixtures import xlsx
+
+from raidlog.migrate import import_file
+from raidlog.migrate import rows as row_reader
+from raidlog.register import Register
+
+ROWS = [
+    ["Ref", "Title", "Owner", "Status"],
+    ["R1", "Vendor late", "TBC", "Open"],
+    ["R2", "Budget cut", "TBC", "Sleeping"],
+    ["R3", "Key person leaves", "Ana", "Sleeping"],
+    ["R4", "Licence lapses", "TBC", "Open"],
+]
+
+
+def test_each_value_of_a_column_is_read_once_and_given_to_every_row(
+    tmp_path: Path, reg: Register, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: Counter[object] = Counter()
+    readers = dict(row_reader.CELL_READERS)
+
+    def counting(kind: str) -> Any:
+        def read(reader: Any, row: Any, column: Any, target: str, value: object) -> None:
+            seen[(target, value)] += 1
+            readers[kind](reader, row, column, target, value)
+
+        return read
+
+    for kind in ("person", "status"):
+        monkeypatch.setitem(row_reader.CELL_READERS, kind, counting(kind))
+    report = import_file(xlsx(tmp_path / "log.xlsx", {"Risks": ROWS}), reg)
+    assert seen == {
+        ("owner", "TBC"): 1,
+        ("owner", "Ana"): 1,
+        ("status", "Open"): 1,
+        ("status", "Sleeping"): 1,
+    }
+    items = list(reg.items())
+    assert [(i.owner, i.status) for i in items] == [
+        (None, "open"),
+        (None, "open"),
+        ("Ana", "open"),
+        (None, "open"),
+    ]
+    assert [i.extra.get("Owner") for i in items] == ["TBC", "TBC", None, "TBC"]
+    flagged = sorted((n.row, n.column, n.reason.split(":")[0]) for n in report.tables[0].flagged)
+    assert flagged == [
+        (2, "Owner", "'TBC' names nobody"),
+        (3, "Owner", "'TBC' names nobody"),
+        (
+            3,
+            "Status",
+            "status 'Sleeping' is not a risk status; left 'open'; kept as written in extra",
+        ),
+        (
+            4,
+            "Status",
+            "status 'Sleeping' is not a risk status; left 'open'; kept as written in extra",
+        ),
+        (5, "Owner", "'TBC' names nobody"),
+    ]
+
+
+def test_the_row_checks_of_a_value_are_worked_out_once_per_column(
+    tmp_path: Path, reg: Register, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: Counter[object] = Counter()
+    facts = row_reader.cell_facts
+
+    def counting(value: object, header: str = "", *, id_column: bool = False) -> Any:
+        asked[(header, value)] += 1
+        return facts(value, header, id_column=id_column)
+
+    monkeypatch.setattr(row_reader, "cell_facts", counting)
+    import_file(xlsx(tmp_path / "log.xlsx", {"Risks": ROWS}), reg)
+    assert asked[("Owner", "TBC")] == 1
+    assert asked[("Status", "Open")] == 1
+    assert asked[("Title", "Budget cut")] == 1
+    assert len(reg) == 4
