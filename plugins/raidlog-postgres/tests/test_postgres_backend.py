@@ -420,15 +420,15 @@ def test_a_large_insert_written_in_the_background_fails_as_a_whole(
         reg.add(Action(title="before"))
         backend = _backend(reg)
         made: list[str] = []
-        row = backend._item_row
+        row = backend._copy_row
 
-        def failing_row(item: Item) -> tuple[Any, ...]:
+        def failing_row(item: Item, doc: dict[str, Any]) -> tuple[Any, ...]:
             made.append(threading.current_thread().name)
             if len(made) == 1500:
                 raise psycopg.errors.DataException("refused by the server")
-            return row(item)
+            return row(item, doc)
 
-        monkeypatch.setattr(backend, "_item_row", failing_row)
+        monkeypatch.setattr(backend, "_copy_row", failing_row)
         with pytest.raises(BackendError, match="refused by the server"):
             reg.add_many([Action(title=f"bulk {n}") for n in range(2000)])
         assert made[0] != threading.current_thread().name  # it ran in the background
