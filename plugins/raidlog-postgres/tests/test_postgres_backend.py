@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -450,6 +451,10 @@ def _rows_of(events: list[Event]) -> list[tuple[Any, ...]]:
     return [event_row(e, e.at) for e in events]
 
 
+def _append_rows(txn: Transaction, rows: list[tuple[Any, ...]]) -> None:
+    txn.append_rows(rows)  # the store's own method (Transaction.append_rows is the default)
+
+
 @pytest.mark.parametrize("count", [3, 40, 2500])  # an INSERT, a COPY, a COPY in the background
 def test_event_rows_are_stored_as_the_events_they_hold(location: str, count: int) -> None:
     with raidlog.open("memory:", actor="tester") as source:
@@ -459,7 +464,7 @@ def test_event_rows_are_stored_as_the_events_they_hold(location: str, count: int
         backend = _backend(reg)
         half = len(events) // 2
         for part in (events[:half], events[half:]):
-            backend.atomic(lambda txn, part=part: txn.append_rows(_rows_of(part)))
+            backend.atomic(functools.partial(_append_rows, rows=_rows_of(part)))
         assert list(reg.events()) == events
         assert backend.head().seq == events[-1].seq
 
