@@ -74,6 +74,8 @@ RETRYABLE = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetecte
 _COPY_FROM = 32
 #: Inserts and event appends of at least this many rows are written on a helper thread.
 _IN_BACKGROUND = 1000
+#: Up to this many new items, ``put`` takes their documents before it returns.
+_DOCS_FIRST = 10_000
 #: How many bulk writes may wait for the helper thread before the caller waits too (so
 #: a bulk add keeps about two slices alive, however large it is).
 _QUEUED = 2
@@ -374,8 +376,14 @@ class _PostgresTransaction(Transaction):
         inserts = [item for item, expected in writes if expected == 0]
         if inserts:
             # The documents now, on this thread: the register keeps the one it made of
-            # each new version until the write is stored (Codec.remember), no longer.
-            docs = list(map(self.backend.codec.item_to_dict, inserts))
+            # each new version (Codec.remember) only until this call returns. A larger
+            # batch than the register's slices (a verbatim copy) is converted as it is
+            # sent instead, so its documents are never all alive at once.
+            docs: Sequence[dict[str, Any] | None] = (
+                list(map(self.backend.codec.item_to_dict, inserts))
+                if len(inserts) <= _DOCS_FIRST
+                else [None] * len(inserts)
+            )
             if len(inserts) >= _IN_BACKGROUND:
                 # The server stores the rows while this thread goes on with the write
                 # (the register seals the events meanwhile: the head they need is read
@@ -397,7 +405,7 @@ class _PostgresTransaction(Transaction):
             )
             self._write_links([item for item, _ in updates])
 
-    def _insert(self, items: list[Item], docs: list[dict[str, Any]]) -> None:
+    def _insert(self, items: list[Item], docs: Sequence[dict[str, Any] | None]) -> None:
         taken = self.conn.execute(
             sql.SQL("SELECT ref FROM {} WHERE ref = ANY(%s::text[]) ORDER BY ref LIMIT 1").format(
                 self.q.items
@@ -696,9 +704,11 @@ class PostgresBackend(Backend):
             _dumps(doc),
         )
 
-    def _copy_row(self, item: Item, doc: Mapping[str, Any]) -> tuple[Any, ...]:
+    def _copy_row(self, item: Item, doc: Mapping[str, Any] | None) -> tuple[Any, ...]:
         """The same row as a bulk insert's ``COPY`` sends it (types
         ``_Sql.item_copy_types``): the arrays and ``doc`` already in binary form."""
+        if doc is None:
+            doc = self.codec.item_to_dict(item)
         return (
             *_scalars(item),
             _text_array(tuple(item.escalated_to)),
