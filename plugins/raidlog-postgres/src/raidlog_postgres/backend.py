@@ -101,9 +101,9 @@ _PREFORMED = {**dict.fromkeys(("escalated_to", "objectives", "tags", "doc"), "by
 _TEXT_OID = 25
 _ARRAY_HEAD = struct.Struct("!iiiii")  # dimensions, has nulls, element type, size, lower
 _LENGTH = struct.Struct("!i")
+_EMPTY_ARRAY = struct.pack("!iii", 0, 0, _TEXT_OID)  # no dimensions
 #: The binary ``text[]`` of each tuple of names seen (tags, bodies, objectives repeat),
 #: bounded: emptied when full.
-_EMPTY_ARRAY = struct.pack("!iii", 0, 0, _TEXT_OID)  # no dimensions
 _ARRAYS: dict[tuple[str, ...], bytes] = {}
 _ARRAYS_KEPT = 10_000
 _EVENT_COLUMNS = EVENT_FIELDS
