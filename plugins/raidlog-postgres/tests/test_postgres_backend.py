@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from datetime import date
@@ -22,6 +23,7 @@ from raidlog_postgres.compile import order_clause, where_clause
 import raidlog
 from raidlog.backends.base import Transaction
 from raidlog.errors import BackendError, ConflictError, DuplicateRefError, SchemaVersionError
+from raidlog.model.events import Event, event_row
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Action, Decision, Item, Risk
 from raidlog.plugins import get_plugin_manager, plugin_versions
@@ -409,6 +411,9 @@ def test_items_and_events_written_by_binary_copy_read_back_exactly(
         events = [e for e in list(reg.events())[before:] if e.kind != "profile"]
         assert [e.ref for e in events] == [i.ref for i in stored]
         assert reg.verify().ok
+        # The query columns COPY wrote from preformed bytes (arrays, doc) and the token
+        # cache (words) hold what an UPDATE of the same items would write.
+        assert reg.backend.audit({i.ref or "": i for i in stored}) == []
 
 
 def test_a_large_insert_written_in_the_background_fails_as_a_whole(
@@ -420,15 +425,15 @@ def test_a_large_insert_written_in_the_background_fails_as_a_whole(
         reg.add(Action(title="before"))
         backend = _backend(reg)
         made: list[str] = []
-        row = backend._item_row
+        row = backend._copy_row
 
-        def failing_row(item: Item) -> tuple[Any, ...]:
+        def failing_row(item: Item, doc: dict[str, Any]) -> tuple[Any, ...]:
             made.append(threading.current_thread().name)
             if len(made) == 1500:
                 raise psycopg.errors.DataException("refused by the server")
-            return row(item)
+            return row(item, doc)
 
-        monkeypatch.setattr(backend, "_item_row", failing_row)
+        monkeypatch.setattr(backend, "_copy_row", failing_row)
         with pytest.raises(BackendError, match="refused by the server"):
             reg.add_many([Action(title=f"bulk {n}") for n in range(2000)])
         assert made[0] != threading.current_thread().name  # it ran in the background
@@ -440,6 +445,69 @@ def test_a_large_insert_written_in_the_background_fails_as_a_whole(
         assert added[0].ref == "A-0002"  # the failed write's refs were never taken
         assert len(reg) == 1201
         assert reg.verify().ok
+
+
+def _rows_of(events: list[Event]) -> list[tuple[Any, ...]]:
+    return [event_row(e, e.at) for e in events]
+
+
+def _append_rows(txn: Transaction, rows: list[tuple[Any, ...]]) -> None:
+    txn.append_rows(rows)  # the store's own method (Transaction.append_rows is the default)
+
+
+@pytest.mark.parametrize("count", [3, 40, 2500])  # an INSERT, a COPY, a COPY in the background
+def test_event_rows_are_stored_as_the_events_they_hold(location: str, count: int) -> None:
+    with raidlog.open("memory:", actor="tester") as source:
+        source.add_many([Risk(title=f"Zürich {n}", extra={"big": 2**70}) for n in range(count)])
+        events = list(source.events())
+    with _open(location) as reg:
+        backend = _backend(reg)
+        half = len(events) // 2
+        for part in (events[:half], events[half:]):
+            backend.atomic(functools.partial(_append_rows, rows=_rows_of(part)))
+        assert list(reg.events()) == events
+        assert backend.head().seq == events[-1].seq
+
+
+def test_event_rows_that_break_the_chain_are_refused(location: str) -> None:
+    with raidlog.open("memory:", actor="tester") as source:
+        source.add_many([Action(title=f"a {n}") for n in range(3)])
+        events = list(source.events())
+    with _open(location) as reg:
+        backend = _backend(reg)
+        with pytest.raises(BackendError, match="does not continue the chain"):
+            backend.atomic(lambda txn: txn.append_rows(_rows_of(events[1:])))
+        rows = _rows_of(events)
+        rows[2] = (*rows[2][:11], "f" * 64, rows[2][12])
+        with pytest.raises(BackendError, match="event 3 does not continue"):
+            backend.atomic(lambda txn: txn.append_rows(rows))
+        assert list(reg.events()) == []
+
+
+def test_a_failed_background_write_fails_every_later_step_of_the_transaction(
+    location: str,
+) -> None:
+    # The helper thread's first error stays: work that catches it once cannot go on and
+    # commit without the rows the failed write left out. (A taken ref fails before any
+    # COPY, so the server's transaction itself is still usable.)
+    batch = [_stored(Action(title=f"bulk {n}"), f"A-{n:04d}") for n in range(2, 1202)]
+    batch.append(_stored(Action(title="taken"), "A-0001"))
+    seen: list[str] = []
+
+    def work(txn: Transaction) -> None:
+        txn.put([(item, 0) for item in batch])
+        with pytest.raises(DuplicateRefError, match="A-0001"):
+            txn.get("A-0002")
+        seen.append("caught")
+        txn.set_meta("after", "the failure")
+
+    with _open(location) as reg:
+        reg.add(Action(title="first"))
+        with pytest.raises(DuplicateRefError, match="A-0001"):
+            reg.backend.atomic(work)
+        assert seen == ["caught"]
+        assert len(reg) == 1
+        assert reg.backend.get_meta("after") is None
 
 
 # queries -----------------------------------------------------------------------------------

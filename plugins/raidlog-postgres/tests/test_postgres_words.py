@@ -44,3 +44,34 @@ def test_words_too_long_for_a_lexeme_are_stored_and_searched_as_a_digest() -> No
     assert len(lexeme(word)) == 65
     assert search_words(word) == lexeme(word)
     assert tsquery([word, "b"]) == f"'{lexeme(word)}' & 'b'"
+
+
+def test_no_whitespace_folds_to_a_word() -> None:
+    # search_words folds one whitespace-separated token at a time: that gives the words
+    # of the whole text only if no whitespace character folds to a letter or digit.
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    assert len(spaces) > 20
+    for space in spaces:
+        assert text_words(space) == (), hex(ord(space))
+        assert search_words(f"a{space}b") == "a b", hex(ord(space))
+
+
+_HARD = st.text(
+    st.sampled_from(
+        [
+            *("a", "\u03a3", "\u03c3", "\u0391", "\u0301", "\u0323", "\ufb01", "\u00bd"),
+            *("\u00b2", "_", "-", "\u00e9", "I", "\u0130"),  # sigmas, marks, ligatures
+            *(" ", "\u00a0", "\u2003", "\u3000", "\n", "\x1c", "\u2028"),  # whitespace
+            *("\u200b", "\u180e"),  # not whitespace to str.split
+        ]
+    )
+)
+
+
+@given(_HARD, _HARD)
+def test_search_words_of_hard_characters_are_the_reference_words(
+    title: str, description: str
+) -> None:
+    # Twice: the second call finds each token's lexemes in the cache.
+    assert search_words(title, description) == _reference(title, description)
+    assert search_words(title, description) == _reference(title, description)

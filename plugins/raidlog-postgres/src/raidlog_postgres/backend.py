@@ -17,15 +17,19 @@ from __future__ import annotations
 
 import contextlib
 import json
+import queue
 import random
+import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
+import orjson
 import psycopg
 from psycopg import sql
 from psycopg.rows import TupleRow
+from psycopg.types.string import BytesBinaryDumper
 from psycopg_pool import ConnectionPool
 
 from raidlog.spi import (
@@ -68,8 +72,13 @@ Conn = psycopg.Connection[TupleRow]
 RETRYABLE = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetected)
 # Below this many rows a multi-row INSERT beats setting up a COPY.
 _COPY_FROM = 32
-#: Inserts of at least this many items are written on a helper thread.
+#: Inserts and event appends of at least this many rows are written on a helper thread.
 _IN_BACKGROUND = 1000
+#: Up to this many new items, ``put`` takes their documents before it returns.
+_DOCS_FIRST = 10_000
+#: How many bulk writes may wait for the helper thread before the caller waits too (so
+#: a bulk add keeps about two slices alive, however large it is).
+_QUEUED = 2
 _PAGE = 2000
 #: Column types for binary ``COPY`` (``json`` columns travel as their text, which is
 #: json's binary form; psycopg's json dumper would encode the text once more).
@@ -84,6 +93,19 @@ _COPY_TYPES = {
     "version": "int4",
     "cost_exposure": "float8",
 }
+#: How a bulk insert sends the ``text[]`` columns and ``doc``: bytes already in the
+#: server's binary form (an array's header and elements; json's UTF-8 text), which
+#: psycopg's ``bytea`` dumper passes through as they are (binary ``COPY`` sends each
+#: field as a length and bytes: the server reads them by the column's own type).
+_PREFORMED = {**dict.fromkeys(("escalated_to", "objectives", "tags", "doc"), "bytea")}
+_TEXT_OID = 25
+_ARRAY_HEAD = struct.Struct("!iiiii")  # dimensions, has nulls, element type, size, lower
+_LENGTH = struct.Struct("!i")
+_EMPTY_ARRAY = struct.pack("!iii", 0, 0, _TEXT_OID)  # no dimensions
+#: The binary ``text[]`` of each tuple of names seen (tags, bodies, objectives repeat),
+#: bounded: emptied when full.
+_ARRAYS: dict[tuple[str, ...], bytes] = {}
+_ARRAYS_KEPT = 10_000
 _EVENT_COLUMNS = EVENT_FIELDS
 #: What decoding a row edited outside raidlog raises (a document that is not an item, a
 #: field of the wrong type).
@@ -99,12 +121,64 @@ def _ref_of(doc: Any) -> str:
     return str(doc.get("ref")) if isinstance(doc, dict) else "an item"
 
 
+def _json_bytes(doc: Any) -> bytes:
+    """``doc`` as JSON, UTF-8: by orjson (the model keeps numbers finite, so it writes
+    what the standard library would, up to the spelling of some floats, which read back
+    equal); the standard library for what orjson refuses (integers beyond 64 bits)."""
+    try:
+        return orjson.dumps(doc)
+    except orjson.JSONEncodeError:
+        return _dumps(doc).encode()
+
+
+def _text_array(names: tuple[str, ...]) -> bytes:
+    """``names`` as a binary one-dimensional ``text[]`` (no nulls), cached by value."""
+    if not names:
+        return _EMPTY_ARRAY
+    found = _ARRAYS.get(names)
+    if found is None:
+        encoded = [name.encode() for name in names]
+        found = _ARRAY_HEAD.pack(1, 0, _TEXT_OID, len(encoded), 1) + b"".join(
+            _LENGTH.pack(len(e)) + e for e in encoded
+        )
+        if len(_ARRAYS) >= _ARRAYS_KEPT:
+            _ARRAYS.clear()
+        _ARRAYS[names] = found
+    return found
+
+
 def _real(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
 def _whole(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _scalars(item: Item) -> tuple[Any, ...]:
+    """The columns of ``items`` from ``ref`` to ``updated_at`` for ``item``."""
+    return (
+        item.ref,
+        item.kind,
+        item.version,
+        item.title,
+        item.status,
+        item.priority,
+        None if item.rag is None else item.rag.value,
+        item.owner,
+        item.body,
+        item.node,
+        item.due,
+        item.next_review,
+        item.raised_on,
+        item.closed_on,
+        _whole(getattr(item, "score", None)),
+        _whole(getattr(item, "inherent_score", None)),
+        _whole(getattr(item, "residual_score", None)),
+        _real(getattr(item, "cost_exposure", None)),
+        item.created_at,
+        item.updated_at,
+    )
 
 
 def _collector_paused(size: int) -> contextlib.AbstractContextManager[None]:
@@ -152,6 +226,7 @@ class _Sql:
             self.items, self.item_columns
         )
         self.item_types = [_COPY_TYPES[c] for c in item_columns]
+        self.item_copy_types = [_PREFORMED.get(c, _COPY_TYPES[c]) for c in item_columns]
         self.copy_links = sql.SQL("COPY {} (source, position, relation, target) FROM STDIN").format(
             self.links
         )
@@ -165,24 +240,58 @@ class _Sql:
         self.select_events = sql.SQL("SELECT {} FROM {}").format(self.event_columns, self.events)
 
 
-class _Background:
-    """One call run on a helper thread; :meth:`join` waits and re-raises its error."""
+class _Writer:
+    """The bulk writes of one transaction, run in the order given on a helper thread.
 
-    def __init__(self, call: Callable[[list[Item]], None], items: list[Item]) -> None:
+    The server stores one slice of a bulk add while the register builds and seals the
+    next: :meth:`submit` returns at once (or waits while :data:`_QUEUED` writes are
+    already waiting), :meth:`settle` waits until every write is done. The first error
+    stays: every later :meth:`settle` raises it again and nothing queued after it runs,
+    so a transaction with a failed write can never commit (the failed ``COPY`` has
+    also ended the server's transaction)."""
+
+    def __init__(self) -> None:
+        self._jobs: queue.Queue[tuple[Callable[..., None], tuple[Any, ...]] | None] = queue.Queue(
+            maxsize=_QUEUED
+        )
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(call, items), daemon=True)
-        self._thread.start()
+        self._thread: threading.Thread | None = None
 
-    def _run(self, call: Callable[[list[Item]], None], items: list[Item]) -> None:
-        try:
-            call(items)
-        except BaseException as exc:  # handed to the thread that joins
-            self._error = exc
-
-    def join(self) -> None:
-        self._thread.join()
+    def submit(self, call: Callable[..., None], *args: Any) -> None:
         if self._error is not None:
             raise self._error
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="raidlog-copy", daemon=True)
+            self._thread.start()
+        self._jobs.put((call, args))
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self._error is None:
+                    call, args = job
+                    call(*args)
+            except BaseException as exc:  # handed to the thread that settles
+                self._error = exc
+            finally:
+                self._jobs.task_done()
+
+    def settle(self) -> None:
+        """Wait for every submitted write; raise the error of one that failed."""
+        if self._thread is not None:
+            self._jobs.join()
+        if self._error is not None:
+            raise self._error
+
+    def close(self) -> None:
+        """Wait for the helper thread to finish and end it (nothing raised)."""
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join()
+            self._thread = None
 
 
 class _PostgresTransaction(Transaction):
@@ -195,23 +304,20 @@ class _PostgresTransaction(Transaction):
         self._head: ChainHead | None = None
         self._counters: dict[str, int] = {}
         self._changed: set[str] = set()
-        self._background: _Background | None = None
+        self._writer = _Writer()
 
     def abandon(self) -> None:
-        """Wait for a background write without raising (the transaction is ending)."""
-        background, self._background = self._background, None
-        if background is not None:
-            with contextlib.suppress(BaseException):
-                background.join()
+        """Wait for the bulk writes in the background without raising (the transaction
+        is ending)."""
+        self._writer.close()
 
     def settle(self) -> None:
-        """Wait for a bulk write running in the background; raise what it raised.
+        """Wait for the bulk writes running in the background; raise what one raised.
 
-        Every other method calls this first, so the connection is only ever used by
-        one thread at a time and every statement runs in the order the work gave."""
-        background, self._background = self._background, None
-        if background is not None:
-            background.join()
+        Every method that uses the connection calls this first, so the connection is
+        only ever used by one thread at a time and every statement runs in the order
+        the work gave."""
+        self._writer.settle()
 
     # reads ------------------------------------------------------------------------------
     def get(self, ref: str) -> Item | None:
@@ -264,7 +370,6 @@ class _PostgresTransaction(Transaction):
 
     # items ------------------------------------------------------------------------------
     def put(self, writes: Sequence[tuple[Item, int]]) -> None:
-        self.settle()
         refs = [item.ref for item, _ in writes]
         if None in refs:
             raise BackendError("items are stored with their ref; allocate one first")
@@ -275,8 +380,27 @@ class _PostgresTransaction(Transaction):
             return
         inserts = [item for item, expected in writes if expected == 0]
         if inserts:
-            self._insert(inserts)
+            # The documents now, on this thread: the register keeps the one it made of
+            # each new version (Codec.remember) only until this call returns. A larger
+            # batch than the register's slices (a verbatim copy) is converted as it is
+            # sent instead, so its documents are never all alive at once.
+            docs: Sequence[dict[str, Any] | None] = (
+                list(map(self.backend.codec.item_to_dict, inserts))
+                if len(inserts) <= _DOCS_FIRST
+                else [None] * len(inserts)
+            )
+            if len(inserts) >= _IN_BACKGROUND:
+                # The server stores the rows while this thread goes on with the write
+                # (the register seals the events meanwhile: the head they need is read
+                # first, and the writer lock keeps it current).
+                self.head()
+                self._writer.submit(self._insert, inserts, docs)
+            else:
+                self.settle()
+                self._insert(inserts, docs)
         updates = [(item, expected) for item, expected in writes if expected != 0]
+        if updates:
+            self.settle()
         for item, expected in updates:
             self._update(item, expected)
         if updates:
@@ -286,7 +410,7 @@ class _PostgresTransaction(Transaction):
             )
             self._write_links([item for item, _ in updates])
 
-    def _insert(self, items: list[Item]) -> None:
+    def _insert(self, items: list[Item], docs: Sequence[dict[str, Any] | None]) -> None:
         taken = self.conn.execute(
             sql.SQL("SELECT ref FROM {} WHERE ref = ANY(%s::text[]) ORDER BY ref LIMIT 1").format(
                 self.q.items
@@ -295,30 +419,17 @@ class _PostgresTransaction(Transaction):
         ).fetchone()
         if taken is not None:
             raise DuplicateRefError(str(taken[0]))
-        if len(items) >= _IN_BACKGROUND:
-            # The server stores the rows while this thread goes on with the write (the
-            # register seals the events meanwhile: the head they need is read first, and
-            # the writer lock keeps it current); the next call here waits for it.
-            self.head()
-            self._background = _Background(self._write_items, items)
-        else:
-            self._write_items(items)
-
-    def _write_items(self, items: list[Item]) -> None:
         with _collector_paused(len(items)):
-            rows = map(self.backend._item_row, items)
-            self._write_rows(
-                self.q.copy_items,
-                self.q.insert_item,
-                self.q.item_values,
-                rows,
-                len(items),
-                self.q.item_types,
-            )
+            if len(items) >= _COPY_FROM:
+                rows = map(self.backend._copy_row, items, docs)
+                self._copy(self.q.copy_items, self.q.item_copy_types, rows)
+            else:
+                rows = map(self.backend._item_row, items, docs)
+                self._insert_rows(self.q.insert_item, self.q.item_values, list(rows))
         self._write_links(items)
 
     def _update(self, item: Item, expected: int) -> None:
-        row = self.backend._item_row(item)
+        row = self.backend._item_row(item, self.backend.codec.item_to_dict(item))
         cur = self.conn.execute(self.q.update_item, [*row[1:], row[0], expected])
         if cur.rowcount != 1:
             current = self.get(item.ref or "")
@@ -330,58 +441,73 @@ class _PostgresTransaction(Transaction):
             for item in items
             for position, link in enumerate(item.links)
         ]
-        values = sql.SQL("(%s, %s, %s, %s)")
-        insert = sql.SQL("INSERT INTO {} (source, position, relation, target) VALUES ").format(
-            self.q.links
-        )
-        self._write_rows(self.q.copy_links, insert, values, rows, len(rows))
+        if len(rows) >= _COPY_FROM:
+            self._copy(self.q.copy_links, None, rows)
+        elif rows:
+            values = sql.SQL("(%s, %s, %s, %s)")
+            insert = sql.SQL("INSERT INTO {} (source, position, relation, target) VALUES ").format(
+                self.q.links
+            )
+            self._insert_rows(insert, values, rows)
 
-    def _write_rows(
-        self,
-        copy: sql.Composed,
-        insert: sql.Composable,
-        values: sql.Composable,
-        rows: Iterable[Sequence[Any]],
-        count: int,
-        types: Sequence[str] | None = None,
+    def _copy(
+        self, copy: sql.Composed, types: Sequence[str] | None, rows: Iterable[Sequence[Any]]
     ) -> None:
-        """Write ``count`` rows: by ``COPY`` when there are many, made as they are sent
-        (so the server stores the first rows while Python builds the next), else by one
-        ``INSERT``."""
-        if not count:
-            return
+        """Write rows by ``COPY``, each made as it is sent (so the server stores the
+        first rows while Python builds the next)."""
         with self.conn.cursor() as cur:
-            if count >= _COPY_FROM:
-                with cur.copy(copy) as out:
-                    if types is not None:
-                        out.set_types(types)
-                    for row in rows:
-                        out.write_row(row)
-            else:
-                statement = sql.Composed([insert, sql.SQL(", ").join([values] * count)])
-                cur.execute(statement, [value for row in rows for value in row])
+            # psycopg's by-type dumper of bytea is its DB-API one, in Python: the plain
+            # (C) one passes the preformed bytes through at no cost.
+            cur.adapters.register_dumper(None, BytesBinaryDumper)
+            with cur.copy(copy) as out:
+                if types is not None:
+                    out.set_types(types)
+                for row in rows:
+                    out.write_row(row)
+
+    def _insert_rows(
+        self, insert: sql.Composable, values: sql.Composable, rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """Write a few rows by one multi-row ``INSERT`` (cheaper than setting up a COPY)."""
+        statement = sql.Composed([insert, sql.SQL(", ").join([values] * len(rows))])
+        self.conn.execute(statement, [value for row in rows for value in row])
 
     # events -----------------------------------------------------------------------------
     def append(self, events: Sequence[Event]) -> None:
-        self.settle()
-        if not events:
+        self.append_rows([event_row(event, event.at) for event in events])
+
+    def append_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Append sealed events as rows of ``EVENT_FIELDS`` (``changes`` their canonical
+        JSON text, stored as it is in the ``json`` column): by ``COPY`` on the helper
+        thread for a bulk write, so the server stores them while the register goes on."""
+        if not rows:
             return
         head = self.head()
-        for event in events:
-            if event.seq != head.seq + 1 or event.prev_hash != head.hash:
+        seq, prev = head.seq, head.hash
+        for row in rows:
+            if row[0] != seq + 1 or row[11] != prev:
                 raise BackendError(
-                    f"event {event.seq} does not continue the chain at {head.seq}: events "
+                    f"event {row[0]} does not continue the chain at {seq}: events "
                     "must be sealed inside the write transaction, after its head()"
                 )
-            head = ChainHead(event.seq, event.hash)
-        values = sql.SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s::json, %s, %s, %s, %s)")
-        insert = sql.SQL("INSERT INTO {} ({}) VALUES ").format(self.q.events, self.q.event_columns)
-        with _collector_paused(len(events)):
-            rows = map(self.backend._event_row, events)
-            self._write_rows(
-                self.q.copy_events, insert, values, rows, len(events), self.q.event_types
-            )
-        self._head = head
+            seq, prev = row[0], row[12]
+        if len(rows) >= _IN_BACKGROUND:
+            self._writer.submit(self._write_events, rows)
+        else:
+            self.settle()
+            self._write_events(rows)
+        self._head = ChainHead(seq, prev)
+
+    def _write_events(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        with _collector_paused(len(rows)):
+            if len(rows) >= _COPY_FROM:
+                self._copy(self.q.copy_events, self.q.event_types, rows)
+            else:
+                values = sql.SQL("(%s, %s, %s, %s, %s, %s, %s, %s, %s::json, %s, %s, %s, %s)")
+                insert = sql.SQL("INSERT INTO {} ({}) VALUES ").format(
+                    self.q.events, self.q.event_columns
+                )
+                self._insert_rows(insert, values, rows)
 
     # structure and metadata ---------------------------------------------------------------
     def get_entity(self, entity: type[Entity], name: str) -> Entity | None:
@@ -568,34 +694,33 @@ class PostgresBackend(Backend):
         raise AssertionError("unreachable: the loop returns or raises")
 
     # reads ------------------------------------------------------------------------------
-    def _item_row(self, item: Item) -> tuple[Any, ...]:
-        doc = self.codec.item_to_dict(item)
+    def _item_row(self, item: Item, doc: Mapping[str, Any] | None = None) -> tuple[Any, ...]:
+        """The row of ``items`` for ``item`` as Python values (``doc``: its dict, made
+        here unless given), as an ``INSERT`` or ``UPDATE`` sends it and the audit
+        compares it."""
+        if doc is None:
+            doc = self.codec.item_to_dict(item)
         return (
-            item.ref,
-            item.kind,
-            item.version,
-            item.title,
-            item.status,
-            item.priority,
-            None if item.rag is None else item.rag.value,
-            item.owner,
-            item.body,
-            item.node,
-            item.due,
-            item.next_review,
-            item.raised_on,
-            item.closed_on,
-            _whole(getattr(item, "score", None)),
-            _whole(getattr(item, "inherent_score", None)),
-            _whole(getattr(item, "residual_score", None)),
-            _real(getattr(item, "cost_exposure", None)),
-            item.created_at,
-            item.updated_at,
+            *_scalars(item),
             list(item.escalated_to),
             list(item.objectives),
             list(item.tags),
             search_words(item.title, item.description),
             _dumps(doc),
+        )
+
+    def _copy_row(self, item: Item, doc: Mapping[str, Any] | None) -> tuple[Any, ...]:
+        """The same row as a bulk insert's ``COPY`` sends it (types
+        ``_Sql.item_copy_types``): the arrays and ``doc`` already in binary form."""
+        if doc is None:
+            doc = self.codec.item_to_dict(item)
+        return (
+            *_scalars(item),
+            _text_array(tuple(item.escalated_to)),
+            _text_array(tuple(item.objectives)),
+            _text_array(tuple(item.tags)),
+            search_words(item.title, item.description),
+            _json_bytes(doc),
         )
 
     def _event_row(self, event: Event) -> tuple[Any, ...]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from itertools import chain
 from typing import Any
 
 from psycopg import sql
@@ -75,11 +76,31 @@ def lexeme(word: str) -> str:
 
 def search_words(*texts: str) -> str:
     """The distinct lexemes of ``texts`` in first-seen order, joined by spaces (a lexeme
-    is letters and digits, or ``#`` and a digest, so it never holds a space)."""
-    words = split_folded(folded(" ".join(texts)))  # text_words of each text, in order
-    if max(map(len, words), default=0) * 4 > _LONGEST_LEXEME:  # 4: most bytes a char takes
-        words = [lexeme(w) for w in words]
-    return " ".join(dict.fromkeys(words))
+    is letters and digits, or ``#`` and a digest, so it never holds a space).
+
+    Equal to the lexemes of ``text_words(" ".join(texts))``, found a whitespace-separated
+    token at a time through a cache: folding never carries across whitespace (lower
+    case, NFKD and the final-sigma rule look no further than the token, and no
+    whitespace folds to a letter or digit; a test holds every whitespace character to
+    it), and the words of a register repeat, so most tokens are folded once."""
+    tokens = " ".join(texts).split()
+    found: list[Any] = list(map(_TOKENS.get, tokens))  # lexemes, None: not seen yet
+    if None in found:
+        found = [_token_lexemes(t) if f is None else f for t, f in zip(tokens, found, strict=True)]
+    return " ".join(dict.fromkeys(chain.from_iterable(found)))
+
+
+#: The lexemes of each token seen, bounded: emptied when full, so memory stays flat.
+_TOKENS: dict[str, tuple[str, ...]] = {}
+_TOKENS_KEPT = 100_000
+
+
+def _token_lexemes(token: str) -> tuple[str, ...]:
+    found = tuple(lexeme(word) for word in split_folded(folded(token)))
+    if len(_TOKENS) >= _TOKENS_KEPT:
+        _TOKENS.clear()
+    _TOKENS[token] = found
+    return found
 
 
 def tsquery(words: Iterable[str]) -> str:
