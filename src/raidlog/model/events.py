@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeAlias
 
@@ -30,6 +31,7 @@ __all__ = [
     "JsonValue",
     "canonical_json",
     "changes_json",
+    "event_from_row",
     "event_hash",
     "event_row",
     "seal",
@@ -247,6 +249,31 @@ def event_row(event: Event, at: object) -> tuple[Any, ...]:
         event.prev_hash,
         event.hash,
     )
+
+
+def event_from_row(row: Sequence[Any]) -> Event:
+    """The :class:`Event` a row of :data:`EVENT_FIELDS` holds, as
+    :meth:`Transaction.append_rows <raidlog.backends.base.Transaction.append_rows>` hands
+    them: ``at`` a ``datetime``, ``changes`` the canonical JSON text its hash was
+    computed from (kept on the event, so a store writing it does not encode it again)."""
+    seq, ref, kind, action, version, actor, at, channel, changes, reason, source, prev, digest = row
+    event = Event(
+        seq=seq,
+        ref=ref,
+        kind=kind,
+        action=action,
+        version=version,
+        actor=actor,
+        at=at,
+        channel=channel,
+        changes=tuple(Change(field=f, old=o, new=n) for f, o, n in json.loads(changes)),
+        reason=reason,
+        source=source,
+        prev_hash=prev,
+        hash=digest,
+    )
+    object.__setattr__(event, "_changes_json", changes)
+    return event
 
 
 def _text(value: str | None) -> str:

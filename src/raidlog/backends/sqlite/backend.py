@@ -68,6 +68,7 @@ _DAMAGE = (ValueError, TypeError, KeyError)
 
 
 _EVENT_LIST = ", ".join(EVENT_FIELDS)
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_LIST}) VALUES ({', '.join('?' * len(EVENT_FIELDS))})"
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -673,10 +674,10 @@ class _SQLiteTransaction(Transaction):
         self._side_tables([(int(ident), item)])
 
     def append(self, events: Sequence[Event]) -> None:
-        marks = ", ".join("?" * len(EVENT_FIELDS))
-        self.conn.executemany(
-            f"INSERT INTO events ({_EVENT_LIST}) VALUES ({marks})", _event_rows(events)
-        )
+        self.conn.executemany(_INSERT_EVENT, _event_rows(events))
+
+    def append_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        self.conn.executemany(_INSERT_EVENT, _text_times(rows))
 
     def get_entity(self, entity: type[Entity], name: str) -> Entity | None:
         table, columns = entity_spec(entity)
@@ -714,6 +715,16 @@ class _SQLiteTransaction(Transaction):
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+def _text_times(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """Event rows with their time as ISO text, made as SQLite takes them."""
+    at, at_text = None, ""
+    for row in rows:
+        when = row[6]
+        if when is not at:  # the events of one write share their time
+            at, at_text = when, when.isoformat()
+        yield (*row[:6], at_text, *row[7:])
 
 
 def _event_rows(events: Iterable[Event]) -> Iterator[tuple[Any, ...]]:
