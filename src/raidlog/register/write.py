@@ -19,7 +19,17 @@ from raidlog.backends.base import Entity, Transaction
 from raidlog.bulk import bulk, generated
 from raidlog.convert import entity_kind
 from raidlog.errors import DuplicateRefError, ItemNotFoundError, ReadOnlyError, ValidationError
-from raidlog.model.events import Change, Event, EventDraft, seal
+from raidlog.model.events import (
+    Change,
+    Event,
+    EventDraft,
+    NewItem,
+    Sealing,
+    changes_text,
+    plain_value,
+    seal,
+    seal_rows,
+)
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Item
 from raidlog.model.profile import PROFILE_REF
@@ -59,7 +69,8 @@ class Write:
         self.channel = channel or register.channel
         self.now = register._now()
         self.writes: list[tuple[Item, int]] = []
-        self.drafts: list[EventDraft] = []
+        # Events to seal at the next flush: drafts, and new items' add events as tuples.
+        self.drafts: list[EventDraft | NewItem] = []
         self.staged: dict[str, Item] = {}
         self.entities: list[tuple[Entity, int]] = []
         self.sealed: list[Event] = []  # kept only when notifiers will want them
@@ -67,6 +78,9 @@ class Write:
         self.linkable: set[str] = set()  # link targets found stored in this transaction
         self.allocated: set[str] = set()  # refs this write took from the counters
         self.adders: dict[type[Item], _AddChanges] = {}  # an add event's changes, by class
+        # Events become rows without Event objects when the store takes rows and no
+        # notifier wants them (Transaction.append_rows).
+        self.rows = not keep_events and type(txn).append_rows is not Transaction.append_rows
 
     def current(self, ref: str) -> Item:
         item = self.staged.get(ref) or self.txn.get(ref)
@@ -124,16 +138,19 @@ class Write:
             updated_by=reg.actor,
         )
         stored = assign(item, values)
-        self._check_links(stored)
+        if stored.links:
+            self._check_links(stored)
         data = reg.codec.item_to_dict(stored)
         adder = self.adders.get(type(item))
         if adder is None:
             adder = self.adders[type(item)] = _add_changes(reg._defaults(type(item)))
-        changes = adder(data)
+        changes, rows = adder(data)
         reg.codec.remember(stored, data)
         self.writes.append((stored, 0))
         self.staged[ref] = stored
-        self.draft(ref, stored.kind, "add", 1, changes, source=source)
+        self.drafts.append(
+            (ref, stored.kind, changes, rows, source if source is not None else reg._source)
+        )
         return stored
 
     def _allocate(self, prefix: str) -> str:
@@ -223,11 +240,16 @@ class Write:
             self.txn.put_entity(entity, expected)
         self.entities = []
         if self.drafts:
-            sealed = seal(self.drafts, self.txn.head())
-            self.txn.append(sealed)
+            reg = self.register
+            sealing = Sealing(reg.actor, self.now, self.channel, self.reason)
+            if self.rows:
+                self.txn.append_rows(seal_rows(self.drafts, self.txn.head(), sealing))
+            else:
+                sealed = seal(self.drafts, self.txn.head(), sealing)
+                self.txn.append(sealed)
+                if self.keep_events:
+                    self.sealed.extend(sealed)
             self.drafts = []
-            if self.keep_events:
-                self.sealed.extend(sealed)
 
     def flush_if_full(self) -> None:
         """:meth:`flush` once a bulk write has staged :data:`FLUSH_EVERY` events."""
@@ -366,14 +388,16 @@ def _copier(cls: type[Item]) -> Callable[[Any, Mapping[str, Any]], Any]:
     return generated("\n".join(lines), "assign", namespace, label)
 
 
-_AddChanges = Callable[[Mapping[str, Any]], list[Change]]
+_AddChanges = Callable[[Mapping[str, Any]], tuple[str, list[list[Any]]]]
 _ADD_CHANGES: dict[str, _AddChanges] = {}  # by the defaults' repr: one per class and profile
 
 
 def _add_changes(
     defaults: list[tuple[str, Any]],
 ) -> _AddChanges:
-    """The changes of an add event from the new item's dict: its title, then each field
+    """The changes of an add event from the new item's dict, as ``[field, None, new]``
+    lists and their canonical JSON text (:func:`~raidlog.model.events.changes_text`,
+    the text ``changes_json`` gives for the same changes): its title, then each field
     whose value is not its default (``defaults``, one register's list for one class),
     written out field by field; the code is registered in :mod:`linecache`, so a
     traceback through it shows its lines."""
@@ -383,17 +407,25 @@ def _add_changes(
         return found
     lines = [
         "def add_changes(data):",
-        "    out = [change(field='title', old=None, new=data['title'])]",
+        "    v = data['title']",
+        "    plain = type(v) in simple or is_plain(v)",
+        "    out = [['title', None, v]]",
     ]
-    namespace: dict[str, Any] = {"change": Change}
+    namespace: dict[str, Any] = {
+        "text": changes_text,
+        "simple": frozenset({str, int, bool, type(None)}),
+        "is_plain": plain_value,
+    }
     for n, (name, default) in enumerate(defaults):
         namespace[f"d{n}"] = default
         lines += [
             f"    v = data[{name!r}]",
             f"    if v is not d{n} and v != d{n}:",
-            f"        out.append(change(field={name!r}, old=None, new=v))",
+            f"        out.append([{name!r}, None, v])",
+            "        if plain and type(v) not in simple and not is_plain(v):",
+            "            plain = False",
         ]
-    lines.append("    return out")
+    lines.append("    return text(out, plain), out")
     function = cast(
         _AddChanges,
         generated("\n".join(lines), "add_changes", namespace, "raidlog.register.write add"),
