@@ -10,6 +10,7 @@ the lock stays busy beyond the busy timeout.
 
 from __future__ import annotations
 
+import functools
 import heapq
 import json
 import os
@@ -18,6 +19,7 @@ import random
 import sqlite3
 import threading
 import time
+import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
@@ -36,7 +38,7 @@ from raidlog.backends.sqlite.schema import (
     table_specs,
 )
 from raidlog.backends.sqlite.words import fts_text
-from raidlog.bulk import bulk
+from raidlog.bulk import bulk, generated
 from raidlog.convert import ENTITY_CLASSES, Codec, JsonDict, entity_kind
 from raidlog.errors import (
     BackendError,
@@ -46,7 +48,7 @@ from raidlog.errors import (
 )
 from raidlog.hookspecs import hookimpl
 from raidlog.model.events import EVENT_FIELDS, ChainHead, Event, event_row
-from raidlog.model.items import Item
+from raidlog.model.items import BUILTIN_KINDS, Item
 from raidlog.model.values import Relation
 from raidlog.query import Query
 
@@ -577,13 +579,14 @@ class _SQLiteTransaction(Transaction):
             list(self.counters.items()),
         )
 
-    def _row(self, spec: TableSpec, ident: int, item: Item) -> list[Any]:
+    def _row(self, spec: TableSpec, ident: int, item: Item) -> Sequence[Any]:
         data = self.backend.codec.item_to_dict(item)
-        if spec.kind is None:
-            core = self.tables.core
-            fields = {k: v for k, v in data.items() if k not in core and k != "kind"}
-            data = {**{k: v for k, v in data.items() if k in core}, "kind": item.kind}
-            data["fields"] = fields
+        if spec.kind is not None:
+            return _row_maker(spec)(ident, data)
+        core = self.tables.core
+        fields = {k: v for k, v in data.items() if k not in core and k != "kind"}
+        data = {**{k: v for k, v in data.items() if k in core}, "kind": item.kind}
+        data["fields"] = fields
         row: list[Any] = [ident, *map(data.get, self.tables.names[spec.name])]
         for i in self.tables.json_at[spec.name]:
             row[i + 1] = _dumps(row[i + 1])
@@ -611,7 +614,7 @@ class _SQLiteTransaction(Transaction):
         numbered = [(ident, item) for (ident, _, _), item in zip(refs, items, strict=True)]
         # In slices, so a bulk write never holds every row of every table at once.
         for first in range(0, len(numbered), _ROWS_AT_ONCE):
-            rows: dict[str, list[list[Any]]] = {}
+            rows: dict[str, list[Sequence[Any]]] = {}
             for ident, item in numbered[first : first + _ROWS_AT_ONCE]:
                 spec = self.tables.spec_for(item.kind)
                 rows.setdefault(spec.name, []).append(self._row(spec, ident, item))
@@ -661,7 +664,7 @@ class _SQLiteTransaction(Transaction):
         if before is None:
             raise ConflictError(str(item.ref), expected, self.get(str(item.ref)))
         ident, title, description = before
-        row = self._row(spec, 0, item)[1:]
+        row = tuple(self._row(spec, 0, item))[1:]
         self.conn.execute(self.tables.update[spec.name], (*row, item.ref, expected)).fetchall()
         self.conn.execute("DELETE FROM links WHERE source = ?", (item.ref,))
         self.conn.execute("DELETE FROM escalations WHERE ref = ?", (item.ref,))
@@ -715,6 +718,43 @@ class _SQLiteTransaction(Transaction):
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+def _fresh(text: str) -> str:
+    """A new string equal to ``text`` (slicing always copies; ``str(text)`` would not)."""
+    return (" " + text)[1:]
+
+
+@functools.cache
+def _row_maker(spec: TableSpec) -> Callable[[int, Mapping[str, Any]], tuple[Any, ...]]:
+    """The row of a built-in kind's table from an item's dict (``Codec.item_to_dict``),
+    written out column by column: JSON columns as :func:`_dumps` writes them, booleans
+    as integers.
+
+    Free text that is not ASCII (titles, descriptions: the fields typed ``str``) is
+    bound as a copy: ``sqlite3`` attaches the UTF-8 form of every string it binds to
+    the string object, and these are the caller's own strings, kept alive by the
+    caller's items, which would grow by that form for every item added."""
+    cls = next(k for k in BUILTIN_KINDS if k.kind == spec.kind)
+    hints = typing.get_type_hints(cls)
+    values = ["ident"]
+    for column in spec.columns:
+        value = f"data[{column.name!r}]"
+        if hints.get(column.name) is str:
+            values.append(f"(v if type(v := {value}) is not str or v.isascii() else fresh(v))")
+        elif column.codec == "json":
+            values.append(f"(encode({value}) if {value} else dumps({value}))")
+        elif column.codec == "bool":
+            values.append(f"(None if {value} is None else int({value}))")
+        else:
+            values.append(value)
+    source = f"def row(ident, data):\n    return ({', '.join(values)})"
+    namespace: dict[str, Any] = {"encode": _ENCODE, "dumps": _dumps, "fresh": _fresh}
+    # Code built from the table's own column names.
+    label = f"raidlog.backends.sqlite row {spec.name}"
+    maker: Callable[[int, Mapping[str, Any]], tuple[Any, ...]]
+    maker = generated(source, "row", namespace, label)
+    return maker
 
 
 def _text_times(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
