@@ -10,7 +10,6 @@ the lock stays busy beyond the busy timeout.
 
 from __future__ import annotations
 
-import functools
 import heapq
 import json
 import os
@@ -582,7 +581,10 @@ class _SQLiteTransaction(Transaction):
     def _row(self, spec: TableSpec, ident: int, item: Item) -> Sequence[Any]:
         data = self.backend.codec.item_to_dict(item)
         if spec.kind is not None:
-            return _row_maker(spec)(ident, data)
+            maker = _ROW_MAKERS.get(spec.name)
+            if maker is None:
+                maker = _ROW_MAKERS[spec.name] = _row_maker(spec)
+            return maker(ident, data)
         core = self.tables.core
         fields = {k: v for k, v in data.items() if k not in core and k != "kind"}
         data = {**{k: v for k, v in data.items() if k in core}, "kind": item.kind}
@@ -725,7 +727,11 @@ def _fresh(text: str) -> str:
     return (" " + text)[1:]
 
 
-@functools.cache
+#: Each built-in kind's row maker, by table name (the tables are the same in every
+#: register of this release).
+_ROW_MAKERS: dict[str, Callable[[int, Mapping[str, Any]], tuple[Any, ...]]] = {}
+
+
 def _row_maker(spec: TableSpec) -> Callable[[int, Mapping[str, Any]], tuple[Any, ...]]:
     """The row of a built-in kind's table from an item's dict (``Codec.item_to_dict``),
     written out column by column: JSON columns as :func:`_dumps` writes them, booleans
