@@ -68,6 +68,15 @@ class Write:
         # The channel of this change only: another thread's writes keep the register's.
         self.channel = channel or register.channel
         self.now = register._now()
+        self.today = self.now.date()
+        # What every new version of this write records: who made it, and when.
+        self.stamp = {
+            "version": 1,
+            "created_at": self.now,
+            "created_by": register.actor,
+            "updated_at": self.now,
+            "updated_by": register.actor,
+        }
         self.writes: list[tuple[Item, int]] = []
         # Events to seal at the next flush: drafts, and new items' add events as tuples.
         self.drafts: list[EventDraft | NewItem] = []
@@ -76,7 +85,9 @@ class Write:
         self.sealed: list[Event] = []  # kept only when notifiers will want them
         self.keep_events = keep_events
         self.linkable: set[str] = set()  # link targets found stored in this transaction
-        self.allocated: set[str] = set()  # refs this write took from the counters
+        # The numbers this write took from the counters, by prefix, as runs: flat
+        # [first, last, first, last...] lists (a bulk add takes one run per prefix).
+        self.runs: dict[str, list[int]] = {}
         self.adders: dict[type[Item], _AddChanges] = {}  # an add event's changes, by class
         # Events become rows without Event objects when the store takes rows and no
         # notifier wants them (Transaction.append_rows).
@@ -121,22 +132,15 @@ class Write:
         else:
             ref = canonical_ref(item.ref, prefix=item.ref_prefix, kind=item.kind)
             self.txn.reserve(item.ref_prefix, int(ref.rpartition("-")[2]))
-        status = rules.check_status(reg.profile, item)
-        values = rules.derived(reg.profile, item)
+        profile = reg.profile
+        status = rules.check_status(profile, item)
+        values = rules.derived(profile, item)
         if item.next_review is None:
             score = values.get("score", getattr(item, "score", None))
-            values["next_review"] = rules.review_date(
-                reg.profile, item, self.now.date(), score=score
-            )
-        values.update(
-            ref=ref,
-            status=status,
-            version=1,
-            created_at=self.now,
-            created_by=reg.actor,
-            updated_at=self.now,
-            updated_by=reg.actor,
-        )
+            values["next_review"] = rules.review_date(profile, item, self.today, score=score)
+        values["ref"] = ref
+        values["status"] = status
+        values.update(self.stamp)
         stored = assign(item, values)
         if stored.links:
             self._check_links(stored)
@@ -156,9 +160,26 @@ class Write:
     def _allocate(self, prefix: str) -> str:
         """The next ref of ``prefix`` by the store's counter (see :func:`commit` for a
         counter that is behind the stored refs)."""
-        ref = f"{prefix}-{self.txn.allocate(prefix):04d}"
-        self.allocated.add(ref)
-        return ref
+        number = self.txn.allocate(prefix)
+        runs = self.runs.get(prefix)
+        if runs is None:
+            self.runs[prefix] = [number, number]
+        elif runs[-1] == number - 1:
+            runs[-1] = number
+        else:
+            runs += (number, number)
+        return f"{prefix}-{number:04d}"
+
+    def allocated(self, ref: str) -> bool:
+        """Whether this write took ``ref`` from its prefix's counter."""
+        prefix, _, digits = ref.rpartition("-")
+        runs = self.runs.get(prefix)
+        if runs is None or not (digits.isascii() and digits.isdigit()):
+            return False
+        number = int(digits)
+        if ref != f"{prefix}-{number:04d}":
+            return False
+        return any(runs[n] <= number <= runs[n + 1] for n in range(0, len(runs), 2))
 
     def replace(
         self,
@@ -333,7 +354,7 @@ def _run_past_taken_refs(
         try:
             return register.backend.atomic(run)
         except DuplicateRefError as exc:
-            if not attempts or exc.ref not in attempts[-1].allocated:
+            if not attempts or not attempts[-1].allocated(exc.ref):
                 raise  # a ref the caller chose: theirs to change
             prefix = exc.ref.rpartition("-")[0]
             highest = max(_numbers(register, prefix), default=0)

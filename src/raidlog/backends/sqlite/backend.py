@@ -617,8 +617,11 @@ class _SQLiteTransaction(Transaction):
         # In slices, so a bulk write never holds every row of every table at once.
         for first in range(0, len(numbered), _ROWS_AT_ONCE):
             rows: dict[str, list[Sequence[Any]]] = {}
+            specs: dict[str, TableSpec] = {}
             for ident, item in numbered[first : first + _ROWS_AT_ONCE]:
-                spec = self.tables.spec_for(item.kind)
+                spec = specs.get(item.kind)
+                if spec is None:
+                    spec = specs[item.kind] = self.tables.spec_for(item.kind)
                 rows.setdefault(spec.name, []).append(self._row(spec, ident, item))
             for name, batch in rows.items():
                 conn.executemany(self.tables.insert[name], batch)
@@ -641,10 +644,13 @@ class _SQLiteTransaction(Transaction):
         links: list[tuple[Any, ...]] = []
         escalations: list[tuple[Any, ...]] = []
         for _, item in items:
-            links.extend(
-                (item.ref, n, link.relation.value, link.target) for n, link in enumerate(item.links)
-            )
-            escalations.extend((body, item.ref) for body in item.escalated_to)
+            if item.links:
+                links.extend(
+                    (item.ref, n, link.relation.value, link.target)
+                    for n, link in enumerate(item.links)
+                )
+            if item.escalated_to:
+                escalations.extend((body, item.ref) for body in item.escalated_to)
         # Search documents are made as SQLite takes them (executemany reads an iterator).
         documents = ((ident, fts_text(item.title, item.description)) for ident, item in items)
         conn = self.conn
