@@ -12,6 +12,7 @@ from its class's default (the cattrs converter's dict), an ``EventDraft``, ``sea
 from __future__ import annotations
 
 import sqlite3
+import sys
 import tempfile
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -176,3 +177,20 @@ def test_refs_a_write_allocated_are_known_by_their_runs() -> None:
             assert not w.allocated("R-1")  # not the spelling the counter gives
 
         reg._commit(work)
+
+
+@pytest.mark.parametrize("store", ["raid.db", "memory:"])
+def test_adding_items_does_not_grow_the_callers_strings(store: str, tmp_path: Path) -> None:
+    # sqlite3 and orjson attach the UTF-8 form of a non-ASCII string to the string
+    # itself: handed the caller's own text, every item added would grow by it.
+    batch = [
+        raidlog.Risk(title=f"Café {n} délai", description="Zürich straße " * 20, cause="naïve")
+        for n in range(50)
+    ]
+    texts = [t for i in batch for t in (i.title, i.description, i.cause)]
+    sizes = [sys.getsizeof(t) for t in texts]
+    location = store if store == "memory:" else str(tmp_path / store)
+    with raidlog.open(location, actor="ana") as reg:
+        stored = reg.add_many(batch)
+        assert [i.title for i in stored] == [i.title for i in batch]
+    assert [sys.getsizeof(t) for t in texts] == sizes

@@ -8,6 +8,7 @@ event. Bulk writes store their versions and events in slices (:meth:`Write.flush
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
@@ -16,7 +17,7 @@ import attrs
 
 from raidlog import rules
 from raidlog.backends.base import Entity, Transaction
-from raidlog.bulk import bulk, generated
+from raidlog.bulk import bulk, generated, unshared
 from raidlog.convert import entity_kind
 from raidlog.errors import DuplicateRefError, ItemNotFoundError, ReadOnlyError, ValidationError
 from raidlog.model.events import (
@@ -147,7 +148,7 @@ class Write:
         data = reg.codec.item_to_dict(stored)
         adder = self.adders.get(type(item))
         if adder is None:
-            adder = self.adders[type(item)] = _add_changes(reg._defaults(type(item)))
+            adder = self.adders[type(item)] = _add_changes(type(item), reg._defaults(type(item)))
         changes, rows = adder(data)
         reg.codec.remember(stored, data)
         self.writes.append((stored, 0))
@@ -410,47 +411,56 @@ def _copier(cls: type[Item]) -> Callable[[Any, Mapping[str, Any]], Any]:
 
 
 _AddChanges = Callable[[Mapping[str, Any]], tuple[str, list[list[Any]]]]
-_ADD_CHANGES: dict[str, _AddChanges] = {}  # by the defaults' repr: one per class and profile
+#: By class and the defaults' repr: one per class and profile.
+_ADD_CHANGES: dict[tuple[type[Item], str], _AddChanges] = {}
 
 
-def _add_changes(
-    defaults: list[tuple[str, Any]],
-) -> _AddChanges:
+def _add_changes(cls: type[Item], defaults: list[tuple[str, Any]]) -> _AddChanges:
     """The changes of an add event from the new item's dict, as ``[field, None, new]``
     lists and their canonical JSON text (:func:`~raidlog.model.events.changes_text`,
     the text ``changes_json`` gives for the same changes): its title, then each field
-    whose value is not its default (``defaults``, one register's list for one class),
+    whose value is not its default (``defaults``, one register's list for ``cls``),
     written out field by field; the code is registered in :mod:`linecache`, so a
-    traceback through it shows its lines."""
-    key = repr(defaults)
+    traceback through it shows its lines.
+
+    Free text (the fields typed ``str``) goes into the lists as
+    :func:`~raidlog.bulk.unshared` copies when it is not ASCII: orjson would otherwise
+    attach its UTF-8 form to the caller's own strings."""
+    key = (cls, repr(defaults))
     found = _ADD_CHANGES.get(key)
     if found is not None:
         return found
+    hints = typing.get_type_hints(cls)
+
+    def value(name: str) -> str:
+        if hints.get(name) is str:
+            return "v if type(v) is not str or v.isascii() else unshared(v)"
+        return "v"
+
     lines = [
         "def add_changes(data):",
         "    v = data['title']",
         "    plain = type(v) in simple or is_plain(v)",
-        "    out = [['title', None, v]]",
+        f"    out = [['title', None, {value('title')}]]",
     ]
     namespace: dict[str, Any] = {
         "text": changes_text,
         "simple": frozenset({str, int, bool, type(None)}),
         "is_plain": plain_value,
+        "unshared": unshared,
     }
     for n, (name, default) in enumerate(defaults):
         namespace[f"d{n}"] = default
         lines += [
             f"    v = data[{name!r}]",
             f"    if v is not d{n} and v != d{n}:",
-            f"        out.append([{name!r}, None, v])",
+            f"        out.append([{name!r}, None, {value(name)}])",
             "        if plain and type(v) not in simple and not is_plain(v):",
             "            plain = False",
         ]
     lines.append("    return text(out, plain), out")
-    function = cast(
-        _AddChanges,
-        generated("\n".join(lines), "add_changes", namespace, "raidlog.register.write add"),
-    )
+    label = f"raidlog.register.write add {cls.__name__}"
+    function = cast(_AddChanges, generated("\n".join(lines), "add_changes", namespace, label))
     _ADD_CHANGES[key] = function
     return function
 

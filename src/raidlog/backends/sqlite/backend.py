@@ -37,7 +37,7 @@ from raidlog.backends.sqlite.schema import (
     table_specs,
 )
 from raidlog.backends.sqlite.words import fts_text
-from raidlog.bulk import bulk, generated
+from raidlog.bulk import bulk, generated, unshared
 from raidlog.convert import ENTITY_CLASSES, Codec, JsonDict, entity_kind
 from raidlog.errors import (
     BackendError,
@@ -728,11 +728,6 @@ class _SQLiteTransaction(Transaction):
         )
 
 
-def _fresh(text: str) -> str:
-    """A new string equal to ``text`` (slicing always copies; ``str(text)`` would not)."""
-    return (" " + text)[1:]
-
-
 #: Each built-in kind's row maker, by table name (the tables are the same in every
 #: register of this release).
 _ROW_MAKERS: dict[str, Callable[[int, Mapping[str, Any]], tuple[Any, ...]]] = {}
@@ -744,16 +739,15 @@ def _row_maker(spec: TableSpec) -> Callable[[int, Mapping[str, Any]], tuple[Any,
     as integers.
 
     Free text that is not ASCII (titles, descriptions: the fields typed ``str``) is
-    bound as a copy: ``sqlite3`` attaches the UTF-8 form of every string it binds to
-    the string object, and these are the caller's own strings, kept alive by the
-    caller's items, which would grow by that form for every item added."""
+    bound as a copy (:func:`~raidlog.bulk.unshared`): these are the caller's own
+    strings, which ``sqlite3`` would otherwise grow by their UTF-8 form."""
     cls = next(k for k in BUILTIN_KINDS if k.kind == spec.kind)
     hints = typing.get_type_hints(cls)
     values = ["ident"]
     for column in spec.columns:
         value = f"data[{column.name!r}]"
         if hints.get(column.name) is str:
-            values.append(f"(v if type(v := {value}) is not str or v.isascii() else fresh(v))")
+            values.append(f"(v if type(v := {value}) is not str or v.isascii() else unshared(v))")
         elif column.codec == "json":
             values.append(f"(encode({value}) if {value} else dumps({value}))")
         elif column.codec == "bool":
@@ -761,7 +755,7 @@ def _row_maker(spec: TableSpec) -> Callable[[int, Mapping[str, Any]], tuple[Any,
         else:
             values.append(value)
     source = f"def row(ident, data):\n    return ({', '.join(values)})"
-    namespace: dict[str, Any] = {"encode": _ENCODE, "dumps": _dumps, "fresh": _fresh}
+    namespace: dict[str, Any] = {"encode": _ENCODE, "dumps": _dumps, "unshared": unshared}
     # Code built from the table's own column names.
     label = f"raidlog.backends.sqlite row {spec.name}"
     maker: Callable[[int, Mapping[str, Any]], tuple[Any, ...]]
