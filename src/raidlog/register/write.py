@@ -451,9 +451,11 @@ def _add_changes(cls: type[Item], defaults: list[tuple[str, Any]]) -> _AddChange
     }
     for n, (name, default) in enumerate(defaults):
         namespace[f"d{n}"] = default
+        # An empty list or dict by default (tuples, extra): any other value is truthy.
+        empty = type(default) in (list, dict) and not default
         lines += [
             f"    v = data[{name!r}]",
-            f"    if v is not d{n} and v != d{n}:",
+            "    if v:" if empty else f"    if v is not d{n} and v != d{n}:",
             f"        out.append([{name!r}, None, {value(name)}])",
             "        if plain and type(v) not in simple and not is_plain(v):",
             "            plain = False",
