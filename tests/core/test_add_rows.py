@@ -194,3 +194,21 @@ def test_adding_items_does_not_grow_the_callers_strings(store: str, tmp_path: Pa
         stored = reg.add_many(batch)
         assert [i.title for i in stored] == [i.title for i in batch]
     assert [sys.getsizeof(t) for t in texts] == sizes
+
+
+def test_a_bulk_write_stores_a_smaller_first_slice(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A store working beside the caller (PostgreSQL's helper thread) gets rows sooner.
+    monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 10)
+    monkeypatch.setattr("raidlog.register.write.FIRST_FLUSH", 4)
+    sizes: list[int] = []
+    flush = Write.flush
+
+    def counting(self: Write) -> None:
+        sizes.append(len(self.drafts))
+        flush(self)
+
+    monkeypatch.setattr(Write, "flush", counting)
+    with raidlog.open("memory:", actor="ana") as reg:
+        reg.add_many([raidlog.Action(title=f"act {n}") for n in range(25)])
+        assert len(reg) == 25
+    assert sizes == [4, 10, 10, 2]  # the profile's event and 3 items first

@@ -50,6 +50,9 @@ EntityT = TypeVar("EntityT", Node, Body, Objective)
 
 #: A bulk write stores its new versions and their events in slices of this many.
 FLUSH_EVERY = 5000
+#: ... after a first, smaller slice, so a store that works beside the caller (the
+#: PostgreSQL plugin streams rows on a helper thread) gets its first rows sooner.
+FIRST_FLUSH = 1000
 
 
 class Write:
@@ -85,6 +88,7 @@ class Write:
         self.entities: list[tuple[Entity, int]] = []
         self.sealed: list[Event] = []  # kept only when notifiers will want them
         self.keep_events = keep_events
+        self.flushed = False  # whether flush_if_full stored a first slice
         self.linkable: set[str] = set()  # link targets found stored in this transaction
         # The numbers this write took from the counters, by prefix, as runs: flat
         # [first, last, first, last...] lists (a bulk add takes one run per prefix).
@@ -274,8 +278,11 @@ class Write:
             self.drafts = []
 
     def flush_if_full(self) -> None:
-        """:meth:`flush` once a bulk write has staged :data:`FLUSH_EVERY` events."""
-        if len(self.drafts) >= FLUSH_EVERY:
+        """:meth:`flush` once a bulk write has staged :data:`FLUSH_EVERY` events
+        (:data:`FIRST_FLUSH` for its first slice, when that is fewer)."""
+        staged = len(self.drafts)
+        if staged >= FLUSH_EVERY or (not self.flushed and staged >= FIRST_FLUSH):
+            self.flushed = True
             self.flush()
 
     def finish(self) -> None:
