@@ -6,6 +6,8 @@ collector would spend most of the time scanning them: :func:`bulk` pauses it for
 duration. Per-class functions written out field by field (the converters' ``to_dict``,
 the register's ``assign``) are compiled by :func:`generated`, which registers their
 source with :mod:`linecache` so tracebacks and debuggers show the generated lines.
+:func:`unshared` keeps encoders that cache a string's UTF-8 form from growing the
+caller's own strings.
 
 This module imports nothing of raidlog: every layer, and plugins, may use it.
 """

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from raidlog.backends.base import Backend, Capabilities, Entity, Finding, Transaction
 from raidlog.backends.staging import StagingTransaction, State
-from raidlog.bulk import bulk
+from raidlog.bulk import bulk, unshared
 from raidlog.convert import Codec, entity_kind
 from raidlog.errors import (
     BackendError,
@@ -75,4 +75,5 @@ __all__ = [
     "matches",
     "split_folded",
     "text_words",
+    "unshared",
 ]
