@@ -6,6 +6,8 @@ collector would spend most of the time scanning them: :func:`bulk` pauses it for
 duration. Per-class functions written out field by field (the converters' ``to_dict``,
 the register's ``assign``) are compiled by :func:`generated`, which registers their
 source with :mod:`linecache` so tracebacks and debuggers show the generated lines.
+:func:`unshared` keeps encoders that cache a string's UTF-8 form from growing the
+caller's own strings.
 
 This module imports nothing of raidlog: every layer, and plugins, may use it.
 """
@@ -20,7 +22,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["bulk", "generated"]
+__all__ = ["bulk", "generated", "unshared"]
 
 _lock = threading.Lock()
 _depth = 0  # how many bulk() blocks are open, in any thread
@@ -63,3 +65,17 @@ def generated(source: str, name: str, namespace: dict[str, Any], label: str) -> 
     exec(compile(source, filename, "exec"), namespace)  # code the caller built from its own class
     function: Callable[..., Any] = namespace[name]
     return function
+
+
+def unshared(text: str) -> str:
+    """``text`` itself when it is ASCII, else a new string equal to it.
+
+    ``sqlite3`` and orjson attach the UTF-8 form of every non-ASCII string they are
+    handed to the string object itself (CPython keeps it until the string dies). Bulk
+    work handing a caller's own text to them would grow the caller's objects by that
+    form for every item; handed a copy, the form dies with the copy. ASCII strings are
+    their own UTF-8 and gain nothing. (Slicing always copies; ``str(text)`` would not.)
+    """
+    if text.isascii():
+        return text
+    return (" " + text)[1:]

@@ -59,6 +59,7 @@ _MISSING = object()
 #: The assessment levels of a risk, as the prefixes of their probability, impact and
 #: score fields (``inherent_score``, ``score``, ...).
 LEVELS = ("inherent_", "", "residual_", "target_")
+_LEVEL_FIELDS = tuple((p, p + "probability", p + "impact") for p in LEVELS)
 #: Fields whose values are spelt as the profile's vocabulary of the same name.
 VOCABULARY_FIELDS = ("priority", "issue_type", "response_category")
 #: Moves only a register operation makes, because it records a new item too.
@@ -75,13 +76,46 @@ def in_vocabulary(profile: Profile, field: str, value: str) -> str:
     words = profile.vocabulary(field)
     if not words:
         return value
-    for word in words:
-        if word.casefold() == str(value).casefold():
-            return word
+    found = _folded(words).get(str(value).casefold())
+    if found is not None:
+        return found
     raise ValidationError(
         f"{field} {value!r} is not in profile {profile.name!r}: {', '.join(words)}",
         field=field,
     )
+
+
+def _folded(words: tuple[str, ...]) -> dict[str, str]:
+    """Each word of a vocabulary by its case-folded form (the first word of a form wins,
+    as a scan in order would find it), made once per vocabulary."""
+    found = _FOLDED.get(words)
+    if found is None:
+        found = {}
+        for word in words:
+            found.setdefault(word.casefold(), word)
+        if len(_FOLDED) >= 64:  # profiles are few: this only bounds a pathological caller
+            _FOLDED.clear()
+        _FOLDED[words] = found
+    return found
+
+
+_FOLDED: dict[tuple[str, ...], dict[str, str]] = {}
+
+
+def _vocabulary_fields(cls: type[Item]) -> tuple[str, ...]:
+    """The fields of :data:`VOCABULARY_FIELDS` an item of ``cls`` can have: those the
+    class has, or all of them when its instances have a ``__dict__`` too."""
+    found = _CLASS_VOCABULARY.get(cls)
+    if found is None:
+        if cls.__dictoffset__ == 0:  # slotted: an instance has only the class's fields
+            found = tuple(f for f in VOCABULARY_FIELDS if hasattr(cls, f))
+        else:
+            found = VOCABULARY_FIELDS
+        _CLASS_VOCABULARY[cls] = found
+    return found
+
+
+_CLASS_VOCABULARY: dict[type[Item], tuple[str, ...]] = {}
 
 
 def scores(profile: Profile, item: Item) -> dict[str, int]:
@@ -92,8 +126,8 @@ def scores(profile: Profile, item: Item) -> dict[str, int]:
     found: dict[str, int] = {}
     if not isinstance(item, Risk):
         return found
-    for prefix in LEVELS:
-        p, i = getattr(item, prefix + "probability"), getattr(item, prefix + "impact")
+    for prefix, probability, impact in _LEVEL_FIELDS:
+        p, i = getattr(item, probability), getattr(item, impact)
         if (p is None) != (i is None):
             if getattr(item, prefix + "score") is None:
                 continue
@@ -126,7 +160,7 @@ def derived(profile: Profile, item: Item) -> dict[str, Any]:
     """What the profile derives for ``item`` (vocabulary spellings, scores from the
     matrix, RAG unless set by hand), as the fields whose values change."""
     changes: dict[str, Any] = {}
-    for field in VOCABULARY_FIELDS:
+    for field in _vocabulary_fields(type(item)):
         value = getattr(item, field, None)
         if value is not None:
             changes[field] = in_vocabulary(profile, field, value)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from raidlog.backends.base import Backend, Capabilities, Entity, Finding, Transaction
 from raidlog.backends.staging import StagingTransaction, State
-from raidlog.bulk import bulk
+from raidlog.bulk import bulk, unshared
 from raidlog.convert import Codec, entity_kind
 from raidlog.errors import (
     BackendError,
@@ -26,7 +26,14 @@ from raidlog.errors import (
 )
 from raidlog.files import fsync_folder
 from raidlog.hookspecs import hookimpl
-from raidlog.model.events import EVENT_FIELDS, ChainHead, Change, Event, event_row
+from raidlog.model.events import (
+    EVENT_FIELDS,
+    ChainHead,
+    Change,
+    Event,
+    event_from_row,
+    event_row,
+)
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Item
 from raidlog.model.values import Relation
@@ -60,6 +67,7 @@ __all__ = [
     "bulk",
     "entity_kind",
     "evaluate",
+    "event_from_row",
     "event_row",
     "folded",
     "fsync_folder",
@@ -67,4 +75,5 @@ __all__ = [
     "matches",
     "split_folded",
     "text_words",
+    "unshared",
 ]

@@ -23,7 +23,7 @@ import attrs
 
 from raidlog.convert import Codec
 from raidlog.errors import BackendError
-from raidlog.model.events import ChainHead, Event
+from raidlog.model.events import ChainHead, Event, event_from_row
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Item
 from raidlog.model.values import Relation
@@ -113,6 +113,22 @@ class Transaction(abc.ABC):
     @abc.abstractmethod
     def append(self, events: Sequence[Event]) -> None:
         """Append sealed events (their ``seq`` continue :meth:`head`)."""
+
+    def append_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Append sealed events given as rows, as :meth:`append` does.
+
+        Each row holds one event's values in :data:`~raidlog.model.events.EVENT_FIELDS`
+        order: ``at`` a timezone-aware ``datetime`` in UTC (the events of one write share
+        one ``datetime`` object), ``changes`` the event's canonical JSON text
+        (:func:`~raidlog.model.events.changes_json`, the text its hash was computed
+        from). The register's bulk writes seal their events straight into such rows,
+        without ``Event`` objects, when the store overrides this method and no notifier
+        wants the events. The default rebuilds each :class:`Event`
+        (:func:`~raidlog.model.events.event_from_row`) and calls :meth:`append`, so a
+        store that keeps events as rows (a SQL table, ``COPY``) overrides it to write
+        them as they come.
+        """
+        self.append([event_from_row(row) for row in rows])
 
     @abc.abstractmethod
     def get_entity(self, entity: type[Entity], name: str) -> Entity | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, TypeAlias
 
@@ -28,11 +29,17 @@ __all__ = [
     "Event",
     "EventDraft",
     "JsonValue",
+    "NewItem",
+    "Sealing",
     "canonical_json",
     "changes_json",
+    "changes_text",
+    "event_from_row",
     "event_hash",
     "event_row",
+    "plain_value",
     "seal",
+    "seal_rows",
 ]
 
 JsonValue: TypeAlias = "str | int | float | bool | list[JsonValue] | dict[str, JsonValue] | None"
@@ -130,6 +137,13 @@ def _plain(value: object) -> bool:
     return False
 
 
+def plain_value(value: object) -> bool:
+    """Whether :func:`changes_text` may hand ``value`` to orjson with the rest of its
+    list: a type in ``_SIMPLE`` (orjson refuses what it cannot write as the stdlib did,
+    and the list then falls back value by value) or a plain container (``_plain``)."""
+    return type(value) in _SIMPLE or _plain(value)
+
+
 def _refused(text: str) -> ValidationError:
     return ValidationError(f"{text[:60]!r} holds a lone surrogate, which no register can store")
 
@@ -201,10 +215,18 @@ def changes_json(event: EventDraft | Event) -> str:
         ):
             plain = False
         rows.append([change.field, old, new])
+    return changes_text(rows, plain)
+
+
+def changes_text(rows: list[list[Any]], plain: bool) -> str:
+    """``rows`` (``[field, old, new]`` lists) as the canonical JSON :func:`changes_json`
+    writes: one orjson call when ``plain`` (every value passed :func:`_plain` or is of a
+    type orjson writes as the stdlib did, see ``_SIMPLE``), else one
+    :func:`canonical_json` call a value."""
     if plain:
         try:
             return _ORJSON(rows, option=_SORTED).decode()
-        except orjson.JSONEncodeError:  # a lone surrogate, refused below
+        except orjson.JSONEncodeError:  # a lone surrogate or a huge integer: below
             pass
     encode = canonical_json
     return "[" + ",".join([f"[{encode(f)},{encode(o)},{encode(n)}]" for f, o, n in rows]) + "]"
@@ -249,6 +271,31 @@ def event_row(event: Event, at: object) -> tuple[Any, ...]:
     )
 
 
+def event_from_row(row: Sequence[Any]) -> Event:
+    """The :class:`Event` a row of :data:`EVENT_FIELDS` holds, as
+    :meth:`Transaction.append_rows <raidlog.backends.base.Transaction.append_rows>` hands
+    them: ``at`` a ``datetime``, ``changes`` the canonical JSON text its hash was
+    computed from (kept on the event, so a store writing it does not encode it again)."""
+    seq, ref, kind, action, version, actor, at, channel, changes, reason, source, prev, digest = row
+    event = Event(
+        seq=seq,
+        ref=ref,
+        kind=kind,
+        action=action,
+        version=version,
+        actor=actor,
+        at=at,
+        channel=channel,
+        changes=tuple(Change(field=f, old=o, new=n) for f, o, n in json.loads(changes)),
+        reason=reason,
+        source=source,
+        prev_hash=prev,
+        hash=digest,
+    )
+    object.__setattr__(event, "_changes_json", changes)
+    return event
+
+
 def _text(value: str | None) -> str:
     return "null" if value is None else _STRING(value)
 
@@ -277,15 +324,95 @@ def event_hash(event: Event) -> str:
     return hashlib.sha256(canonical).hexdigest()
 
 
-def seal(drafts: list[EventDraft], head: ChainHead) -> list[Event]:
-    """Chain ``drafts`` after ``head``. Backends call this inside their write transaction,
-    under the same lock that makes the head current."""
-    sealed: list[Event] = []
+#: An add event as the register's bulk path drafts it, before it is sealed: ``(ref,
+#: kind, changes, rows, source)``, ``changes`` the canonical JSON text of ``rows``, its
+#: ``[field, None, new]`` lists (:func:`changes_text`). Its action is ``add``, its version
+#: 1; who, when, through which channel and why come from the write (:class:`Sealing`).
+NewItem: TypeAlias = tuple[str, str, str, list[list[Any]], "str | None"]
+
+
+@attrs.frozen
+class Sealing:
+    """What the :data:`NewItem` drafts of one write share: actor, time, channel, reason."""
+
+    actor: str
+    at: datetime
+    channel: str
+    reason: str | None = None
+
+
+def _new_event(draft: NewItem, sealing: Sealing, seq: int, prev: str, digest: str) -> Event:
+    ref, kind, changes, rows, source = draft
+    event = Event(
+        seq=seq,
+        ref=ref,
+        kind=kind,
+        action="add",
+        version=1,
+        actor=sealing.actor,
+        at=sealing.at,
+        channel=sealing.channel,
+        changes=tuple([Change(field=f, old=o, new=n) for f, o, n in rows]),
+        reason=sealing.reason,
+        source=source,
+        prev_hash=prev,
+        hash=digest,
+    )
+    object.__setattr__(event, "_changes_json", changes)
+    return event
+
+
+def _sealed(
+    drafts: Sequence[EventDraft | NewItem], head: ChainHead, sealing: Sealing | None
+) -> Iterator[tuple[EventDraft | NewItem, int, str, str, str]]:
+    """Each draft with its ``seq``, ``prev_hash``, changes text and hash, chained after
+    ``head``. A :data:`NewItem`'s canonical text is assembled from the parts every add
+    of the write shares (the same text :func:`_canonical` gives, key by key)."""
     seq, prev = head.seq, head.hash
+    sha256 = hashlib.sha256
+    if sealing is not None:
+        start = (
+            f'{{"action":"add","actor":{_text(sealing.actor)},'
+            f'"at":"{sealing.at.isoformat()}","changes":'
+        )
+        channel = f',"channel":{_text(sealing.channel)},"kind":'
+        reason = f',"reason":{_text(sealing.reason)},"ref":'
     for draft in drafts:
         seq += 1
-        changes = changes_json(draft)
-        digest = hashlib.sha256(_canonical(draft, seq, prev, changes)).hexdigest()
+        if type(draft) is tuple:
+            if sealing is None:
+                raise TypeError("sealing new-item drafts needs the write's Sealing")
+            ref, kind, changes, _, source = draft
+            text = (
+                f'{start}{changes}{channel}{_STRING(kind)},"prev_hash":{_STRING(prev)}'
+                f'{reason}{_STRING(ref)},"seq":{seq},"source":{_text(source)},"version":1}}'
+            )
+            try:
+                canonical = text.encode()
+            except UnicodeEncodeError:
+                raise _refused(text) from None
+        else:
+            assert isinstance(draft, EventDraft)
+            changes = changes_json(draft)
+            canonical = _canonical(draft, seq, prev, changes)
+        digest = sha256(canonical).hexdigest()
+        yield draft, seq, prev, changes, digest
+        prev = digest
+
+
+def seal(
+    drafts: Sequence[EventDraft | NewItem], head: ChainHead, sealing: Sealing | None = None
+) -> list[Event]:
+    """Chain ``drafts`` after ``head``. Backends call this inside their write transaction,
+    under the same lock that makes the head current. :data:`NewItem` drafts take what
+    they share from ``sealing``."""
+    sealed: list[Event] = []
+    for draft, seq, prev, changes, digest in _sealed(drafts, head, sealing):
+        if type(draft) is tuple:
+            assert sealing is not None
+            sealed.append(_new_event(draft, sealing, seq, prev, digest))
+            continue
+        assert isinstance(draft, EventDraft)
         event = Event(
             seq=seq,
             ref=draft.ref,
@@ -303,5 +430,56 @@ def seal(drafts: list[EventDraft], head: ChainHead) -> list[Event]:
         )
         object.__setattr__(event, "_changes_json", changes)
         sealed.append(event)
-        prev = digest
     return sealed
+
+
+def seal_rows(
+    drafts: Sequence[EventDraft | NewItem], head: ChainHead, sealing: Sealing | None = None
+) -> list[tuple[Any, ...]]:
+    """What :func:`seal` gives, as the rows
+    :meth:`Transaction.append_rows <raidlog.backends.base.Transaction.append_rows>`
+    takes (``event_row(event, event.at)`` of each event), without making any
+    :class:`Event`."""
+    rows: list[tuple[Any, ...]] = []
+    append = rows.append
+    for draft, seq, prev, changes, digest in _sealed(drafts, head, sealing):
+        if type(draft) is tuple:
+            assert sealing is not None
+            ref, kind, _, _, source = draft
+            append(
+                (
+                    seq,
+                    ref,
+                    kind,
+                    "add",
+                    1,
+                    sealing.actor,
+                    sealing.at,
+                    sealing.channel,
+                    changes,
+                    sealing.reason,
+                    source,
+                    prev,
+                    digest,
+                )
+            )
+            continue
+        assert isinstance(draft, EventDraft)
+        append(
+            (
+                seq,
+                draft.ref,
+                draft.kind,
+                draft.action,
+                draft.version,
+                draft.actor,
+                draft.at,
+                draft.channel,
+                changes,
+                draft.reason,
+                draft.source,
+                prev,
+                digest,
+            )
+        )
+    return rows

@@ -8,6 +8,7 @@ event. Bulk writes store their versions and events in slices (:meth:`Write.flush
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
@@ -16,10 +17,20 @@ import attrs
 
 from raidlog import rules
 from raidlog.backends.base import Entity, Transaction
-from raidlog.bulk import bulk, generated
+from raidlog.bulk import bulk, generated, unshared
 from raidlog.convert import entity_kind
 from raidlog.errors import DuplicateRefError, ItemNotFoundError, ReadOnlyError, ValidationError
-from raidlog.model.events import Change, Event, EventDraft, seal
+from raidlog.model.events import (
+    Change,
+    Event,
+    EventDraft,
+    NewItem,
+    Sealing,
+    changes_text,
+    plain_value,
+    seal,
+    seal_rows,
+)
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Item
 from raidlog.model.profile import PROFILE_REF
@@ -39,6 +50,9 @@ EntityT = TypeVar("EntityT", Node, Body, Objective)
 
 #: A bulk write stores its new versions and their events in slices of this many.
 FLUSH_EVERY = 5000
+#: ... after a first, smaller slice, so a store that works beside the caller (the
+#: PostgreSQL plugin streams rows on a helper thread) gets its first rows sooner.
+FIRST_FLUSH = 1000
 
 
 class Write:
@@ -58,15 +72,31 @@ class Write:
         # The channel of this change only: another thread's writes keep the register's.
         self.channel = channel or register.channel
         self.now = register._now()
+        self.today = self.now.date()
+        # What every new version of this write records: who made it, and when.
+        self.stamp = {
+            "version": 1,
+            "created_at": self.now,
+            "created_by": register.actor,
+            "updated_at": self.now,
+            "updated_by": register.actor,
+        }
         self.writes: list[tuple[Item, int]] = []
-        self.drafts: list[EventDraft] = []
+        # Events to seal at the next flush: drafts, and new items' add events as tuples.
+        self.drafts: list[EventDraft | NewItem] = []
         self.staged: dict[str, Item] = {}
         self.entities: list[tuple[Entity, int]] = []
         self.sealed: list[Event] = []  # kept only when notifiers will want them
         self.keep_events = keep_events
+        self.flushed = False  # whether flush_if_full stored a first slice
         self.linkable: set[str] = set()  # link targets found stored in this transaction
-        self.allocated: set[str] = set()  # refs this write took from the counters
+        # The numbers this write took from the counters, by prefix, as runs: flat
+        # [first, last, first, last...] lists (a bulk add takes one run per prefix).
+        self.runs: dict[str, list[int]] = {}
         self.adders: dict[type[Item], _AddChanges] = {}  # an add event's changes, by class
+        # Events become rows without Event objects when the store takes rows and no
+        # notifier wants them (Transaction.append_rows).
+        self.rows = not keep_events and type(txn).append_rows is not Transaction.append_rows
 
     def current(self, ref: str) -> Item:
         item = self.staged.get(ref) or self.txn.get(ref)
@@ -107,41 +137,54 @@ class Write:
         else:
             ref = canonical_ref(item.ref, prefix=item.ref_prefix, kind=item.kind)
             self.txn.reserve(item.ref_prefix, int(ref.rpartition("-")[2]))
-        status = rules.check_status(reg.profile, item)
-        values = rules.derived(reg.profile, item)
+        profile = reg.profile
+        status = rules.check_status(profile, item)
+        values = rules.derived(profile, item)
         if item.next_review is None:
             score = values.get("score", getattr(item, "score", None))
-            values["next_review"] = rules.review_date(
-                reg.profile, item, self.now.date(), score=score
-            )
-        values.update(
-            ref=ref,
-            status=status,
-            version=1,
-            created_at=self.now,
-            created_by=reg.actor,
-            updated_at=self.now,
-            updated_by=reg.actor,
-        )
+            values["next_review"] = rules.review_date(profile, item, self.today, score=score)
+        values["ref"] = ref
+        values["status"] = status
+        values.update(self.stamp)
         stored = assign(item, values)
-        self._check_links(stored)
+        if stored.links:
+            self._check_links(stored)
         data = reg.codec.item_to_dict(stored)
         adder = self.adders.get(type(item))
         if adder is None:
-            adder = self.adders[type(item)] = _add_changes(reg._defaults(type(item)))
-        changes = adder(data)
+            adder = self.adders[type(item)] = _add_changes(type(item), reg._defaults(type(item)))
+        changes, rows = adder(data)
         reg.codec.remember(stored, data)
         self.writes.append((stored, 0))
         self.staged[ref] = stored
-        self.draft(ref, stored.kind, "add", 1, changes, source=source)
+        self.drafts.append(
+            (ref, stored.kind, changes, rows, source if source is not None else reg._source)
+        )
         return stored
 
     def _allocate(self, prefix: str) -> str:
         """The next ref of ``prefix`` by the store's counter (see :func:`commit` for a
         counter that is behind the stored refs)."""
-        ref = f"{prefix}-{self.txn.allocate(prefix):04d}"
-        self.allocated.add(ref)
-        return ref
+        number = self.txn.allocate(prefix)
+        runs = self.runs.get(prefix)
+        if runs is None:
+            self.runs[prefix] = [number, number]
+        elif runs[-1] == number - 1:
+            runs[-1] = number
+        else:
+            runs += (number, number)
+        return f"{prefix}-{number:04d}"
+
+    def allocated(self, ref: str) -> bool:
+        """Whether this write took ``ref`` from its prefix's counter."""
+        prefix, _, digits = ref.rpartition("-")
+        runs = self.runs.get(prefix)
+        if runs is None or not (digits.isascii() and digits.isdigit()):
+            return False
+        number = int(digits)
+        if ref != f"{prefix}-{number:04d}":
+            return False
+        return any(runs[n] <= number <= runs[n + 1] for n in range(0, len(runs), 2))
 
     def replace(
         self,
@@ -223,15 +266,23 @@ class Write:
             self.txn.put_entity(entity, expected)
         self.entities = []
         if self.drafts:
-            sealed = seal(self.drafts, self.txn.head())
-            self.txn.append(sealed)
+            reg = self.register
+            sealing = Sealing(reg.actor, self.now, self.channel, self.reason)
+            if self.rows:
+                self.txn.append_rows(seal_rows(self.drafts, self.txn.head(), sealing))
+            else:
+                sealed = seal(self.drafts, self.txn.head(), sealing)
+                self.txn.append(sealed)
+                if self.keep_events:
+                    self.sealed.extend(sealed)
             self.drafts = []
-            if self.keep_events:
-                self.sealed.extend(sealed)
 
     def flush_if_full(self) -> None:
-        """:meth:`flush` once a bulk write has staged :data:`FLUSH_EVERY` events."""
-        if len(self.drafts) >= FLUSH_EVERY:
+        """:meth:`flush` once a bulk write has staged :data:`FLUSH_EVERY` events
+        (:data:`FIRST_FLUSH` for its first slice, when that is fewer)."""
+        staged = len(self.drafts)
+        if staged >= FLUSH_EVERY or (not self.flushed and staged >= FIRST_FLUSH):
+            self.flushed = True
             self.flush()
 
     def finish(self) -> None:
@@ -311,7 +362,7 @@ def _run_past_taken_refs(
         try:
             return register.backend.atomic(run)
         except DuplicateRefError as exc:
-            if not attempts or exc.ref not in attempts[-1].allocated:
+            if not attempts or not attempts[-1].allocated(exc.ref):
                 raise  # a ref the caller chose: theirs to change
             prefix = exc.ref.rpartition("-")[0]
             highest = max(_numbers(register, prefix), default=0)
@@ -366,38 +417,59 @@ def _copier(cls: type[Item]) -> Callable[[Any, Mapping[str, Any]], Any]:
     return generated("\n".join(lines), "assign", namespace, label)
 
 
-_AddChanges = Callable[[Mapping[str, Any]], list[Change]]
-_ADD_CHANGES: dict[str, _AddChanges] = {}  # by the defaults' repr: one per class and profile
+_AddChanges = Callable[[Mapping[str, Any]], tuple[str, list[list[Any]]]]
+#: By class and the defaults' repr: one per class and profile.
+_ADD_CHANGES: dict[tuple[type[Item], str], _AddChanges] = {}
 
 
-def _add_changes(
-    defaults: list[tuple[str, Any]],
-) -> _AddChanges:
-    """The changes of an add event from the new item's dict: its title, then each field
-    whose value is not its default (``defaults``, one register's list for one class),
+def _add_changes(cls: type[Item], defaults: list[tuple[str, Any]]) -> _AddChanges:
+    """The changes of an add event from the new item's dict, as ``[field, None, new]``
+    lists and their canonical JSON text (:func:`~raidlog.model.events.changes_text`,
+    the text ``changes_json`` gives for the same changes): its title, then each field
+    whose value is not its default (``defaults``, one register's list for ``cls``),
     written out field by field; the code is registered in :mod:`linecache`, so a
-    traceback through it shows its lines."""
-    key = repr(defaults)
+    traceback through it shows its lines.
+
+    Free text (the fields typed ``str``) goes into the lists as
+    :func:`~raidlog.bulk.unshared` copies when it is not ASCII: orjson would otherwise
+    attach its UTF-8 form to the caller's own strings."""
+    key = (cls, repr(defaults))
     found = _ADD_CHANGES.get(key)
     if found is not None:
         return found
+    hints = typing.get_type_hints(cls)
+
+    def value(name: str) -> str:
+        if hints.get(name) is str:
+            return "v if type(v) is not str or v.isascii() else unshared(v)"
+        return "v"
+
     lines = [
         "def add_changes(data):",
-        "    out = [change(field='title', old=None, new=data['title'])]",
+        "    v = data['title']",
+        "    plain = type(v) in simple or is_plain(v)",
+        f"    out = [['title', None, {value('title')}]]",
     ]
-    namespace: dict[str, Any] = {"change": Change}
+    namespace: dict[str, Any] = {
+        "text": changes_text,
+        "simple": frozenset({str, int, bool, type(None)}),
+        "is_plain": plain_value,
+        "unshared": unshared,
+    }
     for n, (name, default) in enumerate(defaults):
         namespace[f"d{n}"] = default
+        # An empty list or dict by default (tuples, extra): any other value is truthy.
+        empty = type(default) in (list, dict) and not default
         lines += [
             f"    v = data[{name!r}]",
-            f"    if v is not d{n} and v != d{n}:",
-            f"        out.append(change(field={name!r}, old=None, new=v))",
+            "    if v:" if empty else f"    if v is not d{n} and v != d{n}:",
+            f"        out.append([{name!r}, None, {value(name)}])",
+            "        if plain and type(v) not in simple and not is_plain(v):",
+            "            plain = False",
         ]
-    lines.append("    return out")
-    function = cast(
-        _AddChanges,
-        generated("\n".join(lines), "add_changes", namespace, "raidlog.register.write add"),
-    )
+    lines.append("    return text(out, plain), out")
+    label = f"raidlog.register.write add {cls.__name__}"
+    function = cast(_AddChanges, generated("\n".join(lines), "add_changes", namespace, label))
     _ADD_CHANGES[key] = function
     return function
 

@@ -23,6 +23,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
+from operator import methodcaller
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -35,6 +36,7 @@ from hypothesis.stateful import run_state_machine_as_test
 import raidlog
 from raidlog.backends.base import Backend
 from raidlog.errors import BackendError
+from raidlog.model.events import ChainHead, event_hash, event_row
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Action, Decision, Issue, Item, Link, Risk
 from raidlog.model.profile import PROFILE_REF
@@ -451,6 +453,27 @@ class BackendContract:
         report = reg.verify()
         assert report.ok, report.problems
         assert report.head_hash == events[-1].hash
+
+    def test_event_rows_are_stored_as_the_events_they_hold(self) -> None:
+        # Transaction.append_rows: what the register's bulk writes hand a store that
+        # implements it (the default rebuilds the events and appends them).
+        source = raidlog.open("memory:", actor="tester")
+        self._opened.append(source)
+        self._exercise(source)
+        source.add(
+            Risk(title="Zürich \u00e9t\u00e9", extra={"cost": 1e16, "big": 2**70, "x": "\u00df"})
+        )
+        events = list(source.events())
+        reg = self.open()
+        half = len(events) // 2
+        for part in (events[:half], events[half:]):
+            rows = [event_row(e, e.at) for e in part]
+            # Through the store's own method (its override, or the default).
+            reg.backend.atomic(methodcaller("append_rows", rows))
+        stored = list(reg.events())
+        assert stored == events
+        assert all(event_hash(e) == e.hash for e in stored)
+        assert reg.backend.head() == ChainHead(events[-1].seq, events[-1].hash)
 
     def test_immutable_items_refuse_edits(self) -> None:
         reg = self.open()

@@ -18,6 +18,7 @@ import random
 import sqlite3
 import threading
 import time
+import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
@@ -36,7 +37,7 @@ from raidlog.backends.sqlite.schema import (
     table_specs,
 )
 from raidlog.backends.sqlite.words import fts_text
-from raidlog.bulk import bulk
+from raidlog.bulk import bulk, generated, unshared
 from raidlog.convert import ENTITY_CLASSES, Codec, JsonDict, entity_kind
 from raidlog.errors import (
     BackendError,
@@ -46,7 +47,7 @@ from raidlog.errors import (
 )
 from raidlog.hookspecs import hookimpl
 from raidlog.model.events import EVENT_FIELDS, ChainHead, Event, event_row
-from raidlog.model.items import Item
+from raidlog.model.items import BUILTIN_KINDS, Item
 from raidlog.model.values import Relation
 from raidlog.query import Query
 
@@ -72,6 +73,7 @@ _DAMAGE = (ValueError, TypeError, KeyError)
 
 
 _EVENT_LIST = ", ".join(EVENT_FIELDS)
+_INSERT_EVENT = f"INSERT INTO events ({_EVENT_LIST}) VALUES ({', '.join('?' * len(EVENT_FIELDS))})"
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
@@ -568,13 +570,17 @@ class _SQLiteTransaction(Transaction):
             list(self.counters.items()),
         )
 
-    def _row(self, spec: TableSpec, ident: int, item: Item) -> list[Any]:
+    def _row(self, spec: TableSpec, ident: int, item: Item) -> Sequence[Any]:
         data = self.backend.codec.item_to_dict(item)
-        if spec.kind is None:
-            core = self.tables.core
-            fields = {k: v for k, v in data.items() if k not in core and k != "kind"}
-            data = {**{k: v for k, v in data.items() if k in core}, "kind": item.kind}
-            data["fields"] = fields
+        if spec.kind is not None:
+            maker = _ROW_MAKERS.get(spec.name)
+            if maker is None:
+                maker = _ROW_MAKERS[spec.name] = _row_maker(spec)
+            return maker(ident, data)
+        core = self.tables.core
+        fields = {k: v for k, v in data.items() if k not in core and k != "kind"}
+        data = {**{k: v for k, v in data.items() if k in core}, "kind": item.kind}
+        data["fields"] = fields
         row: list[Any] = [ident, *map(data.get, self.tables.names[spec.name])]
         for i in self.tables.json_at[spec.name]:
             row[i + 1] = _dumps(row[i + 1])
@@ -602,9 +608,12 @@ class _SQLiteTransaction(Transaction):
         numbered = [(ident, item) for (ident, _, _), item in zip(refs, items, strict=True)]
         # In slices, so a bulk write never holds every row of every table at once.
         for first in range(0, len(numbered), _ROWS_AT_ONCE):
-            rows: dict[str, list[list[Any]]] = {}
+            rows: dict[str, list[Sequence[Any]]] = {}
+            specs: dict[str, TableSpec] = {}
             for ident, item in numbered[first : first + _ROWS_AT_ONCE]:
-                spec = self.tables.spec_for(item.kind)
+                spec = specs.get(item.kind)
+                if spec is None:
+                    spec = specs[item.kind] = self.tables.spec_for(item.kind)
                 rows.setdefault(spec.name, []).append(self._row(spec, ident, item))
             for name, batch in rows.items():
                 conn.executemany(self.tables.insert[name], batch)
@@ -627,10 +636,13 @@ class _SQLiteTransaction(Transaction):
         links: list[tuple[Any, ...]] = []
         escalations: list[tuple[Any, ...]] = []
         for _, item in items:
-            links.extend(
-                (item.ref, n, link.relation.value, link.target) for n, link in enumerate(item.links)
-            )
-            escalations.extend((body, item.ref) for body in item.escalated_to)
+            if item.links:
+                links.extend(
+                    (item.ref, n, link.relation.value, link.target)
+                    for n, link in enumerate(item.links)
+                )
+            if item.escalated_to:
+                escalations.extend((body, item.ref) for body in item.escalated_to)
         # Search documents are made as SQLite takes them (executemany reads an iterator).
         documents = ((ident, fts_text(item.title, item.description)) for ident, item in items)
         conn = self.conn
@@ -652,7 +664,7 @@ class _SQLiteTransaction(Transaction):
         if before is None:
             raise ConflictError(str(item.ref), expected, self.get(str(item.ref)))
         ident, title, description = before
-        row = self._row(spec, 0, item)[1:]
+        row = tuple(self._row(spec, 0, item))[1:]
         self.conn.execute(self.tables.update[spec.name], (*row, item.ref, expected)).fetchall()
         self.conn.execute("DELETE FROM links WHERE source = ?", (item.ref,))
         self.conn.execute("DELETE FROM escalations WHERE ref = ?", (item.ref,))
@@ -665,10 +677,10 @@ class _SQLiteTransaction(Transaction):
         self._side_tables([(int(ident), item)])
 
     def append(self, events: Sequence[Event]) -> None:
-        marks = ", ".join("?" * len(EVENT_FIELDS))
-        self.conn.executemany(
-            f"INSERT INTO events ({_EVENT_LIST}) VALUES ({marks})", _event_rows(events)
-        )
+        self.conn.executemany(_INSERT_EVENT, _event_rows(events))
+
+    def append_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
+        self.conn.executemany(_INSERT_EVENT, _text_times(rows))
 
     def get_entity(self, entity: type[Entity], name: str) -> Entity | None:
         table, columns = entity_spec(entity)
@@ -706,6 +718,51 @@ class _SQLiteTransaction(Transaction):
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             (key, value),
         )
+
+
+#: Each built-in kind's row maker, by table name (the tables are the same in every
+#: register of this release).
+_ROW_MAKERS: dict[str, Callable[[int, Mapping[str, Any]], tuple[Any, ...]]] = {}
+
+
+def _row_maker(spec: TableSpec) -> Callable[[int, Mapping[str, Any]], tuple[Any, ...]]:
+    """The row of a built-in kind's table from an item's dict (``Codec.item_to_dict``),
+    written out column by column: JSON columns as :func:`_dumps` writes them, booleans
+    as integers.
+
+    Free text that is not ASCII (titles, descriptions: the fields typed ``str``) is
+    bound as a copy (:func:`~raidlog.bulk.unshared`): these are the caller's own
+    strings, which ``sqlite3`` would otherwise grow by their UTF-8 form."""
+    cls = next(k for k in BUILTIN_KINDS if k.kind == spec.kind)
+    hints = typing.get_type_hints(cls)
+    values = ["ident"]
+    for column in spec.columns:
+        value = f"data[{column.name!r}]"
+        if hints.get(column.name) is str:
+            values.append(f"(v if type(v := {value}) is not str or v.isascii() else unshared(v))")
+        elif column.codec == "json":
+            values.append(f"(encode({value}) if {value} else dumps({value}))")
+        elif column.codec == "bool":
+            values.append(f"(None if {value} is None else int({value}))")
+        else:
+            values.append(value)
+    source = f"def row(ident, data):\n    return ({', '.join(values)})"
+    namespace: dict[str, Any] = {"encode": _ENCODE, "dumps": _dumps, "unshared": unshared}
+    # Code built from the table's own column names.
+    label = f"raidlog.backends.sqlite row {spec.name}"
+    maker: Callable[[int, Mapping[str, Any]], tuple[Any, ...]]
+    maker = generated(source, "row", namespace, label)
+    return maker
+
+
+def _text_times(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
+    """Event rows with their time as ISO text, made as SQLite takes them."""
+    at, at_text = None, ""
+    for row in rows:
+        when = row[6]
+        if when is not at:  # the events of one write share their time
+            at, at_text = when, when.isoformat()
+        yield (*row[:6], at_text, *row[7:])
 
 
 def _event_rows(events: Iterable[Event]) -> Iterator[tuple[Any, ...]]:

@@ -44,16 +44,23 @@ def fts_text(title: str, description: str) -> str:
     text = unaccented(lowered)
     if text.isascii() and not _CAPITAL.search(text):
         return text.replace("_", " ")
-    document = " ".join(split_folded(text))
-    return _ODD_WORD.sub(_encoded, document)
+    return _document(text)
 
 
-def _encoded(match: re.Match[str]) -> str:
-    return fts_term(match.group())
-
-
-# A word of a space-separated document that is not stored as it is.
-_ODD_WORD = re.compile("(?<![^ ])[a-z0-9]*+[^a-z0-9 ][^ ]*")
+def _document(text: str) -> str:
+    """The words of folded ``text`` (:func:`~raidlog.query.split_folded`), joined by
+    spaces, each stored as :func:`fts_term` stores it: word by word over the text's
+    whitespace-separated tokens (a word never spans whitespace), so the common token,
+    lower-case ASCII letters and digits, is kept as it is without a regular expression."""
+    out: list[str] = []
+    append = out.append
+    for token in text.split():
+        if token.isascii() and token.isalnum() and (token.islower() or token.isdigit()):
+            append(token)  # one word, [a-z0-9]+: its own term
+            continue
+        for word in split_folded(token):
+            append(word if _PLAIN.fullmatch(word) else "_" + word.encode("utf-8").hex())
+    return " ".join(out)
 
 
 # NFKD can turn a lower-case letter into a capital (U+210C, black-letter H, becomes "H");
