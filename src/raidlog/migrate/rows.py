@@ -10,6 +10,7 @@ lines continuing the row above) are skipped with their reason.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -45,6 +46,7 @@ from raidlog.migrate.tables import (
     Table,
     cell_facts,
     heading_kind,
+    is_plain,
     row_problem,
 )
 from raidlog.migrate.values import (
@@ -400,6 +402,57 @@ def _facts_by_column(headers: Sequence[str], ref_col: int | None) -> FactsOf:
     return facts
 
 
+#: What :func:`_row_sums` counts in a row, each count in its own 20 bits of one number (a
+#: sheet has at most 16,384 columns): filled cells, cells that are not plain
+#: (:func:`~raidlog.migrate.tables.is_plain`), filled cells of title columns (the id
+#: column left out) and cells holding their column's header text again.
+_FILLED, _ODD, _TITLED, _HEADED = 1, 1 << 20, 1 << 40, 1 << 60
+_COUNT = (1 << 20) - 1
+
+
+def _row_sums(
+    height: int,
+    columns: Sequence[Sequence[object]],
+    facts: FactsOf,
+    titled: frozenset[int],
+    header_texts: Sequence[str],
+) -> list[int]:
+    """Per data row, what :data:`_FILLED`, :data:`_ODD`, :data:`_TITLED` and
+    :data:`_HEADED` count in it, worked out column by column: each column's cells are
+    coded once per distinct value (ids and titles cell by cell), and the codes are added
+    up row by row in one pass a column; ``height`` is the number of rows."""
+    sums: list[int] = [0] * height
+    for position, values in enumerate(columns):
+        header = header_texts[position]
+        in_title = position in titled
+        memo: dict[tuple[type, object], int] = {}
+        codes: list[int] = []
+        for value in values:
+            key = (type(value), value)
+            code = memo.get(key)
+            if code is None:
+                if value == "" or value is None or (type(value) is str and not value.strip()):
+                    code = 0
+                else:
+                    found = facts(position, value)
+                    code = _FILLED
+                    if not is_plain(found):
+                        code += _ODD
+                    if in_title:
+                        code += _TITLED
+                    if header and found.text == header:
+                        code += _HEADED
+                if len(memo) < _FACTS_KEPT:
+                    memo[key] = code
+            codes.append(code)
+        sums = list(map(operator.add, sums, codes))
+    return sums
+
+
+#: How a row reader reads the cells of a column (see ``RowReader._plan``).
+_SKIP, _KEEP, _BY_VALUE, _BY_CELL = range(4)
+
+
 # the row reader --------------------------------------------------------------------------------
 class RowReader:
     """Reads every row of one mapped table into drafts, recording what it skipped."""
@@ -419,14 +472,21 @@ class RowReader:
         self.report = report
         self.notes = report.notes
         self.section: str | None = None
-        self._targets: dict[str, dict[int, str | None]] = {}
-        self._mapped: dict[str, frozenset[str]] = {}
+        #: Per kind: each position's target, how its cells are read, the fields mapped.
+        self._plans: dict[
+            str, tuple[list[tuple[int, MappedColumn, str | None, int]], frozenset[str]]
+        ] = {}
         self._statuses: dict[tuple[str, object], str | None] = {}
         #: Per kind and column position, each value's reading; None for a column read
         #: cell by cell (its field type reads more than the value, or its values vary).
         self._readings: dict[str, dict[int, dict[tuple[type, object], _Reading] | None]] = {}
         name = table.sheet.name
         self._closed_sheet = closed_sheet(name)
+        #: The column whose fill colour gives a row's RAG when no cell does.
+        self._rag_column = mapping.colour_column
+        if self._rag_column is None:
+            rag = mapping.by_key("rag")
+            self._rag_column = rag.index if rag is not None else None
 
     def flag(self, row: int, column: str, reason: str) -> None:
         """Note a cell kept as written or changed on the way (``row`` 0-based)."""
@@ -489,38 +549,55 @@ class RowReader:
         repeats_header = max(2, 0.6 * len(headed))
         headers = [keyed[p].header if p in keyed else "" for p in range(width)]
         facts = _facts_by_column(headers, ref_col)
+        span = range(table.data_start, table.data_end)
+        # Each row's counts, column by column: a row of plain cells with a title is an
+        # item without asking row_problem, and a blank row is passed over at once.
+        sums = _row_sums(
+            len(span),
+            [self._column(p + first, span) for p in range(width)],
+            facts,
+            frozenset(p for p in title_cols if p != ref_col),
+            header_texts,
+        )
+        formula_at: dict[int, set[int]] = {}
+        for fr, fc in formulas:
+            if first <= fc <= last and fr in span:
+                formula_at.setdefault(fr, set()).add(fc - first)
+        no_formulas: frozenset[int] = frozenset()
         drafts: list[Draft] = []
         report = self.report
-        for offset, r in enumerate(range(table.data_start, table.data_end)):
+        for offset, r in enumerate(span):
+            counts = sums[offset]
+            if not counts:
+                continue  # blank (row_problem's "blank")
             raw = rows[r]
             values = raw[first : last + 1]
             if len(values) < width:
                 values = [*values, *([""] * (width - len(values)))]
-            formula_cols = (
-                frozenset(c - first for c in range(first, last + 1) if (r, c) in formulas)
-                if formulas
-                else frozenset()
-            )
-            if (
-                header_texts
-                and sum(1 for p, h in headed if as_text(values[p]) == h) >= repeats_header
-            ):
+            at = formula_at.get(r)
+            formula_cols = frozenset(at) if at else no_formulas
+            if header_texts and counts >> 60 >= repeats_header:
                 report.rows_read += 1
                 self._skip(r, "the header row repeated")
                 continue
-            problem = row_problem(
-                values,
-                title_cols=title_cols,
-                ref_col=ref_col,
-                formula_cols=formula_cols,
-                offset=offset,
-                headers=headers,
-                facts=facts,
-            )
+            if not (counts >> 20) & _COUNT and (counts >> 40) & _COUNT:
+                problem = None  # what row_problem says of a row of plain cells with a title
+            else:
+                problem = row_problem(
+                    values,
+                    title_cols=title_cols,
+                    ref_col=ref_col,
+                    formula_cols=formula_cols,
+                    offset=offset,
+                    headers=headers,
+                    facts=facts,
+                )
             if problem == "blank":
                 continue
             report.rows_read += 1
-            section = _section(values) if mapping.kind_column is None else None
+            section = (
+                _section(values) if mapping.kind_column is None and counts & _COUNT == 1 else None
+            )
             if section is not None:
                 self.section = section
                 self._skip(r, f"section heading: the rows below are {section} items")
@@ -586,6 +663,42 @@ class RowReader:
             self.flag(r, column.header, f"type {as_text(cell)!r} is not a kind: read as {kind}")
         return named or kind
 
+    def _column(self, index: int, span: range) -> Sequence[object]:
+        """The data values of the sheet's column ``index`` over the rows ``span``."""
+        given = self.values.get(index)
+        if given is not None and len(given) == len(span):
+            return given
+        rows = self.table.sheet.rows
+        return [rows[r][index] if index < len(rows[r]) else "" for r in span]
+
+    def _plan(
+        self, kind: str, keyed: dict[int, MappedColumn]
+    ) -> tuple[list[tuple[int, MappedColumn, str | None, int]], frozenset[str]]:
+        """How a row of ``kind`` reads each position (column, target, way), and the
+        fields the columns give; the per-value readings of the kind start empty."""
+        targets = {
+            p: (attribute(kind, c.key) if c.key is not None else None) for p, c in keyed.items()
+        }
+        self._readings[kind] = {
+            p: {} if t is not None and field_type(t) in _VALUE_ONLY else None
+            for p, t in targets.items()
+        }
+        steps: list[tuple[int, MappedColumn, str | None, int]] = []
+        for position in sorted(keyed):
+            column, target = keyed[position], targets[position]
+            if column.key == "kind":
+                way = _SKIP
+            elif column.key in ("ref", "links"):
+                way = _BY_CELL
+            elif target is None:
+                way = _KEEP
+            elif self._readings[kind][position] is not None:
+                way = _BY_VALUE
+            else:
+                way = _BY_CELL
+            steps.append((position, column, target, way))
+        return steps, frozenset(t for t in targets.values() if t is not None)
+
     def _draft(
         self,
         r: int,
@@ -594,29 +707,51 @@ class RowReader:
         formula_cols: frozenset[int],
     ) -> Draft | None:
         kind = self._kind(r, values)
-        targets = self._targets.get(kind)
-        if targets is None:
-            targets = self._targets[kind] = {
-                p: (attribute(kind, c.key) if c.key is not None else None) for p, c in keyed.items()
-            }
-        readings = self._readings.get(kind)
-        if readings is None:
-            readings = self._readings[kind] = {
-                p: {} if t is not None and field_type(t) in _VALUE_ONLY else None
-                for p, t in targets.items()
-            }
+        plan = self._plans.get(kind)
+        if plan is None:
+            plan = self._plans[kind] = self._plan(kind, keyed)
+        steps, mapped = plan
+        readings = self._readings[kind]
         row = _Row(r=r, kind=kind, lifecycle=self.profile.lifecycle(kind))
-        for position, value in enumerate(values):
+        fields, extra = row.fields, row.extra
+        for position, column, target, way in steps:
+            value = values[position]
             if value == "" or value is None or (type(value) is str and not value.strip()):
                 if position in formula_cols:
-                    self.flag(
-                        r, keyed[position].header, "formula without a saved value: read as empty"
-                    )
+                    self.flag(r, column.header, "formula without a saved value: read as empty")
                 continue
-            self._cell(row, keyed[position], targets[position], value, readings, position)
-        fields, extra = row.fields, row.extra
+            if way == _BY_VALUE:
+                kept = readings[position]
+                if kept is not None:
+                    cell = (type(value), value)
+                    reading = kept.get(cell)
+                    if reading is None:
+                        assert target is not None  # a column read by value has a target
+                        reading = kept[cell] = self._reading(row, column, target, value)
+                        # Past this many values the column is one of ids or free text:
+                        # read on cell by cell.
+                        if len(kept) >= _FACTS_KEPT:
+                            readings[position] = None
+                    if reading.nothing:
+                        continue
+                    if target in fields:
+                        extra[column.header] = extra_value(value)
+                        continue
+                    fields.update(reading.fields)
+                    if reading.extra:
+                        extra.update(reading.extra)
+                    for header, reason in reading.notes:
+                        self.flag(r, header, reason)
+                    continue
+            elif way == _KEEP:
+                extra[column.header] = extra_value(value)
+                continue
+            elif way == _SKIP:
+                continue
+            self._cell(row, column, target, value, readings, position)
         self._rag_from_colour(r, fields)
-        self._scores(row)
+        if row.raw_scores:  # without a score cell, _scores has nothing to check
+            self._scores(row)
         self._dates_in_order(row)
         if not self._title(r, fields, extra):
             self._skip(r, "no title or description")
@@ -644,9 +779,7 @@ class RowReader:
             key=key,
             report=self.report,
             links=row.links,
-            mapped=self._mapped.setdefault(
-                kind, frozenset(t for t in targets.values() if t is not None)
-            ),
+            mapped=mapped,
         )
 
     def _cell(
@@ -719,10 +852,7 @@ class RowReader:
         return _Reading(nothing=False, fields=blank.fields, extra=blank.extra, notes=notes)
 
     def _rag_from_colour(self, r: int, fields: dict[str, Any]) -> None:
-        rag_column = self.mapping.colour_column
-        if rag_column is None:
-            mapped = self.mapping.by_key("rag")
-            rag_column = mapped.index if mapped is not None else None
+        rag_column = self._rag_column
         if rag_column is not None and "rag" not in fields:
             colour = self.table.sheet.fills.get((r, rag_column))
             if colour is not None:

@@ -33,6 +33,7 @@ __all__ = [
     "find_list",
     "find_tables",
     "heading_kind",
+    "is_plain",
     "looks_like_register",
     "row_problem",
     "why_no_table",
@@ -736,6 +737,27 @@ def cell_facts(value: object, header: str = "", *, id_column: bool = False) -> C
 FactsOf = Callable[[int, object], CellFacts]
 
 
+#: How the first cells of an example row start.
+_EXAMPLE_STARTS = ("example:", "example -", "e.g.", "eg:", "sample:")
+
+
+def is_plain(found: CellFacts) -> bool:
+    """Whether a filled cell with these facts gives :func:`row_problem` nothing to find
+    in it: no hint, example or example mark, template text, total or legend word. A row
+    whose filled cells are all plain and one of them in a title column is an item
+    (``row_problem`` says ``None``), so a reader of many rows need not ask for it."""
+    text = found.text
+    return not (
+        found.hint
+        or found.example
+        or found.marked
+        or found.template
+        or _TOTAL.match(text)
+        or _LEGEND.match(text)
+        or text.casefold().startswith(_EXAMPLE_STARTS)
+    )
+
+
 def _facts_under(headers: Sequence[str]) -> FactsOf:
     return lambda i, v: cell_facts(v, headers[i] if i < len(headers) else "")
 
@@ -778,10 +800,9 @@ def row_problem(
         hints = sum(1 for f in known.values() if f.hint)
         if hints * 2 >= len(filled) or (offset < 3 and len(filled) <= 3):
             return "hint or instruction row"
-    if any(
-        f.text.casefold().startswith(("example:", "example -", "e.g.", "eg:", "sample:"))
-        for f in lead
-    ) or any(f.example for f in known.values()):
+    if any(f.text.casefold().startswith(_EXAMPLE_STARTS) for f in lead) or any(
+        f.example for f in known.values()
+    ):
         return "example row"
     marked = next((f.text for f in known.values() if f.marked), None)
     if marked is not None:
