@@ -39,7 +39,7 @@ from raidlog.migrate.tables import (
 )
 from raidlog.migrate.trackers import apply_profile
 from raidlog.migrate.values import is_blank
-from raidlog.model.items import Item, Link
+from raidlog.model.items import Item, ItemMaker, Link
 from raidlog.model.values import Relation
 from raidlog.plugins import kind_classes
 from raidlog.register import Register
@@ -311,6 +311,8 @@ def _items(
     sources: list[str] = []
     kept: list[Draft] = []
     first_seen: dict[tuple[str, str, str], Draft] = {}
+    # Items made as the class makes them, each field's check run once per distinct value.
+    makers: dict[str, ItemMaker] = {}
     by_title: dict[tuple[str, str], Draft] = {}
     for draft in drafts:
         title_key = (draft.kind, str(draft.fields.get("title", "")).casefold())
@@ -362,9 +364,11 @@ def _items(
                 )
             )
         first_seen[draft.key] = draft
-        cls = classes[draft.kind]
+        maker = makers.get(draft.kind)
+        if maker is None:
+            maker = makers[draft.kind] = ItemMaker(classes[draft.kind])
         try:
-            item = cls(**draft.fields, extra=draft.extra)
+            item = maker.make(draft.fields, draft.extra)
         except (ValidationError, TypeError, ValueError) as exc:
             draft.report.rejected.append(RowNote(sheet=draft.sheet, row=draft.row, reason=str(exc)))
             continue

@@ -8,8 +8,9 @@ Change an item with :func:`attrs.evolve` or, in a register, ``Register.update``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeAlias
 
 import attrs
 
@@ -37,6 +38,7 @@ __all__ = [
     "Dependency",
     "Issue",
     "Item",
+    "ItemMaker",
     "Link",
     "Risk",
 ]
@@ -49,6 +51,81 @@ LEVELS = ("inherent", "current", "residual", "target")
 def _set(item: object, name: str, value: object) -> None:
     # Normalising in __attrs_post_init__ of a frozen class: the only sanctioned write.
     object.__setattr__(item, name, value)
+
+
+#: One check of an item, as ``__attrs_post_init__`` runs them in order: ``(field,
+#: normalise)`` sets the field to what ``normalise`` makes of its value (or raises
+#: :class:`~raidlog.errors.ValidationError`); ``(None, check)`` checks the item as a whole.
+Step: TypeAlias = tuple[str | None, Callable[[Any], Any]]
+
+
+def _text(name: str, limit: int = DESCRIPTION_MAX) -> Step:
+    return name, lambda value: canonical_text(value, field=name, limit=limit)
+
+
+def _short(name: str) -> Step:
+    return name, lambda value: optional_text(value, field=name)
+
+
+def _names(name: str) -> Step:
+    return name, lambda value: clean_names(value, field=name)
+
+
+def _day(name: str) -> Step:
+    return name, lambda value: as_date(value, field=name)
+
+
+def _whole(name: str, *, low: int = 1, high: int | None = None) -> Step:
+    def check(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(f"{name} must be a whole number", field=name)
+        if value < low or (high is not None and value > high):
+            bound = f"between {low} and {high}" if high is not None else f"{low} or more"
+            raise ValidationError(f"{name} is {value}; it must be {bound}", field=name)
+        return value
+
+    return name, check
+
+
+def _title(value: Any) -> str:
+    title = canonical_text(value, field="title", limit=TITLE_MAX).strip()
+    if not title:
+        raise ValidationError("title must not be empty", field="title")
+    return title
+
+
+def _rag(value: Any) -> Rag | None:
+    if value is None:
+        return None
+    try:
+        return Rag(value)
+    except ValueError:
+        raise ValidationError(
+            f"rag must be red, amber or green, not {value!r}", field="rag"
+        ) from None
+
+
+def _links(value: Any) -> tuple[Link, ...]:
+    return tuple(dict.fromkeys(_link(link) for link in value))
+
+
+def _version(value: Any) -> Any:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise ValidationError("version must be a whole number, 0 or more", field="version")
+    return value
+
+
+def _dates_in_order(item: Any) -> None:
+    start = item.raised_on
+    for name in ("due", "closed_on"):
+        value = getattr(item, name)
+        if start is not None and value is not None and value < start:
+            raise ValidationError(
+                f"{name} ({value.isoformat()}) is before raised_on ({start.isoformat()})",
+                field=name,
+            )
 
 
 @attrs.frozen(kw_only=True)
@@ -112,47 +189,36 @@ class Item:
     updated_at: datetime | None = None
     updated_by: str | None = None
 
+    #: What ``__attrs_post_init__`` checks and normalises, in order: Item's steps, then
+    #: each kind's own (see :data:`Step`). :class:`ItemMaker` runs the same steps.
+    _steps: ClassVar[tuple[Step, ...]] = (
+        ("title", _title),
+        _text("description"),
+        *(_short(n) for n in ("ref", "owner", "raised_by", "node", "body", "status", "priority")),
+        *(_short(n) for n in ("created_by", "updated_by")),
+        *(_names(n) for n in ("escalated_to", "objectives", "tags")),
+        *(_day(n) for n in ("raised_on", "due", "next_review", "closed_on")),
+        ("created_at", utc),
+        ("updated_at", utc),
+        ("rag", _rag),
+        ("links", _links),
+        ("extra", clean_extra),
+        ("version", _version),
+        (None, _dates_in_order),
+    )
+
     def __attrs_post_init__(self) -> None:
-        if not type(self).kind:
+        cls = type(self)
+        if not cls.kind:
             raise TypeError("Item is abstract: create a Risk, Action, Issue, Decision, ...")
-        title = canonical_text(self.title, field="title", limit=TITLE_MAX).strip()
-        if not title:
-            raise ValidationError("title must not be empty", field="title")
-        _set(self, "title", title)
-        _set(self, "description", canonical_text(self.description, field="description"))
-        for name in ("ref", "owner", "raised_by", "node", "body", "status", "priority"):
-            _set(self, name, optional_text(getattr(self, name), field=name))
-        for name in ("created_by", "updated_by"):
-            _set(self, name, optional_text(getattr(self, name), field=name))
-        for name in ("escalated_to", "objectives", "tags"):
-            _set(self, name, clean_names(getattr(self, name), field=name))
-        for name in ("raised_on", "due", "next_review", "closed_on"):
-            _set(self, name, as_date(getattr(self, name), field=name))
-        for name in ("created_at", "updated_at"):
-            _set(self, name, utc(getattr(self, name)))
-        if self.rag is not None:
-            try:
-                _set(self, "rag", Rag(self.rag))
-            except ValueError:
-                raise ValidationError(
-                    f"rag must be red, amber or green, not {self.rag!r}", field="rag"
-                ) from None
-        links = tuple(dict.fromkeys(_link(link) for link in self.links))
-        _set(self, "links", links)
-        _set(self, "extra", clean_extra(self.extra))
-        if not isinstance(self.version, int) or isinstance(self.version, bool) or self.version < 0:
-            raise ValidationError("version must be a whole number, 0 or more", field="version")
-        self._check_dates()
+        for name, step in cls._steps:
+            if name is None:
+                step(self)
+            else:
+                _set(self, name, step(getattr(self, name)))
 
     def _check_dates(self) -> None:
-        start = self.raised_on
-        for name in ("due", "closed_on"):
-            value = getattr(self, name)
-            if start is not None and value is not None and value < start:
-                raise ValidationError(
-                    f"{name} ({value.isoformat()}) is before raised_on ({start.isoformat()})",
-                    field=name,
-                )
+        _dates_in_order(self)
 
     def _check_text(self, *names: str, limit: int = DESCRIPTION_MAX) -> None:
         for name in names:
@@ -164,14 +230,7 @@ class Item:
 
     def _check_whole(self, *names: str, low: int = 1, high: int | None = None) -> None:
         for name in names:
-            value = getattr(self, name)
-            if value is None:
-                continue
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValidationError(f"{name} must be a whole number", field=name)
-            if value < low or (high is not None and value > high):
-                bound = f"between {low} and {high}" if high is not None else f"{low} or more"
-                raise ValidationError(f"{name} is {value}; it must be {bound}", field=name)
+            _whole(name, low=low, high=high)[1](getattr(self, name))
 
 
 def _link(value: Link | Any) -> Link:
@@ -180,6 +239,20 @@ def _link(value: Link | Any) -> Link:
     if isinstance(value, tuple) and len(value) == 2:
         return Link(relation=value[0], target=value[1])
     raise ValidationError(f"links holds {value!r}, not a Link", field="links")
+
+
+#: The prefixes of a risk's four assessment levels (the current level has none).
+_PREFIXES = ("inherent_", "", "residual_", "target_")
+
+
+def _cost(value: Any) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise ValidationError("cost_exposure must be a number", field="cost_exposure")
+    if value in (float("inf"), float("-inf")):
+        raise ValidationError("cost_exposure must be finite", field="cost_exposure")
+    return float(value)
 
 
 @attrs.frozen(kw_only=True)
@@ -217,20 +290,20 @@ class Risk(Item):
     actionee: str | None = None
     cost_exposure: float | None = None
 
-    def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        self._check_text("cause", "event", "effect", "response")
-        self._check_short("category", "proximity", "response_category", "actionee")
-        prefixes = ("inherent_", "", "residual_", "target_")
-        self._check_whole(*(p + n for p in prefixes for n in ("probability", "impact")))
-        self._check_whole(*(p + "score" for p in prefixes), low=0)
-        if self.cost_exposure is not None:
-            value = self.cost_exposure
-            if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
-                raise ValidationError("cost_exposure must be a number", field="cost_exposure")
-            if value in (float("inf"), float("-inf")):
-                raise ValidationError("cost_exposure must be finite", field="cost_exposure")
-            _set(self, "cost_exposure", float(value))
+    _steps: ClassVar[tuple[Step, ...]] = (
+        *Item._steps,
+        *(_text(n) for n in ("cause", "event", "effect", "response")),
+        *(_short(n) for n in ("category", "proximity", "response_category", "actionee")),
+        *(_whole(p + n) for p in _PREFIXES for n in ("probability", "impact")),
+        *(_whole(p + "score", low=0) for p in _PREFIXES),
+        ("cost_exposure", _cost),
+    )
+
+
+def _completed_in_order(item: Any) -> None:
+    completed, raised = item.completed_on, item.raised_on
+    if completed is not None and raised is not None and completed < raised:
+        raise ValidationError("completed_on is before raised_on", field="completed_on")
 
 
 @attrs.frozen(kw_only=True)
@@ -245,17 +318,13 @@ class Action(Item):
     progress: int = 0
     completed_on: date | None = None
 
-    def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        self._check_short("assignee")
-        self._check_whole("progress", low=0, high=100)
-        _set(self, "completed_on", as_date(self.completed_on, field="completed_on"))
-        if (
-            self.completed_on is not None
-            and self.raised_on is not None
-            and self.completed_on < self.raised_on
-        ):
-            raise ValidationError("completed_on is before raised_on", field="completed_on")
+    _steps: ClassVar[tuple[Step, ...]] = (
+        *Item._steps,
+        _short("assignee"),
+        _whole("progress", low=0, high=100),
+        _day("completed_on"),
+        (None, _completed_in_order),
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -271,10 +340,12 @@ class Issue(Item):
     severity: str | None = None
     resolution: str = ""
 
-    def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        self._check_short("issue_type", "severity")
-        self._check_text("resolution")
+    _steps: ClassVar[tuple[Step, ...]] = (
+        *Item._steps,
+        _short("issue_type"),
+        _short("severity"),
+        _text("resolution"),
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -293,16 +364,18 @@ class Decision(Item):
     decided_on: date | None = None
     superseded_by: str | None = None
 
-    def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        self._check_text("decision", "rationale")
-        self._check_short("decided_by", "superseded_by")
-        _set(
-            self,
+    _steps: ClassVar[tuple[Step, ...]] = (
+        *Item._steps,
+        _text("decision"),
+        _text("rationale"),
+        _short("decided_by"),
+        _short("superseded_by"),
+        (
             "options_considered",
-            tuple(canonical_text(o, field="options_considered") for o in self.options_considered),
-        )
-        _set(self, "decided_on", as_date(self.decided_on, field="decided_on"))
+            lambda value: tuple(canonical_text(o, field="options_considered") for o in value),
+        ),
+        _day("decided_on"),
+    )
 
 
 @attrs.frozen(kw_only=True)
@@ -316,10 +389,18 @@ class Assumption(Item):
     validation: str = ""
     validated_on: date | None = None
 
-    def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        self._check_text("validation")
-        _set(self, "validated_on", as_date(self.validated_on, field="validated_on"))
+    _steps: ClassVar[tuple[Step, ...]] = (
+        *Item._steps,
+        _text("validation"),
+        _day("validated_on"),
+    )
+
+
+def _direction_known(item: Any) -> None:
+    if item.direction is not None and item.direction not in ("inbound", "outbound"):
+        raise ValidationError(
+            f"direction must be inbound or outbound, not {item.direction!r}", field="direction"
+        )
 
 
 @attrs.frozen(kw_only=True)
@@ -334,15 +415,169 @@ class Dependency(Item):
     counterparty: str | None = None
     direction: str | None = None
 
-    def __attrs_post_init__(self) -> None:
-        super().__attrs_post_init__()
-        self._check_short("counterparty", "direction")
-        if self.direction is not None and self.direction not in ("inbound", "outbound"):
-            raise ValidationError(
-                f"direction must be inbound or outbound, not {self.direction!r}",
-                field="direction",
-            )
+    _steps: ClassVar[tuple[Step, ...]] = (
+        *Item._steps,
+        _short("counterparty"),
+        _short("direction"),
+        (None, _direction_known),
+    )
 
 
 #: The kinds raidlog ships; plugins add more through the ``register_kinds`` hook.
 BUILTIN_KINDS: tuple[type[Item], ...] = (Risk, Action, Issue, Decision, Assumption, Dependency)
+
+
+_UNSET: Any = object()
+
+#: Distinct text values of one field whose checked form an :class:`ItemMaker` remembers;
+#: past this a field is one of titles or free text, checked value by value.
+_REMEMBERED = 4096
+
+
+class ItemMaker:
+    """Makes many items of one class from field values: ``make(fields, extra)`` gives what
+    ``cls(**fields, extra=extra)`` gives, or raises the error it raises.
+
+    A class whose checks are its :data:`Step` s alone (no ``__attrs_post_init__`` of its
+    own, no attrs validators or converters, attrs' own ``__init__``) is made without
+    calling it: each field's step runs on the value given (once per distinct text value
+    of a field, for the first :data:`_REMEMBERED` of them; a step is a function of the
+    value alone), the defaults' steps ran once, the whole-item steps run on each item.
+    When any step refuses a value, the item is made by calling the class, so the error
+    is the one the class gives, found in its order. Other classes (a plugin's kind that
+    checks more) are always made by calling them."""
+
+    def __init__(self, cls: type[Item]) -> None:
+        self.cls = cls
+        self._fast = _made_by_steps(cls)
+        self._steps: dict[str, Callable[[Any], Any]] = {}
+        self._whole: list[Callable[[Any], Any]] = []
+        self._defaults: dict[str, Any] = {}
+        self._factories: list[tuple[str, Callable[[], Any]]] = []
+        self._required: frozenset[str] = frozenset()
+        self._names: frozenset[str] = frozenset()
+        self._seen: dict[str, dict[str, Any]] = {}
+        self._twin: type | None = None
+        if not self._fast:
+            return
+        for name, step in cls._steps:
+            if name is None:
+                self._whole.append(step)
+            else:
+                self._steps[name] = step
+        fields = attrs.fields(cls)
+        self._names = frozenset(f.name for f in fields)
+        required = []
+        try:
+            for f in fields:
+                default = f.default
+                if default is attrs.NOTHING:
+                    required.append(f.name)
+                elif isinstance(default, attrs.Factory):  # type: ignore[arg-type]  # attrs.Factory is a class at run time
+                    if default.takes_self:
+                        raise TypeError(f"{f.name}'s default is made from the item")
+                    self._factories.append((f.name, default.factory))
+                else:
+                    normalise = self._steps.get(f.name)
+                    self._defaults[f.name] = (
+                        normalise(default) if normalise is not None else default
+                    )
+        except Exception:  # a default its own step refuses: leave it to the class
+            self._fast = False
+            return
+        self._required = frozenset(required)
+        self._seen = {name: {} for name in self._steps}
+        self._twin = _twin(cls)
+
+    def make(self, fields: Mapping[str, Any], extra: dict[str, ExtraValue]) -> Item:
+        """An item of the class holding ``fields`` and ``extra``."""
+        cls = self.cls
+        if (
+            not self._fast
+            or "extra" in fields
+            or not fields.keys() <= self._names
+            or not self._required <= fields.keys()
+        ):
+            return cls(**fields, extra=extra)
+        try:
+            return self._made({**fields, "extra": extra})
+        except Exception:  # a value a step refuses: the class raises the error it gives
+            return cls(**fields, extra=extra)
+
+    def _made(self, given: Mapping[str, Any]) -> Item:
+        values = dict(self._defaults)
+        steps, seen = self._steps, self._seen
+        for name, factory in self._factories:
+            if name not in given:
+                step = steps.get(name)
+                values[name] = step(factory()) if step is not None else factory()
+        for name, value in given.items():
+            step = steps.get(name)
+            if step is None:
+                values[name] = value
+            elif type(value) is str:
+                known = seen[name]
+                checked = known.get(value, _UNSET)
+                if checked is _UNSET:
+                    checked = step(value)
+                    if len(known) < _REMEMBERED:
+                        known[value] = checked
+                values[name] = checked
+            else:
+                values[name] = step(value)
+        twin = self._twin
+        item: Any
+        if twin is None:
+            item = object.__new__(self.cls)
+            for name, value in values.items():
+                _set(item, name, value)
+        else:
+            item = object.__new__(twin)
+            for name, value in values.items():
+                setattr(item, name, value)
+            item.__class__ = self.cls
+        for check in self._whole:
+            check(item)
+        made: Item = item
+        return made
+
+
+def _twin(cls: type[Item]) -> type | None:
+    """A writable twin of the slotted class ``cls`` (same base, same slots, the default
+    ``__setattr__``), or ``None``: an item filled as a twin becomes a ``cls`` by setting
+    its ``__class__``, which Python allows only between classes of one layout. Storing
+    into a slot this way is several times faster than a frozen class's descriptor call."""
+    own = cls.__dict__.get("__slots__")
+    if own is None or len(cls.__bases__) != 1:
+        return None
+    twin = type(
+        f"_Made{cls.__name__}",
+        cls.__bases__,
+        {
+            "__slots__": tuple(own),
+            "__setattr__": object.__setattr__,
+            "__delattr__": object.__delattr__,
+            "__module__": __name__,
+        },
+    )
+    try:
+        probe: Any = object.__new__(twin)
+        probe.__class__ = cls
+    except TypeError:  # a layout Python will not convert
+        return None
+    return twin
+
+
+def _made_by_steps(cls: type[Item]) -> bool:
+    """Whether what ``cls(...)`` checks is its :data:`Step` s alone."""
+    if not cls.kind or cls.__attrs_post_init__ is not Item.__attrs_post_init__:
+        return False
+    if getattr(cls, "__attrs_pre_init__", None) is not None:
+        return False
+    code = getattr(cls.__init__, "__code__", None)
+    if code is None or not code.co_filename.startswith("<attrs generated"):
+        return False
+    return all(
+        f.init and f.validator is None and f.converter is None and f.alias == f.name
+        for f in attrs.fields(cls)
+    )
