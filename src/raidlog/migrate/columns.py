@@ -179,11 +179,9 @@ class _Mapper:
         rows = table.sheet.rows
         merged_down = fill_merged_down(table)
         # Each column's data values, to decide once what the column holds.
+        data = rows[table.data_start : table.data_end]
         self.values: dict[int, list[object]] = {
-            c.index: [
-                (rows[r][c.index] if c.index < len(rows[r]) else "")
-                for r in range(table.data_start, table.data_end)
-            ]
+            c.index: [(row[c.index] if c.index < len(row) else "") for row in data]
             for c in table.columns
         }
         if rule is not None and rule.kind is not None:

@@ -14,6 +14,7 @@ import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
+from functools import cache
 from typing import Any
 
 import attrs
@@ -134,6 +135,7 @@ class _Reading:
     notes: tuple[tuple[str, str], ...] = ()
 
 
+@cache
 def field_type(target: str) -> str:
     """Which cell reader reads values for the model attribute ``target``."""
     if target == "title":
@@ -451,6 +453,9 @@ def _row_sums(
 
 #: How a row reader reads the cells of a column (see ``RowReader._plan``).
 _SKIP, _KEEP, _BY_VALUE, _BY_CELL = range(4)
+#: A kind's plan: (position, column, target, way) of each cell to look at, the fields
+#: the columns give, the kind's lifecycle.
+_Plan = tuple[list[tuple[int, MappedColumn, str | None, int]], frozenset[str], Lifecycle]
 
 
 # the row reader --------------------------------------------------------------------------------
@@ -473,9 +478,7 @@ class RowReader:
         self.notes = report.notes
         self.section: str | None = None
         #: Per kind: each position's target, how its cells are read, the fields mapped.
-        self._plans: dict[
-            str, tuple[list[tuple[int, MappedColumn, str | None, int]], frozenset[str]]
-        ] = {}
+        self._plans: dict[str, _Plan] = {}
         self._statuses: dict[tuple[str, object], str | None] = {}
         #: Per kind and column position, each value's reading; None for a column read
         #: cell by cell (its field type reads more than the value, or its values vary).
@@ -671,9 +674,7 @@ class RowReader:
         rows = self.table.sheet.rows
         return [rows[r][index] if index < len(rows[r]) else "" for r in span]
 
-    def _plan(
-        self, kind: str, keyed: dict[int, MappedColumn]
-    ) -> tuple[list[tuple[int, MappedColumn, str | None, int]], frozenset[str]]:
+    def _plan(self, kind: str, keyed: dict[int, MappedColumn]) -> _Plan:
         """How a row of ``kind`` reads each position (column, target, way), and the
         fields the columns give; the per-value readings of the kind start empty."""
         targets = {
@@ -696,8 +697,10 @@ class RowReader:
                 way = _BY_VALUE
             else:
                 way = _BY_CELL
-            steps.append((position, column, target, way))
-        return steps, frozenset(t for t in targets.values() if t is not None)
+            if way != _SKIP or self.table.sheet.formulas:  # a skipped cell may hold a formula
+                steps.append((position, column, target, way))
+        mapped = frozenset(t for t in targets.values() if t is not None)
+        return steps, mapped, self.profile.lifecycle(kind)
 
     def _draft(
         self,
@@ -710,9 +713,9 @@ class RowReader:
         plan = self._plans.get(kind)
         if plan is None:
             plan = self._plans[kind] = self._plan(kind, keyed)
-        steps, mapped = plan
+        steps, mapped, lifecycle = plan
         readings = self._readings[kind]
-        row = _Row(r=r, kind=kind, lifecycle=self.profile.lifecycle(kind))
+        row = _Row(r=r, kind=kind, lifecycle=lifecycle)
         fields, extra = row.fields, row.extra
         for position, column, target, way in steps:
             value = values[position]
@@ -749,7 +752,10 @@ class RowReader:
             elif way == _SKIP:
                 continue
             self._cell(row, column, target, value, readings, position)
-        self._rag_from_colour(r, fields)
+        if self._rag_column is not None:
+            self._rag_from_colour(r, fields)
+        elif "rag" in fields:
+            fields["rag_manual"] = True
         if row.raw_scores:  # without a score cell, _scores has nothing to check
             self._scores(row)
         self._dates_in_order(row)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence, Set
 from datetime import date, datetime, timedelta
 from functools import cache
@@ -170,13 +171,13 @@ class DateReader:
             self.order = order
             return
         day_first = month_first = 0
-        for value in values:
-            if isinstance(value, str):
-                match = _NUMERIC.match(value.strip())
-                if match and len(match.group(1)) <= 2:
-                    a, b = int(match.group(1)), int(match.group(2))
-                    day_first += a > 12 >= b
-                    month_first += b > 12 >= a
+        # Each distinct text once, counted as often as the column holds it.
+        for value, times in Counter(v for v in values if isinstance(v, str)).items():
+            match = _NUMERIC.match(value.strip())
+            if match and len(match.group(1)) <= 2:
+                a, b = int(match.group(1)), int(match.group(2))
+                day_first += (a > 12 >= b) * times
+                month_first += (b > 12 >= a) * times
         if month_first > day_first:
             self.order = "mdy"
             self.note = "text dates read month-first (values such as 12/31 prove it)"
@@ -189,13 +190,12 @@ class DateReader:
 
     def saw_ambiguous(self, values: Iterable[object]) -> bool:
         """Whether some text dates could be read either way (reported with the order)."""
-        for value in values:
-            if isinstance(value, str):
-                match = _NUMERIC.match(value.strip())
-                if match and len(match.group(1)) <= 2:
-                    a, b = int(match.group(1)), int(match.group(2))
-                    if a <= 12 and b <= 12 and a != b:
-                        return True
+        for value in {v for v in values if isinstance(v, str)}:
+            match = _NUMERIC.match(value.strip())
+            if match and len(match.group(1)) <= 2:
+                a, b = int(match.group(1)), int(match.group(2))
+                if a <= 12 and b <= 12 and a != b:
+                    return True
         return False
 
     def read(self, value: object) -> tuple[date | None, str | None]:
@@ -282,7 +282,8 @@ class LevelReader:
     def __init__(self, values: Sequence[object], levels: int, *, header: str = "") -> None:
         self.levels = levels
         self._memo: dict[tuple[type, object], tuple[int | None, str | None]] = {}
-        words = {w for w in (self._word(v) for v in values) if w}
+        # A word depends on the text only: each distinct text of the column once.
+        words = {w for w in map(self._word, {v for v in values if isinstance(v, str)}) if w}
         self.scale: tuple[str, ...] | None = None
         best = 0
         for scale in _SCALES:
