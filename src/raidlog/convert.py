@@ -24,9 +24,9 @@ import attrs
 import cattrs
 import orjson
 
-from raidlog.bulk import generated
+from raidlog.bulk import generated, unshared
 from raidlog.errors import ValidationError
-from raidlog.model.events import Change, Event
+from raidlog.model.events import Change, Event, changes_text, plain_value
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import BUILTIN_KINDS, Item, Link
 from raidlog.model.profile import PROFILE_REF
@@ -112,39 +112,221 @@ def _links(value: tuple[Link, ...]) -> list[dict[str, str]]:
     return [{"relation": link.relation.value, "target": link.target} for link in value]
 
 
-def _plan(cls: type[Item]) -> Callable[[Any], JsonDict]:
-    """``item_to_dict`` for one class: a function returning one dict display, written
-    out field by field from the class's type hints (no loop, no getter calls)."""
+def _dict_expressions(cls: type[Item]) -> list[tuple[str, str]]:
+    """Each field of ``cls`` and the expression :meth:`Codec.item_to_dict` gives its
+    value by, ``{v}`` standing for the field's value (names from :data:`_PLAN_NAMES`)."""
     hints = typing.get_type_hints(cls)
-    entries: list[str] = []
+    out: list[tuple[str, str]] = []
     for field in attrs.fields(cls):
         name = field.name
         hint = hints[name]
         args = set(typing.get_args(hint)) - {type(None)}
-        value = f"item.{name}"
         if hint in (datetime, datetime | None):
-            expression = f"iso({value})"
+            expression = "iso({v})"
         elif hint in (date, date | None):
-            expression = f"day({value})"
+            expression = "day({v})"
         elif hint in (Rag, Rag | None):
-            expression = f"None if {value} is None else {value}.value"
+            expression = "None if {v} is None else {v}.value"
         elif hint == tuple[str, ...]:
-            expression = f"list({value})"
+            expression = "list({v})"
         elif hint == tuple[Link, ...]:
-            expression = f"links({value})"
+            expression = "links({v})"
         elif name == "extra":
-            expression = f"dict({value})"
+            expression = "dict({v})"
         elif hint in (str, int, float, bool) or args <= {str, int, float, bool}:
-            expression = value
+            expression = "{v}"
         else:
             raise TypeError(f"no JSON plan for {cls.__name__}.{name}: {hint!r}")
-        entries.append(f"{name!r}: {expression}")
+        out.append((name, expression))
+    return out
+
+
+#: What the expressions of :func:`_dict_expressions` call.
+_PLAN_NAMES: dict[str, Any] = {"iso": _iso, "day": _day, "links": _links}
+
+
+def _plan(cls: type[Item]) -> Callable[[Any], JsonDict]:
+    """``item_to_dict`` for one class: a function returning one dict display, written
+    out field by field from the class's type hints (no loop, no getter calls)."""
+    entries = [
+        f"{name!r}: {expression.format(v=f'item.{name}')}"
+        for name, expression in _dict_expressions(cls)
+    ]
     entries.append(f"'kind': {cls.kind!r}")
     source = "def to_dict(item):\n    return {" + ", ".join(entries) + "}"
-    namespace: dict[str, Any] = {"iso": _iso, "day": _day, "links": _links}
     # Code built from the class's own field names and hints.
-    plan = generated(source, "to_dict", namespace, f"raidlog.convert to_dict {cls.__name__}")
+    plan = generated(
+        source, "to_dict", dict(_PLAN_NAMES), f"raidlog.convert to_dict {cls.__name__}"
+    )
     return cast(Callable[[Any], JsonDict], plan)
+
+
+#: What :meth:`Codec.add_plan` makes: ``add(item, values, ref, status, at, at_text,
+#: actor)`` gives the stored new version, its add event's changes text and their lists.
+AddPlan: TypeAlias = Callable[
+    [Any, Mapping[str, Any], str, str, datetime, str, str], tuple[Any, str, list[list[Any]]]
+]
+#: Dict values of these hints are always what orjson writes as the standard library
+#: does, for the built-in kinds (their validators make text ``str``, whole numbers
+#: ``int``, names a tuple of ``str``); an integer beyond 64 bits or a lone surrogate
+#: makes orjson refuse the list, and ``changes_text`` then goes value by value.
+_PLAIN_HINTS: tuple[Any, ...] = (
+    str,
+    str | None,
+    int,
+    int | None,
+    bool,
+    date | None,
+    datetime | None,
+    Rag | None,
+    tuple[str, ...],
+    tuple[Link, ...],
+)
+
+
+def _add_plan(
+    cls: type[Item],
+    defaults: Sequence[tuple[str, Any]],
+    derivable: frozenset[str],
+    kept: dict[int, tuple[Item, JsonDict]],
+) -> AddPlan:
+    """A new item's stored version, its dict and its add event's changes in one pass
+    over its fields, written out field by field for ``cls``.
+
+    ``add(item, values, ref, status, at, at_text, actor)``: the stored version is
+    ``item`` with ``values`` (register-derived fields, each one of ``derivable``) set,
+    and ``ref``, ``status``, version 1, created and updated at ``at`` by ``actor``,
+    as ``assign`` would make it (validators not run again; ``extra`` copied). Its dict
+    is what :meth:`Codec.item_to_dict` gives for it (``at_text`` is ``at`` in ISO
+    form), kept in ``kept`` for the store's conversion of it (:meth:`Codec.remember`).
+    The changes are the title and each content field whose dict value is not its
+    default (``defaults``, in dict order), as ``[field, None, new]`` lists, with their
+    canonical JSON text (:func:`~raidlog.model.events.changes_text`). Free text (fields
+    typed ``str``) goes into the lists as :func:`~raidlog.bulk.unshared` copies when it
+    is not ASCII: orjson would otherwise attach its UTF-8 form to the caller's strings.
+    """
+    hints = typing.get_type_hints(cls)
+    expressions = dict(_dict_expressions(cls))
+    fields = [f.name for f in attrs.fields(cls)]
+    metadata = {
+        "ref": "ref",
+        "status": "status",
+        "version": "1",
+        "created_at": "at",
+        "created_by": "actor",
+        "updated_at": "at",
+        "updated_by": "actor",
+    }
+    unknown = set(derivable) - set(fields) - set(metadata)
+    derivable = frozenset(derivable) - set(metadata) - unknown
+    known = set(fields)
+    if not {*metadata, "title"} <= known or {name for name, _ in defaults} - known:
+        raise TypeError(f"{cls.__name__} has not the fields of an item")
+    builtin = cls in BUILTIN_KINDS
+    namespace: dict[str, Any] = {
+        **_PLAN_NAMES,
+        "cls": cls,
+        "new": object.__new__,
+        "derivable": derivable,
+        "kept": kept,
+        "text": changes_text,
+        "simple": frozenset({str, int, bool, type(None)}),
+        "is_plain": plain_value,
+        "unshared": unshared,
+    }
+    shadow = _shadow(cls)
+    lines = [
+        "        if values and not values.keys() <= derivable:",
+        "            raise TypeError(f'not derived fields: {sorted(values.keys() - derivable)}')",
+    ]
+    for name in fields:
+        if name in metadata:
+            continue
+        if name == "extra":
+            value = "values['extra'] if 'extra' in values else dict(item.extra)"
+        elif name in derivable:
+            value = f"values[{name!r}] if {name!r} in values else item.{name}"
+        else:
+            value = f"item.{name}"
+        lines.append(f"        v_{name} = {value}")
+    if shadow is None:
+        namespace["put"] = object.__setattr__
+        lines.append("        stored = new(cls)")
+    else:
+        namespace["shadow"] = shadow
+        lines.append("        stored = new(shadow)")
+    for name in fields:
+        local = metadata.get(name, f"v_{name}")
+        if shadow is None:
+            lines.append(f"        put(stored, {name!r}, {local})")
+        else:
+            lines.append(f"        stored.{name} = {local}")
+    if shadow is not None:
+        lines.append("        stored.__class__ = cls")
+    # The dict: each value as item_to_dict writes it, from the locals.
+    entries = []
+    for name in fields:
+        expression = expressions[name]
+        if name in ("created_at", "updated_at") and expression == "iso({v})":
+            entries.append(f"{name!r}: at_text")
+            continue
+        local = metadata.get(name, f"v_{name}")
+        if expression == "{v}":
+            entries.append(f"{name!r}: {local}")
+        else:
+            lines.append(f"        j_{name} = {expression.format(v=local)}")
+            entries.append(f"{name!r}: j_{name}")
+    entries.append(f"'kind': {cls.kind!r}")
+    lines.append("        data = {" + ", ".join(entries) + "}")
+    lines.append("        kept[id(stored)] = (stored, data)")
+
+    def dict_value(name: str) -> str:
+        if name in metadata:
+            return metadata[name]
+        return f"v_{name}" if expressions[name] == "{v}" else f"j_{name}"
+
+    def change(name: str) -> str:
+        value = dict_value(name)
+        if hints.get(name) is str:
+            value = f"({value} if {value}.isascii() else unshared({value}))"
+        return f"[{name!r}, None, {value}]"
+
+    def plain_check(name: str, indent: str) -> list[str]:
+        if builtin and hints[name] in _PLAIN_HINTS:
+            return []
+        if builtin and hints[name] == float | None:  # a float: orjson writes others
+            return [f"{indent}plain = False"]
+        value = dict_value(name)
+        return [
+            f"{indent}if plain and type({value}) not in simple and not is_plain({value}):",
+            f"{indent}    plain = False",
+        ]
+
+    lines.append("        plain = True")
+    lines += plain_check("title", "        ")
+    lines.append(f"        out = [{change('title')}]")
+    for n, (name, default) in enumerate(defaults):
+        value = dict_value(name)
+        namespace[f"d{n}"] = default
+        if default is None:
+            test = f"{value} is not None"
+        elif (type(default) in (list, dict) or hints.get(name) is str) and not default:
+            test = value  # an empty default: any other value of the type is truthy
+        else:
+            test = f"{value} is not d{n} and {value} != d{n}"
+        lines.append(f"        if {test}:")
+        lines.append(f"            out.append({change(name)})")
+        lines += plain_check(name, "            ")
+    lines.append("        return stored, text(out, plain), out")
+    head = [
+        f"def make({', '.join(namespace)}):",
+        "    def add(item, values, ref, status, at, at_text, actor):",
+    ]
+    source = "\n".join([*head, *lines, "    return add"])
+    # Code built from the class's own field names and hints.
+    label = f"raidlog.convert add {cls.__name__}"
+    make = generated(source, "make", {}, label)
+    return cast(AddPlan, make(**namespace))
 
 
 def _parse_datetime(value: object) -> datetime:
@@ -556,6 +738,7 @@ class Codec:
         # Dicts made by a bulk write, kept for the backend's one conversion of each new
         # version (see remember): id -> (item, dict); the item held keeps its id unique.
         self._kept: dict[int, tuple[Item, JsonDict]] = {}
+        self._adds: dict[tuple[type[Item], str, frozenset[str]], AddPlan] = {}
         # Trusted readers of stored documents, with the size of a document they read.
         self._stored: dict[type[Item], tuple[Callable[[Any], Item], int]] = {}
 
@@ -589,6 +772,19 @@ class Codec:
         changed, for the next ``item_to_dict(item)``: the register converts each new
         version it stages, and the backend storing it need not convert it again."""
         self._kept[id(item)] = (item, data)
+
+    def add_plan(
+        self, cls: type[Item], defaults: Sequence[tuple[str, Any]], derivable: frozenset[str]
+    ) -> AddPlan:
+        """A new ``cls`` item's stored version, dict and add event changes in one pass
+        (see ``_add_plan``): the dict is kept as :meth:`remember` keeps one. Made once per
+        class, ``defaults`` (the content fields but the title, with their defaults, in
+        dict order) and ``derivable`` (the fields the register may derive)."""
+        key = (cls, repr(defaults), derivable)
+        plan = self._adds.get(key)
+        if plan is None:
+            plan = self._adds[key] = _add_plan(cls, defaults, derivable, self._kept)
+        return plan
 
     def forget(self) -> None:
         """Drop every kept dict (the register calls this once a write has stored them)."""

@@ -34,6 +34,7 @@ from raidlog.model.profile import Profile
 from raidlog.model.values import Rag
 
 __all__ = [
+    "DERIVED_FIELDS",
     "LEVELS",
     "OPERATIONS",
     "VOCABULARY_FIELDS",
@@ -62,6 +63,8 @@ LEVELS = ("inherent_", "", "residual_", "target_")
 _LEVEL_FIELDS = tuple((p, p + "probability", p + "impact") for p in LEVELS)
 #: Fields whose values are spelt as the profile's vocabulary of the same name.
 VOCABULARY_FIELDS = ("priority", "issue_type", "response_category")
+#: Every field :func:`derived` may give a value for.
+DERIVED_FIELDS = frozenset({*VOCABULARY_FIELDS, *(prefix + "score" for prefix in LEVELS), "rag"})
 #: Moves only a register operation makes, because it records a new item too.
 OPERATIONS: Mapping[tuple[str, str], str] = {
     ("risk", "materialised"): "materialise",

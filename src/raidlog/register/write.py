@@ -8,17 +8,16 @@ event. Bulk writes store their versions and events in slices (:meth:`Write.flush
 
 from __future__ import annotations
 
-import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar, cast, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import attrs
 
 from raidlog import rules
 from raidlog.backends.base import Entity, Transaction
-from raidlog.bulk import bulk, generated, unshared
-from raidlog.convert import entity_kind
+from raidlog.bulk import bulk, generated
+from raidlog.convert import AddPlan, entity_kind
 from raidlog.errors import DuplicateRefError, ItemNotFoundError, ReadOnlyError, ValidationError
 from raidlog.model.events import (
     Change,
@@ -26,8 +25,6 @@ from raidlog.model.events import (
     EventDraft,
     NewItem,
     Sealing,
-    changes_text,
-    plain_value,
     seal,
     seal_rows,
 )
@@ -73,6 +70,7 @@ class Write:
         self.channel = channel or register.channel
         self.now = register._now()
         self.today = self.now.date()
+        self.now_text = self.now.isoformat()
         # What every new version of this write records: who made it, and when.
         self.stamp = {
             "version": 1,
@@ -93,7 +91,7 @@ class Write:
         # The numbers this write took from the counters, by prefix, as runs: flat
         # [first, last, first, last...] lists (a bulk add takes one run per prefix).
         self.runs: dict[str, list[int]] = {}
-        self.adders: dict[type[Item], _AddChanges] = {}  # an add event's changes, by class
+        self.adders: dict[type[Item], AddPlan] = {}  # what an add stores and records, by class
         # Events become rows without Event objects when the store takes rows and no
         # notifier wants them (Transaction.append_rows).
         self.rows = not keep_events and type(txn).append_rows is not Transaction.append_rows
@@ -143,18 +141,17 @@ class Write:
         if item.next_review is None:
             score = values.get("score", getattr(item, "score", None))
             values["next_review"] = rules.review_date(profile, item, self.today, score=score)
-        values["ref"] = ref
-        values["status"] = status
-        values.update(self.stamp)
-        stored = assign(item, values)
-        if stored.links:
-            self._check_links(stored)
-        data = reg.codec.item_to_dict(stored)
         adder = self.adders.get(type(item))
         if adder is None:
-            adder = self.adders[type(item)] = _add_changes(type(item), reg._defaults(type(item)))
-        changes, rows = adder(data)
-        reg.codec.remember(stored, data)
+            cls = type(item)
+            derivable = rules.DERIVED_FIELDS | {"next_review"}
+            adder = reg.codec.add_plan(cls, reg._defaults(cls), derivable)
+            self.adders[cls] = adder
+        # The stored version, its dict (kept for the store) and its add event's changes.
+        stored: ItemT  # a copy of the item: its class
+        stored, changes, rows = adder(item, values, ref, status, self.now, self.now_text, reg.actor)
+        if stored.links:
+            self._check_links(stored)
         self.writes.append((stored, 0))
         self.staged[ref] = stored
         self.drafts.append(
@@ -415,63 +412,6 @@ def _copier(cls: type[Item]) -> Callable[[Any, Mapping[str, Any]], Any]:
     # Code built from the class's own field names.
     label = f"raidlog.register.write assign {cls.__name__}"
     return generated("\n".join(lines), "assign", namespace, label)
-
-
-_AddChanges = Callable[[Mapping[str, Any]], tuple[str, list[list[Any]]]]
-#: By class and the defaults' repr: one per class and profile.
-_ADD_CHANGES: dict[tuple[type[Item], str], _AddChanges] = {}
-
-
-def _add_changes(cls: type[Item], defaults: list[tuple[str, Any]]) -> _AddChanges:
-    """The changes of an add event from the new item's dict, as ``[field, None, new]``
-    lists and their canonical JSON text (:func:`~raidlog.model.events.changes_text`,
-    the text ``changes_json`` gives for the same changes): its title, then each field
-    whose value is not its default (``defaults``, one register's list for ``cls``),
-    written out field by field; the code is registered in :mod:`linecache`, so a
-    traceback through it shows its lines.
-
-    Free text (the fields typed ``str``) goes into the lists as
-    :func:`~raidlog.bulk.unshared` copies when it is not ASCII: orjson would otherwise
-    attach its UTF-8 form to the caller's own strings."""
-    key = (cls, repr(defaults))
-    found = _ADD_CHANGES.get(key)
-    if found is not None:
-        return found
-    hints = typing.get_type_hints(cls)
-
-    def value(name: str) -> str:
-        if hints.get(name) is str:
-            return "v if type(v) is not str or v.isascii() else unshared(v)"
-        return "v"
-
-    lines = [
-        "def add_changes(data):",
-        "    v = data['title']",
-        "    plain = type(v) in simple or is_plain(v)",
-        f"    out = [['title', None, {value('title')}]]",
-    ]
-    namespace: dict[str, Any] = {
-        "text": changes_text,
-        "simple": frozenset({str, int, bool, type(None)}),
-        "is_plain": plain_value,
-        "unshared": unshared,
-    }
-    for n, (name, default) in enumerate(defaults):
-        namespace[f"d{n}"] = default
-        # An empty list or dict by default (tuples, extra): any other value is truthy.
-        empty = type(default) in (list, dict) and not default
-        lines += [
-            f"    v = data[{name!r}]",
-            "    if v:" if empty else f"    if v is not d{n} and v != d{n}:",
-            f"        out.append([{name!r}, None, {value(name)}])",
-            "        if plain and type(v) not in simple and not is_plain(v):",
-            "            plain = False",
-        ]
-    lines.append("    return text(out, plain), out")
-    label = f"raidlog.register.write add {cls.__name__}"
-    function = cast(_AddChanges, generated("\n".join(lines), "add_changes", namespace, label))
-    _ADD_CHANGES[key] = function
-    return function
 
 
 def sources_for(
