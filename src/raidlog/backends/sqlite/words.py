@@ -37,32 +37,74 @@ def fts_text(title: str, description: str) -> str:
     tokenizer splits it into runs of letters and digits, exactly as ``text_words``
     does, once ``_`` (a token character there, for encoded words) becomes a space.
     Other text is split here, in Python, and its odd words encoded.
+
+    The unaccenting is done character by character (:func:`_folding`): NFKD decomposes
+    each character on its own and only reorders combining marks, which it then drops,
+    so each distinct non-ASCII character of the text is folded once (and remembered)
+    and replaced, and the text is the one :func:`~raidlog.query.unaccented` gives.
     """
     lowered = f"{title} {description}".lower()
     if lowered.isascii():
         return lowered.replace("_", " ")
-    text = unaccented(lowered)
-    if text.isascii() and not _CAPITAL.search(text):
+    text = lowered
+    simple = True  # whether every character folds to ASCII without capitals
+    for char in set(_NON_ASCII.findall(lowered)):
+        found = _FOLDINGS.get(char)
+        if found is None:
+            found = _folding(char)
+        folded, plain = found
+        if folded != char:
+            text = text.replace(char, folded)
+        simple = simple and plain
+    if simple:
         return text.replace("_", " ")
     return _document(text)
 
 
+def _folding(char: str) -> tuple[str, bool]:
+    """What :func:`~raidlog.query.unaccented` makes of ``char``, and whether that is
+    ASCII without capitals; remembered (a few thousand characters at most, bounded)."""
+    folded = unaccented(char)
+    found = folded, folded.isascii() and not _CAPITAL.search(folded)
+    if len(_FOLDINGS) >= _KEPT:
+        _FOLDINGS.clear()
+    _FOLDINGS[char] = found
+    return found
+
+
+class _Terms(dict[str, str]):
+    """The stored terms of a whitespace-separated token of folded text, joined by
+    spaces ("" when it holds no word), made when first asked for; bounded."""
+
+    def __missing__(self, token: str) -> str:
+        if token.isascii() and token.isalnum() and (token.islower() or token.isdigit()):
+            terms = token  # one word, [a-z0-9]+: its own term
+        else:
+            terms = " ".join(
+                [
+                    w if _PLAIN.fullmatch(w) else "_" + w.encode("utf-8").hex()
+                    for w in split_folded(token)
+                ]
+            )
+        if len(self) >= _KEPT:
+            self.clear()
+        self[token] = terms
+        return terms
+
+
 def _document(text: str) -> str:
     """The words of folded ``text`` (:func:`~raidlog.query.split_folded`), joined by
-    spaces, each stored as :func:`fts_term` stores it: word by word over the text's
-    whitespace-separated tokens (a word never spans whitespace), so the common token,
-    lower-case ASCII letters and digits, is kept as it is without a regular expression."""
-    out: list[str] = []
-    append = out.append
-    for token in text.split():
-        if token.isascii() and token.isalnum() and (token.islower() or token.isdigit()):
-            append(token)  # one word, [a-z0-9]+: its own term
-            continue
-        for word in split_folded(token):
-            append(word if _PLAIN.fullmatch(word) else "_" + word.encode("utf-8").hex())
-    return " ".join(out)
+    spaces, each stored as :func:`fts_term` stores it: token by token over the text's
+    whitespace-separated tokens (a word never spans whitespace), each token's terms
+    looked up in a bounded map (words repeat: most are found there)."""
+    return " ".join(filter(None, map(_TERMS.__getitem__, text.split())))
 
 
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 # NFKD can turn a lower-case letter into a capital (U+210C, black-letter H, becomes "H");
 # text_words keeps such a capital, which the ascii tokenizer would fold.
 _CAPITAL = re.compile("[A-Z]")
+#: How many characters, and tokens, the maps keep before starting again.
+_KEPT = 50_000
+_FOLDINGS: dict[str, tuple[str, bool]] = {}
+_TERMS = _Terms()
