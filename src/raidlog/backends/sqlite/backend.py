@@ -22,6 +22,8 @@ import typing
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
+import orjson
+
 from raidlog.backends.base import Backend, Capabilities, Entity, Finding, Transaction
 from raidlog.backends.sqlite import compile as qc
 from raidlog.backends.sqlite.audit import audit_side_tables
@@ -47,7 +49,7 @@ from raidlog.errors import (
 )
 from raidlog.hookspecs import hookimpl
 from raidlog.model.events import EVENT_FIELDS, ChainHead, Event, event_row
-from raidlog.model.items import BUILTIN_KINDS, Item
+from raidlog.model.items import BUILTIN_KINDS, Item, Link
 from raidlog.model.values import Relation
 from raidlog.query import Query
 
@@ -75,6 +77,7 @@ _DAMAGE = (ValueError, TypeError, KeyError)
 _EVENT_LIST = ", ".join(EVENT_FIELDS)
 _INSERT_EVENT = f"INSERT INTO events ({_EVENT_LIST}) VALUES ({', '.join('?' * len(EVENT_FIELDS))})"
 _ENCODE = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+_ORJSON = orjson.dumps
 
 
 def _dumps(value: Any) -> str:
@@ -740,6 +743,10 @@ def _row_maker(spec: TableSpec) -> Callable[[int, Mapping[str, Any]], tuple[Any,
         value = f"data[{column.name!r}]"
         if hints.get(column.name) is str:
             values.append(f"(v if type(v := {value}) is not str or v.isascii() else unshared(v))")
+        elif column.codec == "json" and hints.get(column.name) in _LISTED:
+            # A list of text or of links: orjson writes it as the standard library does
+            # (and refuses what it cannot write, which names() hands to the latter).
+            values.append(f"(names({value}) if {value} else '[]')")
         elif column.codec == "json":
             values.append(f"(encode({value}) if {value} else dumps({value}))")
         elif column.codec == "bool":
@@ -747,12 +754,31 @@ def _row_maker(spec: TableSpec) -> Callable[[int, Mapping[str, Any]], tuple[Any,
         else:
             values.append(value)
     source = f"def row(ident, data):\n    return ({', '.join(values)})"
-    namespace: dict[str, Any] = {"encode": _ENCODE, "dumps": _dumps, "unshared": unshared}
+    namespace: dict[str, Any] = {
+        "encode": _ENCODE,
+        "dumps": _dumps,
+        "names": _listed_json,
+        "unshared": unshared,
+    }
     # Code built from the table's own column names.
     label = f"raidlog.backends.sqlite row {spec.name}"
     maker: Callable[[int, Mapping[str, Any]], tuple[Any, ...]]
     maker = generated(source, "row", namespace, label)
     return maker
+
+
+#: Field types whose dict values are lists of text or of links (``{relation, target}``).
+_LISTED = (tuple[str, ...], tuple[Link, ...])
+
+
+def _listed_json(value: list[Any]) -> str:
+    """A list of text or of links as :func:`_dumps` writes it, through orjson (which
+    writes such lists byte for byte as the standard library encoder does, keys in their
+    order); what orjson refuses (a lone surrogate) goes to the encoder itself."""
+    try:
+        return _ORJSON(value).decode()
+    except orjson.JSONEncodeError:
+        return _ENCODE(value)
 
 
 def _text_times(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
