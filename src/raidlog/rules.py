@@ -17,7 +17,7 @@ and the errors: a backend may use it.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
@@ -47,6 +47,7 @@ __all__ = [
     "implied_status",
     "in_vocabulary",
     "moved",
+    "new_item_rules",
     "on_enter_dated",
     "rag",
     "rescheduled",
@@ -176,6 +177,50 @@ def derived(profile: Profile, item: Item) -> dict[str, Any]:
             priority=changes.get("priority", item.priority),
         )
     return {k: v for k, v in changes.items() if getattr(item, k) != v}
+
+
+def new_item_rules(
+    profile: Profile, cls: type[Item]
+) -> Callable[[Item], tuple[str, dict[str, Any]]]:
+    """:func:`check_status` and :func:`derived` at once for new items of ``cls`` under
+    ``profile``, with what they look up every time (the lifecycle's statuses, the
+    vocabularies' folded words, whether the class is scored) found once: a bulk add
+    calls this for every item. It gives what those two give, and raises what they
+    raise (by calling them when something is wrong)."""
+    lifecycle = profile.lifecycle(cls.kind)
+    initial, statuses = lifecycle.initial, frozenset(lifecycle.statuses)
+    vocabularies = [
+        (field, _folded(words))
+        for field in _vocabulary_fields(cls)
+        if (words := profile.vocabulary(field))
+    ]
+    scored = issubclass(cls, Risk)
+    by_priority = profile.rag_by_priority
+
+    def rules(item: Item) -> tuple[str, dict[str, Any]]:
+        status = item.status or initial
+        if status not in statuses:
+            status = check_status(profile, item)  # raises, naming the statuses
+        changes: dict[str, Any] = {}
+        for field, folded in vocabularies:
+            value = getattr(item, field, None)
+            if value is not None:
+                found = folded.get(str(value).casefold())
+                changes[field] = (
+                    found if found is not None else in_vocabulary(profile, field, value)
+                )
+        if scored:
+            changes.update(scores(profile, item))
+        if not item.rag_manual:
+            score = changes.get("score", getattr(item, "score", None))
+            if scored and score is not None:
+                changes["rag"] = profile.band(score).rag
+            else:
+                priority = changes.get("priority", item.priority)
+                changes["rag"] = None if priority is None else by_priority.get(priority)
+        return status, {k: v for k, v in changes.items() if getattr(item, k) != v}
+
+    return rules
 
 
 def review_date(

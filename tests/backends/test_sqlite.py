@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import raidlog
 from raidlog.backends.base import Transaction
 from raidlog.backends.sqlite import SQLiteBackend, schema, words
+from raidlog.backends.sqlite import backend as backend_module
 from raidlog.backends.sqlite.connection import Settings, connect, parse_location
 from raidlog.errors import BackendError, SchemaVersionError, ValidationError
 from raidlog.hookspecs import hookimpl
@@ -660,6 +661,28 @@ def test_the_stored_fts_text_is_the_document_earlier_releases_stored(
     # The index is contentless: an entry is removed by handing SQLite the very document
     # it was given, so a document must never change for the same text.
     assert words.fts_text(title, description) == _old_fts_text(title, description)
+
+
+_ANY_TEXT = st.text(alphabet=st.characters(codec="utf-8"), max_size=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    value=st.one_of(
+        st.lists(_ANY_TEXT, min_size=1, max_size=4),
+        st.lists(
+            st.fixed_dictionaries({"relation": _ANY_TEXT, "target": _ANY_TEXT}),
+            min_size=1,
+            max_size=3,
+        ),
+    )
+)
+def test_lists_of_text_and_links_are_written_as_the_standard_library_writes_them(
+    value: list[object],
+) -> None:
+    # Item rows write these columns through orjson: the text must be the bytes every
+    # earlier row holds (the stdlib encoder's), lone surrogates included (its fallback).
+    assert backend_module._listed_json(value) == backend_module._dumps(value)
 
 
 # the contentless search index -------------------------------------------------------------

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import date
 
+import attrs
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from raidlog import rules
 from raidlog.errors import (
@@ -14,9 +18,10 @@ from raidlog.errors import (
     ProfileError,
     ValidationError,
 )
-from raidlog.model.items import Action, Decision, Issue, Risk
+from raidlog.model.items import Action, Decision, Issue, Item, Risk
 from raidlog.model.profile import Profile
-from raidlog.profiles import load_profile, profile_data
+from raidlog.profiles import available_profiles, load_profile, profile_data
+from raidlog.testing.strategies import items
 
 TODAY = date(2027, 3, 1)
 
@@ -183,3 +188,33 @@ def test_a_new_score_reschedules_the_review_on_its_band(profile: Profile) -> Non
     }
     assert rules.review_date(profile, new, TODAY) == date.fromordinal(TODAY.toordinal() + days)
     assert rules.rescheduled(profile, old, old, TODAY) == {}
+
+
+def _outcome(check: Callable[[], object]) -> object:
+    try:
+        return check()
+    except (ValidationError, ProfileError) as exc:
+        return (type(exc), str(exc), getattr(exc, "field", None))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    name=st.sampled_from(available_profiles()),
+    item=items(),
+    status=st.sampled_from([None, "open", "draft", "closed", "done", "nonsense"]),
+    priority=st.sampled_from([None, "high", "HIGH", "Medium", "low", "critical", "odd"]),
+    rag_manual=st.booleans(),
+)
+def test_new_item_rules_give_what_check_status_and_derived_give(
+    name: str, item: Item, status: str | None, priority: str | None, rag_manual: bool
+) -> None:
+    # The bulk add path checks and derives through new_item_rules, made once per class
+    # and profile: it must give (or refuse) exactly what the two rules give.
+    profile = load_profile(name)
+    item = attrs.evolve(item, status=status, priority=priority, rag_manual=rag_manual)
+    fast = rules.new_item_rules(profile, type(item))
+
+    def reference() -> object:
+        return rules.check_status(profile, item), rules.derived(profile, item)
+
+    assert _outcome(lambda: fast(item)) == _outcome(reference)

@@ -30,7 +30,7 @@ from raidlog.model.events import (
 )
 from raidlog.model.governance import Body, Node, Objective
 from raidlog.model.items import Item
-from raidlog.model.profile import PROFILE_REF
+from raidlog.model.profile import PROFILE_REF, Profile
 from raidlog.model.values import canonical_ref
 from raidlog.plugins import has_notifiers, notify
 from raidlog.register import profile
@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["FLUSH_EVERY", "AddedItems", "Write", "assign", "commit", "sources_for"]
 
 T = TypeVar("T")
+_Rules = Callable[[Item], tuple[str, dict[str, Any]]]
 #: What the write helpers return is what they were given: a Risk in, a Risk out.
 ItemT = TypeVar("ItemT", bound=Item)
 EntityT = TypeVar("EntityT", Node, Body, Objective)
@@ -91,7 +92,9 @@ class Write:
         # The numbers this write took from the counters, by prefix, as runs: flat
         # [first, last, first, last...] lists (a bulk add takes one run per prefix).
         self.runs: dict[str, list[int]] = {}
-        self.adders: dict[type[Item], AddPlan] = {}  # what an add stores and records, by class
+        # By class: the profile, what an add checks and derives under it, and what it
+        # stores and records.
+        self.adders: dict[type[Item], tuple[Profile, _Rules, AddPlan]] = {}
         # Events become rows without Event objects when the store takes rows and no
         # notifier wants them (Transaction.append_rows).
         self.rows = not keep_events and type(txn).append_rows is not Transaction.append_rows
@@ -135,18 +138,18 @@ class Write:
         else:
             ref = canonical_ref(item.ref, prefix=item.ref_prefix, kind=item.kind)
             self.txn.reserve(item.ref_prefix, int(ref.rpartition("-")[2]))
-        profile = reg.profile
-        status = rules.check_status(profile, item)
-        values = rules.derived(profile, item)
-        if item.next_review is None:
-            score = values.get("score", getattr(item, "score", None))
-            values["next_review"] = rules.review_date(profile, item, self.today, score=score)
-        adder = self.adders.get(type(item))
-        if adder is None:
+        found = self.adders.get(type(item))
+        if found is None or found[0] is not reg.profile:
             cls = type(item)
             derivable = rules.DERIVED_FIELDS | {"next_review"}
-            adder = reg.codec.add_plan(cls, reg._defaults(cls), derivable)
-            self.adders[cls] = adder
+            plan = reg.codec.add_plan(cls, reg._defaults(cls), derivable)
+            checks = rules.new_item_rules(reg.profile, cls)
+            found = self.adders[cls] = (reg.profile, checks, plan)
+        _, checked, adder = found
+        status, values = checked(item)
+        if item.next_review is None:
+            score = values.get("score", getattr(item, "score", None))
+            values["next_review"] = rules.review_date(reg.profile, item, self.today, score=score)
         # The stored version, its dict (kept for the store) and its add event's changes.
         stored: ItemT  # a copy of the item: its class
         stored, changes, rows = adder(item, values, ref, status, self.now, self.now_text, reg.actor)
