@@ -124,7 +124,7 @@ def _dict_expressions(cls: type[Item]) -> list[tuple[str, str]]:
         if hint in (datetime, datetime | None):
             expression = "iso({v})"
         elif hint in (date, date | None):
-            expression = "day({v})"
+            expression = "None if {v} is None else day({v})"
         elif hint in (Rag, Rag | None):
             expression = "None if {v} is None else {v}.value"
         elif hint == tuple[str, ...]:

@@ -576,10 +576,7 @@ class _SQLiteTransaction(Transaction):
     def _row(self, spec: TableSpec, ident: int, item: Item) -> Sequence[Any]:
         data = self.backend.codec.item_to_dict(item)
         if spec.kind is not None:
-            maker = _ROW_MAKERS.get(spec.name)
-            if maker is None:
-                maker = _ROW_MAKERS[spec.name] = _row_maker(spec)
-            return maker(ident, data)
+            return _maker(spec)(ident, data)
         core = self.tables.core
         fields = {k: v for k, v in data.items() if k not in core and k != "kind"}
         data = {**{k: v for k, v in data.items() if k in core}, "kind": item.kind}
@@ -609,15 +606,23 @@ class _SQLiteTransaction(Transaction):
         except sqlite3.IntegrityError:
             raise DuplicateRefError(self._duplicate([str(i.ref) for i in items])) from None
         numbered = [(ident, item) for (ident, _, _), item in zip(refs, items, strict=True)]
+        to_dict = self.backend.codec.item_to_dict
         # In slices, so a bulk write never holds every row of every table at once.
         for first in range(0, len(numbered), _ROWS_AT_ONCE):
             rows: dict[str, list[Sequence[Any]]] = {}
-            specs: dict[str, TableSpec] = {}
+            # By kind: its table's rows, and the row maker of a built-in kind's table.
+            kinds: dict[str, tuple[list[Sequence[Any]], TableSpec, _RowMaker | None]] = {}
             for ident, item in numbered[first : first + _ROWS_AT_ONCE]:
-                spec = specs.get(item.kind)
-                if spec is None:
-                    spec = specs[item.kind] = self.tables.spec_for(item.kind)
-                rows.setdefault(spec.name, []).append(self._row(spec, ident, item))
+                found = kinds.get(item.kind)
+                if found is None:
+                    spec = self.tables.spec_for(item.kind)
+                    maker = None if spec.kind is None else _maker(spec)
+                    found = kinds[item.kind] = (rows.setdefault(spec.name, []), spec, maker)
+                batch, spec, maker = found
+                if maker is None:
+                    batch.append(self._row(spec, ident, item))
+                else:
+                    batch.append(maker(ident, to_dict(item)))
             for name, batch in rows.items():
                 conn.executemany(self.tables.insert[name], batch)
         self._side_tables(numbered)
@@ -723,9 +728,18 @@ class _SQLiteTransaction(Transaction):
         )
 
 
+_RowMaker = Callable[[int, Mapping[str, Any]], tuple[Any, ...]]
 #: Each built-in kind's row maker, by table name (the tables are the same in every
 #: register of this release).
 _ROW_MAKERS: dict[str, Callable[[int, Mapping[str, Any]], tuple[Any, ...]]] = {}
+
+
+def _maker(spec: TableSpec) -> Callable[[int, Mapping[str, Any]], tuple[Any, ...]]:
+    """The row maker of a built-in kind's table (:func:`_row_maker`), made once."""
+    maker = _ROW_MAKERS.get(spec.name)
+    if maker is None:
+        maker = _ROW_MAKERS[spec.name] = _row_maker(spec)
+    return maker
 
 
 def _row_maker(spec: TableSpec) -> Callable[[int, Mapping[str, Any]], tuple[Any, ...]]:
