@@ -25,13 +25,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import raidlog
-from raidlog import Event, Item, Link, Relation
+from raidlog import Event, Item, Link, Relation, rules
 from raidlog.backends.sqlite.backend import _to_sql
 from raidlog.backends.sqlite.schema import table_for_kind, table_specs
 from raidlog.convert import METADATA_FIELDS, Codec
-from raidlog.model.events import EVENT_FIELDS, ChainHead, Change, EventDraft, event_row, seal
+from raidlog.model.events import (
+    EVENT_FIELDS,
+    ChainHead,
+    Change,
+    EventDraft,
+    changes_json,
+    event_row,
+    seal,
+)
 from raidlog.register import Register
-from raidlog.register.write import Write
+from raidlog.register.write import Write, assign
 from raidlog.testing.strategies import items
 
 _AT = datetime(2026, 6, 1, 9, 30, tzinfo=UTC)
@@ -212,3 +220,53 @@ def test_a_bulk_write_stores_a_smaller_first_slice(monkeypatch: pytest.MonkeyPat
         reg.add_many([raidlog.Action(title=f"act {n}") for n in range(25)])
         assert len(reg) == 25
     assert sizes == [4, 10, 10, 2]  # the profile's event and 3 items first
+
+
+@settings(max_examples=200, deadline=None)
+@given(item=items(), derive=st.booleans())
+def test_the_one_pass_add_plan_gives_what_assign_and_to_dict_give(item: Item, derive: bool) -> None:
+    # Codec.add_plan makes the stored version, its dict and its changes in one pass: the
+    # version must be assign()'s copy, the dict the converter's, the copy its own.
+    reg = raidlog.open("memory:", actor="ana")
+    try:
+        codec = reg.codec
+        cls = type(item)
+        values: dict[str, Any] = rules.derived(reg.profile, item) if derive else {}
+        plan = codec.add_plan(cls, reg._defaults(cls), rules.DERIVED_FIELDS | {"next_review"})
+        ref = f"{item.ref_prefix}-0001"
+        stored, text, rows = plan(item, values, ref, "open", _AT, _AT.isoformat(), "ana")
+        expected = assign(
+            item,
+            {
+                **values,
+                "ref": ref,
+                "status": "open",
+                "version": 1,
+                "created_at": _AT,
+                "created_by": "ana",
+                "updated_at": _AT,
+                "updated_by": "ana",
+            },
+        )
+        assert type(stored) is cls
+        assert stored == expected
+        assert stored.extra is not item.extra
+        assert codec.item_to_dict(stored) == codec.item_to_dict_slow(stored)  # the kept dict
+        assert rows[0] == ["title", None, stored.title]
+        assert text == changes_json(
+            EventDraft(
+                ref=ref,
+                kind=item.kind,
+                action="add",
+                version=1,
+                actor="ana",
+                at=_AT,
+                channel="api",
+                changes=tuple(Change(field=f, old=o, new=n) for f, o, n in rows),
+            )
+        )
+        with pytest.raises(TypeError, match="not derived"):
+            plan(item, {"title": "x"}, ref, "open", _AT, _AT.isoformat(), "ana")
+    finally:
+        codec.forget()
+        reg.close()
