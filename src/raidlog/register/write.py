@@ -71,15 +71,7 @@ class Write:
         self.channel = channel or register.channel
         self.now = register._now()
         self.today = self.now.date()
-        self.now_text = self.now.isoformat()
-        # What every new version of this write records: who made it, and when.
-        self.stamp = {
-            "version": 1,
-            "created_at": self.now,
-            "created_by": register.actor,
-            "updated_at": self.now,
-            "updated_by": register.actor,
-        }
+        self.now_text = self.now.isoformat()  # the time new versions record, as text
         self.writes: list[tuple[Item, int]] = []
         # Events to seal at the next flush: drafts, and new items' add events as tuples.
         self.drafts: list[EventDraft | NewItem] = []
