@@ -28,7 +28,7 @@ from raidlog.bulk import generated, unshared
 from raidlog.errors import ValidationError
 from raidlog.model.events import Change, Event, changes_text, plain_value
 from raidlog.model.governance import Body, Node, Objective
-from raidlog.model.items import BUILTIN_KINDS, Item, Link
+from raidlog.model.items import BUILTIN_KINDS, Item, Link, writable_twin
 from raidlog.model.profile import PROFILE_REF
 from raidlog.model.values import ExtraValue, Rag, Relation, utc
 
@@ -234,7 +234,7 @@ def _add_plan(
         "is_plain": plain_value,
         "unshared": unshared,
     }
-    shadow = _shadow(cls)
+    shadow = writable_twin(cls)
     lines = [
         "        if values and not values.keys() <= derivable:",
         "            raise TypeError(f'not derived fields: {sorted(values.keys() - derivable)}')",
@@ -570,38 +570,6 @@ def _field_read(name: str, hint: Any) -> str:
         raise TypeError(f"no trusted read for a field {name}: {hint!r}") from None
 
 
-def _shadow(cls: type[Item]) -> type | None:
-    """A writable twin of the slotted class ``cls``, or ``None`` when it has none.
-
-    Setting a slot of a frozen class takes a call of its descriptor; an ordinary
-    attribute store into a slot of a class with the default ``__setattr__`` is a
-    specialised instruction, several times faster. The twin has the same base and the
-    same slots as ``cls``, so an object filled as a twin becomes a ``cls`` by assigning
-    ``__class__`` (which Python allows between classes of the same layout, and checks).
-    A reader fills a twin and turns it into ``cls`` before anyone else sees it."""
-    own = cls.__dict__.get("__slots__")
-    if own is None or len(cls.__bases__) != 1:
-        return None
-    twin = type(
-        f"_Stored{cls.__name__}",
-        cls.__bases__,
-        {
-            "__slots__": tuple(own),
-            # Both: one type slot serves setting and deleting attributes, and it is the
-            # default (and fast) only when neither is overridden.
-            "__setattr__": object.__setattr__,
-            "__delattr__": object.__delattr__,
-            "__module__": __name__,
-        },
-    )
-    try:
-        probe: Any = object.__new__(twin)
-        probe.__class__ = cls
-    except TypeError:  # a layout Python will not convert: set slots one call each
-        return None
-    return twin
-
-
 def _reader(
     cls: type[Item], keys: Mapping[str, int | str], *, encoded: bool
 ) -> Callable[[Any], Item]:
@@ -634,7 +602,7 @@ def _reader(
         "str": str,
         "int": int,
     }
-    shadow = _shadow(cls)
+    shadow = writable_twin(cls)
     if shadow is not None:
         namespace["shadow"] = shadow
     fields = attrs.fields(cls)

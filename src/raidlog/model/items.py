@@ -41,6 +41,7 @@ __all__ = [
     "ItemMaker",
     "Link",
     "Risk",
+    "writable_twin",
 ]
 
 #: Risk assessment levels. The current level uses the unprefixed names
@@ -487,7 +488,7 @@ class ItemMaker:
             return
         self._required = frozenset(required)
         self._seen = {name: {} for name in self._steps}
-        self._twin = _twin(cls)
+        self._twin = writable_twin(cls)
 
     def make(self, fields: Mapping[str, Any], extra: dict[str, ExtraValue]) -> Item:
         """An item of the class holding ``fields`` and ``extra``."""
@@ -542,19 +543,26 @@ class ItemMaker:
         return made
 
 
-def _twin(cls: type[Item]) -> type | None:
-    """A writable twin of the slotted class ``cls`` (same base, same slots, the default
-    ``__setattr__``), or ``None``: an item filled as a twin becomes a ``cls`` by setting
-    its ``__class__``, which Python allows only between classes of one layout. Storing
-    into a slot this way is several times faster than a frozen class's descriptor call."""
+def writable_twin(cls: type[Item]) -> type | None:
+    """A writable twin of the slotted class ``cls``, or ``None`` when it has none.
+
+    Setting a slot of a frozen class takes a call of its descriptor; an ordinary
+    attribute store into a slot of a class with the default ``__setattr__`` is a
+    specialised instruction, several times faster. The twin has the same base and the
+    same slots as ``cls``, so an object filled as a twin becomes a ``cls`` by assigning
+    ``__class__`` (which Python allows between classes of the same layout, and checks).
+    Whoever fills a twin (:class:`ItemMaker`, the stored-row readers and the add plan of
+    :mod:`raidlog.convert`) turns it into ``cls`` before anyone else sees it."""
     own = cls.__dict__.get("__slots__")
     if own is None or len(cls.__bases__) != 1:
         return None
     twin = type(
-        f"_Made{cls.__name__}",
+        f"_Writable{cls.__name__}",
         cls.__bases__,
         {
             "__slots__": tuple(own),
+            # Both: one type slot serves setting and deleting attributes, and it is the
+            # default (and fast) only when neither is overridden.
             "__setattr__": object.__setattr__,
             "__delattr__": object.__delattr__,
             "__module__": __name__,
@@ -563,7 +571,7 @@ def _twin(cls: type[Item]) -> type | None:
     try:
         probe: Any = object.__new__(twin)
         probe.__class__ = cls
-    except TypeError:  # a layout Python will not convert
+    except TypeError:  # a layout Python will not convert: set slots one call each
         return None
     return twin
 
