@@ -119,19 +119,13 @@ def import_command(
         except ImportRejected as exc:
             if bar is not None:
                 bar.render_finish()
-            partial = exc.report
-            if partial is not None:
-                click.echo(partial.summary(), err=True)
-                if report_path is not None:
-                    write_text(report_path, partial.to_json())
+            _say_rejected(exc, report_path)
             raise
         if bar is not None:
             bar.render_finish()
     # A dry run explains every choice; an import says what it did.
     click.echo(report.explain() if dry_run else report.summary())
-    if report_path is not None:
-        write_text(report_path, report.to_json())
-        click.echo(f"report written to {report_path}")
+    _write_report(report.to_json(), report_path)
     if dry_run:
         click.echo("\n# The mapping used (save it, edit it, pass it with --mapping):")
         click.echo(report.mapping_toml)
@@ -172,13 +166,24 @@ def _import_records(
         try:
             report = import_folder(source, register, dry_run=dry_run, keep_valid=keep_valid)
         except ImportRejected as exc:
-            partial = exc.report
-            if partial is not None:
-                click.echo(partial.summary(), err=True)
-                if report_path is not None:
-                    write_text(report_path, partial.to_json())
+            _say_rejected(exc, report_path)
             raise
     click.echo(report.summary())
+    _write_report(report.to_json(), report_path)
+
+
+def _say_rejected(exc: ImportRejected, report_path: Path | None) -> None:
+    """A refused import's partial report, when it has one: its summary on stderr, its
+    JSON at ``--report`` (the error itself is raised by the caller)."""
+    partial = exc.report
+    if partial is not None:
+        click.echo(partial.summary(), err=True)
+        if report_path is not None:
+            write_text(report_path, partial.to_json())
+
+
+def _write_report(text: str, report_path: Path | None) -> None:
+    """The import report's JSON at ``--report``, when one was asked for."""
     if report_path is not None:
-        write_text(report_path, report.to_json())
+        write_text(report_path, text)
         click.echo(f"report written to {report_path}")
