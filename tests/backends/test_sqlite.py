@@ -605,6 +605,27 @@ def test_a_register_copied_into_sqlite_keeps_its_history(tmp_path: Path) -> None
             assert target.add(Risk(title="next")).ref == "R-0008"
 
 
+def test_a_bulk_write_gives_the_search_index_a_larger_hash(tmp_path: Path) -> None:
+    # FTS5's hashsize (pending terms before a segment is written) is kept in the index's
+    # config table; a large write sets it, small ones leave the register as it was.
+    path = tmp_path / "raid.db"
+    with raidlog.open(str(path), actor="ana") as reg:
+        reg.add_many([Risk(title=f"small {n}") for n in range(10)])
+        config = "SELECT v FROM item_fts_config WHERE k = 'hashsize'"
+        assert raw(path).execute(config).fetchone() is None
+        count = backend_module._FTS_TUNED_FROM
+        reg.add_many([Risk(title=f"supplier {n}", description="late parts") for n in range(count)])
+        assert raw(path).execute(config).fetchone() == (backend_module.FTS_HASHSIZE,)
+        assert reg.count(text="supplier late") == count
+        assert reg.count(text="small") == 10
+        assert reg.verify().ok
+    # A register with the setting opens, searches and verifies as any other.
+    with raidlog.open(str(path), actor="ana") as reg:
+        reg.add(Action(title="chase supplier"))
+        assert reg.count(text="chase supplier") == 1
+        assert reg.verify().ok
+
+
 def _fts_terms(document: str) -> set[str]:
     """The terms SQLite's ``item_fts`` tokenizer makes of ``document``."""
     conn = sqlite3.connect(":memory:")
