@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import json
+import operator
 import os
 import pathlib
 import random
@@ -610,29 +611,34 @@ class _SQLiteTransaction(Transaction):
     def _insert(self, items: Sequence[Item]) -> None:
         conn = self.conn
         start = conn.execute("SELECT coalesce(max(id), 0) FROM refs").fetchone()[0] + 1
-        refs = [(start + n, item.ref, item.kind) for n, item in enumerate(items)]
+        idents = range(start, start + len(items))
+        refs = list(zip(idents, map(_REF, items), map(_KIND, items), strict=True))
         try:
             conn.executemany("INSERT INTO refs (id, ref, kind) VALUES (?, ?, ?)", refs)
         except sqlite3.IntegrityError:
             raise DuplicateRefError(self._duplicate([str(i.ref) for i in items])) from None
-        numbered = [(ident, item) for (ident, _, _), item in zip(refs, items, strict=True)]
+        del refs
+        numbered = list(zip(idents, items, strict=True))
         to_dict = self.backend.codec.item_to_dict
         # In slices, so a bulk write never holds every row of every table at once.
         for first in range(0, len(numbered), _ROWS_AT_ONCE):
             rows: dict[str, list[Sequence[Any]]] = {}
-            # By kind: its table's rows, and the row maker of a built-in kind's table.
-            kinds: dict[str, tuple[list[Sequence[Any]], TableSpec, _RowMaker | None]] = {}
+            # By class: its table's row list's append, its table and, for a built-in
+            # kind's table, the row maker.
+            kinds: dict[type[Item], tuple[Callable[[Any], None], TableSpec, _RowMaker | None]]
+            kinds = {}
             for ident, item in numbered[first : first + _ROWS_AT_ONCE]:
-                found = kinds.get(item.kind)
+                found = kinds.get(type(item))
                 if found is None:
                     spec = self.tables.spec_for(item.kind)
                     maker = None if spec.kind is None else _maker(spec)
-                    found = kinds[item.kind] = (rows.setdefault(spec.name, []), spec, maker)
-                batch, spec, maker = found
+                    add = rows.setdefault(spec.name, []).append
+                    found = kinds[type(item)] = (add, spec, maker)
+                add, spec, maker = found
                 if maker is None:
-                    batch.append(self._row(spec, ident, item))
+                    add(self._row(spec, ident, item))
                 else:
-                    batch.append(maker(ident, to_dict(item)))
+                    add(maker(ident, to_dict(item)))
             for name, batch in rows.items():
                 conn.executemany(self.tables.insert[name], batch)
         self._side_tables(numbered)
@@ -751,6 +757,8 @@ class _SQLiteTransaction(Transaction):
 
 
 _RowMaker = Callable[[int, Mapping[str, Any]], tuple[Any, ...]]
+_REF = operator.attrgetter("ref")
+_KIND = operator.attrgetter("kind")
 #: Each built-in kind's row maker, by table name (the tables are the same in every
 #: register of this release).
 _ROW_MAKERS: dict[str, Callable[[int, Mapping[str, Any]], tuple[Any, ...]]] = {}
