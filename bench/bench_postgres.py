@@ -210,7 +210,11 @@ def scenario_add_many(size: int, runs: int) -> dict[str, Any]:
                         backend._sql.event_types,
                     )
                 )
-            with raidlog.open(location(schemas[1]), actor="bench") as copy_reg:
+            # One COPY of every item: on a loaded machine it can outlast the default
+            # 30 s statement timeout (the setting changes nothing that is timed).
+            with raidlog.open(
+                location(schemas[1]), actor="bench", options={"statement_timeout": 600}
+            ) as copy_reg:
                 load = functools.partial(copy_reg.backend.import_verbatim, stored, events)
                 bulk.append(timed(load))
             raw_items = raw_copy(

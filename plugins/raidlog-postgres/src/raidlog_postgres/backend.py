@@ -27,7 +27,9 @@ from typing import Any, ClassVar, TypeVar
 
 import orjson
 import psycopg
-from psycopg import sql
+from psycopg import pq, sql
+from psycopg.abc import Buffer
+from psycopg.adapt import Dumper
 from psycopg.rows import TupleRow
 from psycopg.types.string import BytesBinaryDumper
 from psycopg_pool import ConnectionPool
@@ -73,7 +75,7 @@ RETRYABLE = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetecte
 # Below this many rows a multi-row INSERT beats setting up a COPY.
 _COPY_FROM = 32
 #: Inserts and event appends of at least this many rows are written on a helper thread.
-_IN_BACKGROUND = 1000
+_IN_BACKGROUND = 256
 #: Up to this many new items, ``put`` takes their documents before it returns.
 _DOCS_FIRST = 10_000
 #: How many bulk writes may wait for the helper thread before the caller waits too (so
@@ -99,6 +101,7 @@ _COPY_TYPES = {
 #: field as a length and bytes: the server reads them by the column's own type).
 _PREFORMED = {**dict.fromkeys(("escalated_to", "objectives", "tags", "doc"), "bytea")}
 _TEXT_OID = 25
+_TEXT_ARRAY_OID = 1009
 _ARRAY_HEAD = struct.Struct("!iiiii")  # dimensions, has nulls, element type, size, lower
 _LENGTH = struct.Struct("!i")
 _EMPTY_ARRAY = struct.pack("!iii", 0, 0, _TEXT_OID)  # no dimensions
@@ -137,14 +140,34 @@ def _text_array(names: tuple[str, ...]) -> bytes:
         return _EMPTY_ARRAY
     found = _ARRAYS.get(names)
     if found is None:
-        encoded = [name.encode() for name in names]
-        found = _ARRAY_HEAD.pack(1, 0, _TEXT_OID, len(encoded), 1) + b"".join(
-            _LENGTH.pack(len(e)) + e for e in encoded
-        )
+        found = _binary_text_array(names)
         if len(_ARRAYS) >= _ARRAYS_KEPT:
             _ARRAYS.clear()
         _ARRAYS[names] = found
     return found
+
+
+def _binary_text_array(names: Sequence[str]) -> bytes:
+    """``names`` (at least one) as a binary one-dimensional ``text[]``, no nulls."""
+    encoded = [name.encode() for name in names]
+    return _ARRAY_HEAD.pack(1, 0, _TEXT_OID, len(encoded), 1) + b"".join(
+        _LENGTH.pack(len(e)) + e for e in encoded
+    )
+
+
+class _TextArray(bytes):
+    """A ``text[]`` parameter already in its binary form (see :func:`_binary_text_array`)."""
+
+
+class _TextArrayDumper(Dumper):
+    """Sends a :class:`_TextArray` as it is: psycopg's list dumper is Python, a few µs
+    an element (a bulk insert's look-up of its refs sends thousands)."""
+
+    format = pq.Format.BINARY
+    oid = _TEXT_ARRAY_OID
+
+    def dump(self, obj: Any) -> Buffer:
+        return bytes(obj)
 
 
 def _real(value: Any) -> float | None:
@@ -411,12 +434,14 @@ class _PostgresTransaction(Transaction):
             self._write_links([item for item, _ in updates])
 
     def _insert(self, items: list[Item], docs: Sequence[dict[str, Any] | None]) -> None:
-        taken = self.conn.execute(
-            sql.SQL("SELECT ref FROM {} WHERE ref = ANY(%s::text[]) ORDER BY ref LIMIT 1").format(
-                self.q.items
-            ),
-            [[item.ref for item in items]],
-        ).fetchone()
+        with self.conn.cursor() as cur:
+            cur.adapters.register_dumper(_TextArray, _TextArrayDumper)
+            taken = cur.execute(
+                sql.SQL("SELECT ref FROM {} WHERE ref = ANY(%b) ORDER BY ref LIMIT 1").format(
+                    self.q.items
+                ),
+                [_TextArray(_binary_text_array([item.ref or "" for item in items]))],
+            ).fetchone()
         if taken is not None:
             raise DuplicateRefError(str(taken[0]))
         with _collector_paused(len(items)):

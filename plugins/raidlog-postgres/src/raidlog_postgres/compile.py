@@ -83,20 +83,29 @@ def search_words(*texts: str) -> str:
     case, NFKD and the final-sigma rule look no further than the token, and no
     whitespace folds to a letter or digit; a test holds every whitespace character to
     it), and the words of a register repeat, so most tokens are folded once."""
+    # A token of one lexeme, nearly every token, is cached as that string: the lexemes
+    # then need no flattening, and a cached tuple (a token of none or several) makes
+    # ``join`` refuse, which sends the text to the general path.
     tokens = " ".join(texts).split()
-    found: list[Any] = list(map(_TOKENS.get, tokens))  # lexemes, None: not seen yet
+    found: list[Any] = list(map(_TOKENS.get, tokens))  # None: not seen yet
     if None in found:
         found = [_token_lexemes(t) if f is None else f for t, f in zip(tokens, found, strict=True)]
-    return " ".join(dict.fromkeys(chain.from_iterable(found)))
+    try:
+        return " ".join(dict.fromkeys(found))
+    except TypeError:
+        flat = chain.from_iterable((f,) if type(f) is str else f for f in found)
+        return " ".join(dict.fromkeys(flat))
 
 
-#: The lexemes of each token seen, bounded: emptied when full, so memory stays flat.
-_TOKENS: dict[str, tuple[str, ...]] = {}
+#: The lexemes of each token seen (one lexeme as its string, else a tuple), bounded:
+#: emptied when full, so memory stays flat.
+_TOKENS: dict[str, str | tuple[str, ...]] = {}
 _TOKENS_KEPT = 100_000
 
 
-def _token_lexemes(token: str) -> tuple[str, ...]:
-    found = tuple(lexeme(word) for word in split_folded(folded(token)))
+def _token_lexemes(token: str) -> str | tuple[str, ...]:
+    words = tuple(lexeme(word) for word in split_folded(folded(token)))
+    found = words[0] if len(words) == 1 else words
     if len(_TOKENS) >= _TOKENS_KEPT:
         _TOKENS.clear()
     _TOKENS[token] = found
