@@ -173,8 +173,12 @@ def _failure(name: str, code: int, stderr: bytes) -> ImportRejected:
             "SIGSEGV": "the reader crashed",
         }.get(signame, f"it died with {signame}")
         return ImportRejected(name, f"the file could not be read safely: {why}")
-    last = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no message"]
-    if "MemoryError" in last[0] or "memory allocation" in stderr.decode("utf-8", "replace"):
+    said = stderr.decode("utf-8", "replace")
+    last = said.strip().splitlines()[-1:] or ["no message"]
+    # Under the memory limit a failure can also come as a library that cannot be loaded
+    # (the loader cannot map it: "failed to map segment") or a failed allocation in C.
+    out_of_memory = ("MemoryError", "failed to map segment", "Cannot allocate memory")
+    if any(m in last[0] for m in out_of_memory) or "memory allocation" in said:
         return ImportRejected(name, "the file could not be read safely: it needs too much memory")
     return ImportRejected(name, f"the file could not be read ({last[0][:300]})")
 
