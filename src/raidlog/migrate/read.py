@@ -141,10 +141,15 @@ def pack_book(book: dict[str, Any]) -> bytes:
     return b"".join(frames)
 
 
+_PLAIN = frozenset((str, float, int, bool, type(None)))
+
+
 def _dates_as_text(rows: list[list[Any]]) -> list[tuple[int, int, str]]:
     dates: list[tuple[int, int, str]] = []
-    plain = (str, float, int, bool, type(None))
+    plain = _PLAIN
     for r, row in enumerate(rows):
+        if plain.issuperset(map(type, row)):
+            continue  # no date, time or duration in the row (most rows)
         for c, value in enumerate(row):
             if type(value) in plain:
                 continue
@@ -321,6 +326,7 @@ def _read_sheets(
         handed = 0  # rows handed to the sink so far
         buffered = 0  # cells in rows
         filled = 0  # rows up to the last one holding a cell
+        texts_only = True  # every cell so far is text
         pad = [""] * (sheet.start[1] if sheet.start else 0)
         for number, cells_read in enumerate(sheet.iter_rows(), start=1):
             row = pad + cells_read if pad else cells_read
@@ -331,9 +337,15 @@ def _read_sheets(
             cells += end
             if cells > limits.max_cells:
                 raise ReadError(f"more than {limits.max_cells} cells in the workbook", sheet=name)
-            for value in row:
-                if type(value) is str:
-                    text += len(value)
+            if texts_only:  # a sheet of text and empty cells (calamine's "") is counted in C
+                try:
+                    text += sum(map(len, row))
+                except TypeError:  # a number, a date or a boolean: counted cell by cell
+                    texts_only = False
+            if not texts_only:
+                for value in row:
+                    if type(value) is str:
+                        text += len(value)
             if text > limits.max_text_chars:
                 raise _over_budget(limits, sheet=name, row=number)
             if end:
