@@ -213,3 +213,16 @@ def test_a_child_that_refuses_the_file_says_why(
     with pytest.raises(ImportRejected, match="too many things") as caught:
         parse(preflight(path, Limits()), Limits())
     assert (caught.value.sheet, caught.value.row) == ("Risks", 7)
+
+
+def test_a_child_that_dies_mid_frame_is_named_by_how_it_died(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from raidlog.errors import ImportRejected
+    from raidlog.migrate import sandbox
+
+    path = _styled(tmp_path / "styled.xlsx")
+    dies = _frames(_ROW[:9]) + "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n"
+    monkeypatch.setattr(sandbox, "BOOT", dies)
+    with pytest.raises(ImportRejected, match="the reader crashed"):
+        parse(preflight(path, Limits()), Limits())

@@ -115,11 +115,18 @@ def parse(checked: Preflight, limits: Limits | None = None) -> Book:
     timer.daemon = True
     timer.start()
     unpacker = Unpacker()
-    garbled = False
+    garbled = stopped = False
     try:
         garbled = not _receive(child.stdout, unpacker, limits)  # type: ignore[arg-type]
-        if garbled:
-            child.kill()  # it says something else than a book: nothing it says counts now
+        if garbled:  # what it says is no book: a child that died says why by its exit
+            try:
+                child.wait(timeout=1.0)
+            except subprocess.TimeoutExpired:
+                child.kill()  # a child still talking nonsense: nothing it says counts now
+                stopped = True
+    except BaseException:  # interrupted here (Ctrl-C): the child goes too
+        child.kill()
+        raise
     finally:
         code = child.wait()
         timer.cancel()
@@ -133,7 +140,7 @@ def parse(checked: Preflight, limits: Limits | None = None) -> Book:
     if code == 3 and unpacker.refusal is not None and not garbled:
         refusal = unpacker.refusal
         raise ImportRejected(name, refusal.reason, sheet=refusal.sheet, row=refusal.row)
-    if code != 0 and not (garbled and code == -signal.SIGKILL):
+    if code != 0 and not stopped:
         raise _failure(name, code, b"".join(errors))
     if garbled or unpacker.book is None:
         raise ImportRejected(name, "the reader returned something unreadable")
