@@ -16,6 +16,7 @@ scenario's children: the reader is the only one).
 
     python bench/bench_migrate.py            # 100,000 rows, 3 runs
     python bench/bench_migrate.py --quick    # 2,000 rows, 1 run (a smoke test)
+    python bench/bench_migrate.py --breakdown --rows 20000   # where the import's time goes
 """
 
 from __future__ import annotations
@@ -99,6 +100,71 @@ def run_pandas(path: Path, folder: Path) -> dict[str, object]:
 SCENARIOS = {"raidlog": run_raidlog, "raw": run_raw, "pandas": run_pandas}
 
 
+def breakdown(path: Path) -> dict[str, float]:
+    """Where an import's time goes (``--breakdown``; not one of the timed scenarios).
+
+    The reader's stages are run here one after another, in this process, as the child
+    would run them if nothing overlapped: start-up (the child's imports, in a process of
+    its own), calamine (values), the style pass (colours, hidden rows, formulas; in the
+    child it runs in a thread while calamine loads), packing and unpacking the frames (in
+    the child and the importer they overlap). Then ``parse`` is the reader as the import
+    sees it (child, pipe and decoding overlapped), and the import's own stages follow."""
+    import threading
+    import time as clock
+
+    import raidlog
+    from raidlog.migrate import importer, read, sandbox
+    from raidlog.migrate.preflight import Limits
+
+    limits = Limits()
+    figures: dict[str, float] = {}
+
+    def timed(name: str, work: Any) -> Any:
+        start = clock.perf_counter()
+        result = work()
+        figures[name] = figures.get(name, 0.0) + clock.perf_counter() - start
+        return result
+
+    folders = (
+        str(Path(sandbox.__file__).resolve().parent.parent),
+        str(Path(sandbox.__file__).resolve().parent),
+    )
+    starting = sandbox.BOOT.replace(
+        "from raidlog.migrate.child import run\nrun(sys.argv[3:])\n",
+        "import raidlog.migrate.child, python_calamine, zipfile, defusedxml.ElementTree\n",
+    )
+    timed(
+        "child start-up",
+        lambda: subprocess.run(
+            [sys.executable, "-c", starting, *folders],
+            check=True,
+            env={**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)},
+        ),
+    )
+    styles = read._style_pass
+    read._style_pass = lambda path, names, stopped: (1900, {})  # type: ignore[assignment]
+    try:  # calamine alone (the style pass is timed on its own just after)
+        book = timed("calamine read", lambda: read.read_book(path, "xlsx", limits))
+    finally:
+        read._style_pass = styles  # type: ignore[assignment]
+    names = [sheet["name"] for sheet in book["sheets"]]
+    timed("style pass", lambda: styles(path, names, threading.Event()))
+    packed = timed("pack", lambda: read.pack_book(book))
+    timed("unpack", lambda: read.unpack_book(packed))
+    for name in ("parse", "_drafts", "_items", "_write"):
+        stage = getattr(importer, name)
+        setattr(
+            importer,
+            name,
+            lambda *a, _stage=stage, _name=name, **k: timed(_name, lambda: _stage(*a, **k)),
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        location = str(Path(folder) / "raid.db") if _sqlite_available() else "memory:"
+        with raidlog.open(location, actor="bench") as register:
+            timed("import total", lambda: importer.import_file(path, register))
+    return figures
+
+
 def child(scenario: str, path: Path) -> None:
     """Run one scenario and print its figures as JSON (peak RSS of this process and of the
     sandbox child it started, in MB)."""
@@ -144,6 +210,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None)
     parser.add_argument("--runs", type=int, default=None)
     parser.add_argument("--child", nargs=2, metavar=("SCENARIO", "FILE"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--breakdown", action="store_true", help="where the import's time goes (no scenarios)"
+    )
     args = parser.parse_args()
     if args.child:
         child(args.child[0], Path(args.child[1]))
@@ -160,6 +229,12 @@ def main() -> None:
             f"generated {rows:,} rows ({path.stat().st_size / 1e6:.1f} MB) in "
             f"{time.perf_counter() - start:.1f} s; {runs} run(s) per scenario, medians"
         )
+        if args.breakdown:
+            found = [breakdown(path) for _ in range(runs)]
+            for name in found[0]:
+                median = statistics.median(f[name] for f in found)
+                print(f"  {name:<16} {median:7.2f} s")
+            return
         results: dict[str, list[dict[str, Any]]] = {name: [] for name in SCENARIOS}
         for _ in range(runs):  # round by round: each ratio's runs see the same load
             for name in SCENARIOS:

@@ -212,7 +212,7 @@ def test_memory_limit_in_the_child_rejects_instead_of_crashing(
         for r in range(1, 2000)
     )
     path = raw_xlsx(tmp_path / "fat.xlsx", sheet_xml(rows))
-    with pytest.raises(ImportRejected, match="could not be read"):
+    with pytest.raises(ImportRejected, match="could not be read safely: it needs too much memory"):
         import_file(path, seeded, limits=Limits(memory_bytes=24 * 1024 * 1024))
     assert_untouched(seeded)
 

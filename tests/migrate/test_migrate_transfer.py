@@ -9,6 +9,7 @@ from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -108,3 +109,120 @@ def test_dates_cross_the_sandbox_as_dates(tmp_path: Path) -> None:
     assert type(rows[1][3]) is date
     assert rows[1][:2] == ["R2", "Risk number 2 xx"]
     assert (1, 2) in book.sheets[0].fills
+
+
+def test_rows_handed_on_in_chunks_are_the_rows_read_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The child sends rows while it reads (issue 14): chunk by chunk they are the same
+    rows, empty rows at a sheet's end still dropped, and each sheet says how many it had."""
+    path = _styled(tmp_path / "styled.xlsx")
+    whole = read_book(path, "xlsx", Limits())
+    monkeypatch.setattr(reader, "CHUNK_ROWS", 7)
+    handed: list[tuple[int, list[list[Any]]]] = []
+    streamed = read_book(path, "xlsx", Limits(), lambda index, rows: handed.append((index, rows)))
+    assert streamed["sheets"][0]["rows"] == []
+    assert streamed["sheets"][0]["row_count"] == len(whole["sheets"][0]["rows"])
+    assert [row for _, rows in handed for row in rows] == whole["sheets"][0]["rows"]
+    assert {index for index, _ in handed} == {0}
+    assert max(len(rows) for _, rows in handed) == 7
+    back = unpack_book(
+        b"".join(reader.pack_rows(i, rows) for i, rows in handed) + reader.pack_end(streamed)
+    )
+    assert back["sheets"][0]["rows"] == unpack_book(pack_book(whole))["sheets"][0]["rows"]
+    assert [list(f) for f in back["sheets"][0]["fills"]] == whole["sheets"][0]["fills"]
+
+
+def _frames(*parts: bytes) -> str:
+    return f"import sys\nsys.stdout.buffer.write({b''.join(parts)!r})\nsys.stdout.flush()\n"
+
+
+_ROW = reader.pack_rows(0, [["Ref", "Title"], ["R1", "One"]])
+_END = reader.pack_end(
+    {"sheets": [{"name": "S", "rows": [], "row_count": 2}], "notes": [], "epoch": 1900}
+)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        _frames(b"\x00\x00\x00\x05hello"),  # not a frame kind
+        _frames(b"garbage that is no frame at all"),
+        _frames(_ROW),  # no end
+        _frames(_ROW, _END, _END),  # a frame after the end
+        _frames(reader._frame(b"R", msgspec.msgpack.encode([0, [[{"a": 1}]], []])), _END),
+        _frames(reader._frame(b"R", msgspec.msgpack.encode([0, [["x"]], [[0, 0, "t"]]])), _END),
+        _frames(reader._frame(b"R", msgspec.msgpack.encode([0, [["x"]], [[-1, 0, "d"]]])), _END),
+        _frames(
+            _ROW,
+            reader.pack_end(
+                {"sheets": [{"name": "S", "row_count": 9}], "notes": [], "epoch": 1900}
+            ),
+        ),
+        _frames(
+            _ROW,
+            reader._frame(
+                b"B",
+                msgspec.msgpack.encode(
+                    {
+                        "sheets": [{"name": "S", "row_count": 2, "merged": [[1, 2]]}],
+                        "notes": [],
+                        "epoch": 1900,
+                    }
+                ),
+            ),
+        ),
+        _frames(b"\xff\xff\xff\xff" + b"x" * 100),  # a frame larger than any the limits allow
+    ],
+)
+def test_a_hijacked_child_can_only_make_the_import_fail(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: str
+) -> None:
+    """Whatever a child taken over by a hostile file writes, the parent refuses it in
+    words (ImportRejected), never with another error, never with wrong types in cells."""
+    from raidlog.errors import ImportRejected
+    from raidlog.migrate import sandbox
+
+    path = _styled(tmp_path / "styled.xlsx")
+    monkeypatch.setattr(sandbox, "BOOT", code)
+    with pytest.raises(ImportRejected, match="unreadable"):
+        parse(preflight(path, Limits()), Limits())
+
+
+def test_a_hijacked_child_that_hangs_mid_frame_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from raidlog.errors import ImportRejected
+    from raidlog.migrate import sandbox
+
+    path = _styled(tmp_path / "styled.xlsx")
+    monkeypatch.setattr(sandbox, "BOOT", _frames(_ROW[:9]) + "import time\ntime.sleep(60)\n")
+    with pytest.raises(ImportRejected, match="longer than"):
+        parse(preflight(path, Limits(wall_seconds=1.0)), Limits(wall_seconds=1.0))
+
+
+def test_a_child_that_refuses_the_file_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from raidlog.errors import ImportRejected
+    from raidlog.migrate import sandbox
+
+    path = _styled(tmp_path / "styled.xlsx")
+    refusal = reader.pack_refusal("too many things", "Risks", 7)
+    monkeypatch.setattr(sandbox, "BOOT", _frames(_ROW, refusal) + "sys.exit(3)\n")
+    with pytest.raises(ImportRejected, match="too many things") as caught:
+        parse(preflight(path, Limits()), Limits())
+    assert (caught.value.sheet, caught.value.row) == ("Risks", 7)
+
+
+def test_a_child_that_dies_mid_frame_is_named_by_how_it_died(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from raidlog.errors import ImportRejected
+    from raidlog.migrate import sandbox
+
+    path = _styled(tmp_path / "styled.xlsx")
+    dies = _frames(_ROW[:9]) + "import os, signal\nos.kill(os.getpid(), signal.SIGSEGV)\n"
+    monkeypatch.setattr(sandbox, "BOOT", dies)
+    with pytest.raises(ImportRejected, match="the reader crashed"):
+        parse(preflight(path, Limits()), Limits())

@@ -13,19 +13,35 @@ import colorsys
 import csv
 import io
 import re
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 from raidlog.errors import RaidLogError
 from raidlog.migrate.preflight import Limits
 
-__all__ = ["ReadError", "pack_book", "read_book", "unpack_book"]
+__all__ = [
+    "ReadError",
+    "Unpacker",
+    "frames",
+    "pack_book",
+    "pack_end",
+    "pack_refusal",
+    "pack_rows",
+    "read_book",
+    "unpack_book",
+]
 
 SheetData = dict[str, Any]
+#: Where :func:`read_book` hands rows as it reads them: ``sink(sheet_index, rows)``.
+Sink = Callable[[int, list[list[Any]]], None]
+#: The most rows, and about the most cells, the reader hands on at once.
+CHUNK_ROWS = 4096
+CHUNK_CELLS = 256 * 1024
 
 
 class ReadError(RaidLogError):
@@ -38,25 +54,102 @@ class ReadError(RaidLogError):
         self.row = row
 
 
-def pack_book(book: dict[str, Any]) -> bytes:
-    """The result of :func:`read_book` as MessagePack bytes for the parent (in the child).
+# The transfer ---------------------------------------------------------------------------
+#
+# The child writes frames on its stdout, each a 4-byte big-endian length, then one byte
+# saying what it is, then MessagePack: b"R" a chunk of one sheet's rows, as soon as they
+# are read (the parent decodes them while the child reads on); b"B" the rest of the book
+# at the end (names, merged cells, what the style pass found, how many rows each sheet
+# had); b"E" instead of b"B" when the file is refused. MessagePack carries text, numbers
+# (floats bit for bit, infinities included), booleans and ``None`` as they are, and
+# nothing that runs code when read, unlike pickle; the parent decodes every frame against
+# the exact types it expects (a cell is text, a number, a boolean or empty), so a child
+# taken over by a hostile file can make the parent read wrong values, never anything else.
 
-    MessagePack carries text, numbers (floats bit for bit, infinities included), booleans
-    and ``None`` as they are, and nothing that runs code when read, unlike pickle: a child
-    taken over by a hostile file can make the parent read wrong data, never run code.
-    Dates and times are what it has no type for: each date and datetime cell becomes its
-    ISO text with its position listed in the sheet's ``"dates"`` (:func:`unpack_book` turns
-    it back), times and durations become their text. Rows are changed in place.
-    """
-    for sheet in book["sheets"]:
-        sheet["dates"] = _dates_as_text(sheet["rows"])
-    return msgspec.msgpack.encode(book)
+#: One cell as it crosses: dates travel as text (see :func:`_dates_as_text`).
+Cell = str | int | float | bool | None
+_Index = Annotated[int, msgspec.Meta(ge=0)]
+
+
+class _SheetEnd(msgspec.Struct):
+    name: str
+    row_count: _Index = 0
+    visible: bool = True
+    merged: list[tuple[_Index, _Index, _Index, _Index]] = msgspec.field(default_factory=list)
+    hidden_rows: list[_Index] = msgspec.field(default_factory=list)
+    fills: list[tuple[_Index, _Index, str]] = msgspec.field(default_factory=list)
+    formulas: list[tuple[_Index, _Index]] = msgspec.field(default_factory=list)
+    bold: list[tuple[_Index, _Index]] = msgspec.field(default_factory=list)
+
+
+class _BookEnd(msgspec.Struct):
+    sheets: list[_SheetEnd]
+    notes: list[str]
+    epoch: int
+
+
+class _Refusal(msgspec.Struct):
+    reason: str
+    sheet: str | None = None
+    row: int | None = None
+
+
+_ROWS = msgspec.msgpack.Decoder(
+    tuple[_Index, list[list[Cell]], list[tuple[_Index, _Index, Literal["t", "d"]]]]
+)
+_END = msgspec.msgpack.Decoder(_BookEnd)
+_REFUSAL = msgspec.msgpack.Decoder(_Refusal)
+_ENCODE = msgspec.msgpack.Encoder().encode
+
+
+def _frame(kind: bytes, payload: bytes) -> bytes:
+    return (len(payload) + 1).to_bytes(4, "big") + kind + payload
+
+
+def pack_rows(index: int, rows: list[list[Any]]) -> bytes:
+    """A frame of rows of the sheet at ``index`` (in the child). Rows are changed in place:
+    each date and datetime cell becomes its ISO text with its position listed (the parent
+    turns it back), times and durations become their text."""
+    dates = _dates_as_text(rows)
+    return _frame(b"R", _ENCODE((index, rows, dates)))
+
+
+def pack_end(book: dict[str, Any]) -> bytes:
+    """The last frame: the book without its rows (each sheet says how many it had)."""
+    sheets = [
+        {**{k: v for k, v in sheet.items() if k != "rows"}, "row_count": sheet.get("row_count", 0)}
+        for sheet in book["sheets"]
+    ]
+    return _frame(b"B", _ENCODE({**book, "sheets": sheets}))
+
+
+def pack_refusal(reason: str, sheet: str | None = None, row: int | None = None) -> bytes:
+    """The frame that ends the transfer of a file that is refused."""
+    return _frame(b"E", _ENCODE({"reason": reason, "sheet": sheet, "row": row}))
+
+
+def pack_book(book: dict[str, Any]) -> bytes:
+    """The result of :func:`read_book` as the frames the child writes (rows in chunks of
+    :data:`CHUNK_ROWS`, then the end), all at once."""
+    frames = []
+    for index, sheet in enumerate(book["sheets"]):
+        rows = sheet["rows"]
+        for start in range(0, len(rows), CHUNK_ROWS):
+            frames.append(pack_rows(index, rows[start : start + CHUNK_ROWS]))
+    ends = [{**sheet, "rows": [], "row_count": len(sheet["rows"])} for sheet in book["sheets"]]
+    frames.append(pack_end({**book, "sheets": ends}))
+    return b"".join(frames)
+
+
+_PLAIN = frozenset((str, float, int, bool, type(None)))
 
 
 def _dates_as_text(rows: list[list[Any]]) -> list[tuple[int, int, str]]:
     dates: list[tuple[int, int, str]] = []
-    plain = (str, float, int, bool, type(None))
+    plain = _PLAIN
     for r, row in enumerate(rows):
+        if plain.issuperset(map(type, row)):
+            continue  # no date, time or duration in the row (most rows)
         for c, value in enumerate(row):
             if type(value) in plain:
                 continue
@@ -71,34 +164,109 @@ def _dates_as_text(rows: list[list[Any]]) -> list[tuple[int, int, str]]:
     return dates
 
 
+class Unpacker:
+    """The parent's side of the transfer: :meth:`feed` it each frame as it comes; at the
+    end :attr:`book` is the book (as :func:`read_book` gives it, dates back), or
+    :attr:`refusal` says why the child refused the file. Anything else than what the child
+    writes raises ``ValueError``."""
+
+    def __init__(self) -> None:
+        self._rows: list[list[list[Any]]] = []
+        self.book: dict[str, Any] | None = None
+        self.refusal: _Refusal | None = None
+
+    def feed(self, frame: bytes | memoryview) -> None:
+        """One frame, without its length."""
+        try:
+            self._feed(memoryview(frame))
+        except (msgspec.DecodeError, msgspec.ValidationError, IndexError, TypeError) as exc:
+            raise ValueError(f"not a packed workbook ({exc})") from None
+        except ValueError as exc:
+            raise ValueError(f"not a packed workbook ({exc})") from None
+
+    def _feed(self, frame: memoryview) -> None:
+        if self.book is not None or self.refusal is not None:
+            raise ValueError("a frame after the last one")
+        kind, body = frame[:1].tobytes(), frame[1:]
+        if kind == b"R":
+            index, cells, dates = _ROWS.decode(body)
+            rows: list[list[Any]] = cells  # dates go back in
+            if index < len(self._rows) - 1:
+                raise ValueError("the sheets' rows out of order")
+            while len(self._rows) <= index:
+                self._rows.append([])
+            for r, c, tag in dates:
+                text = rows[r][c]
+                if type(text) is not str:
+                    raise ValueError(f"a date that is not text at {r}, {c}")
+                rows[r][c] = (
+                    datetime.fromisoformat(text) if tag == "t" else date.fromisoformat(text)
+                )
+            self._rows[index].extend(rows)
+        elif kind == b"B":
+            end = _END.decode(body)
+            if len(self._rows) > len(end.sheets):
+                raise ValueError("rows of a sheet the book does not have")
+            self._rows.extend([] for _ in range(len(end.sheets) - len(self._rows)))
+            sheets = []
+            for sheet, rows in zip(end.sheets, self._rows, strict=True):
+                if sheet.row_count != len(rows):
+                    raise ValueError(f"{len(rows)} rows for {sheet.row_count}")
+                data = msgspec.structs.asdict(sheet)
+                del data["row_count"]
+                data["rows"] = rows
+                sheets.append(data)
+            self.book = {"sheets": sheets, "notes": end.notes, "epoch": end.epoch}
+            self._rows = []
+        elif kind == b"E":
+            self.refusal = _REFUSAL.decode(body)
+        else:
+            raise ValueError(f"a frame of kind {kind!r}")
+
+
+def frames(data: bytes) -> Iterator[memoryview]:
+    """The frames in ``data`` (without their lengths); ``ValueError`` if one is cut short."""
+    view = memoryview(data)
+    at = 0
+    while at < len(view):
+        size = int.from_bytes(view[at : at + 4], "big")
+        if size == 0 or at + 4 + size > len(view):
+            raise ValueError("not a packed workbook (a frame cut short)")
+        yield view[at + 4 : at + 4 + size]
+        at += 4 + size
+
+
 def unpack_book(data: bytes) -> dict[str, Any]:
     """The inverse of :func:`pack_book` (in the parent): the book with its dates back.
 
     Raises ``ValueError`` when ``data`` is not what :func:`pack_book` writes."""
-    try:
-        book = msgspec.msgpack.decode(data)
-        if not isinstance(book, dict):
-            raise TypeError(type(book).__name__)
-        for sheet in book["sheets"]:
-            rows = sheet["rows"]
-            for r, c, tag in sheet.pop("dates"):
-                text = rows[r][c]
-                rows[r][c] = (
-                    datetime.fromisoformat(text) if tag == "t" else date.fromisoformat(text)
-                )
-    except (msgspec.DecodeError, KeyError, IndexError, TypeError, ValueError) as exc:
-        raise ValueError(f"not a packed workbook ({exc})") from None
-    return book
+    unpacker = Unpacker()
+    for frame in frames(data):
+        unpacker.feed(frame)
+    if unpacker.book is None:
+        raise ValueError("not a packed workbook (no end)")
+    return unpacker.book
 
 
-def read_book(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
-    """Every sheet of the file as ``{"sheets": [...], "notes": [...], "epoch": 1900}``."""
+def read_book(path: Path, fmt: str, limits: Limits, sink: Sink | None = None) -> dict[str, Any]:
+    """Every sheet of the file as ``{"sheets": [...], "notes": [...], "epoch": 1900}``.
+
+    With ``sink``, rows are handed to ``sink(sheet_index, rows)`` in chunks as they are
+    read (the child sends them on while it reads the next ones) instead of being kept: each
+    sheet's ``"rows"`` is then empty and its ``"row_count"`` says how many were handed on.
+    """
     if fmt == "csv":
-        return _read_csv(path, limits)
-    return _read_workbook(path, fmt, limits)
+        book = _read_csv(path, limits)
+        if sink is not None:
+            for index, sheet in enumerate(book["sheets"]):
+                rows, sheet["rows"], sheet["row_count"] = sheet["rows"], [], len(sheet["rows"])
+                for start in range(0, len(rows), CHUNK_ROWS):
+                    sink(index, rows[start : start + CHUNK_ROWS])
+        return book
+    return _read_workbook(path, fmt, limits, sink)
 
 
-def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
+def _read_workbook(path: Path, fmt: str, limits: Limits, sink: Sink | None) -> dict[str, Any]:
     from python_calamine import CalamineWorkbook, PasswordError
 
     notes: list[str] = []
@@ -110,12 +278,36 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
             "the workbook is protected by a password; remove the password in Excel and "
             "import that copy"
         ) from None
+    worksheets = [meta for meta in book.sheets_metadata if "WorkSheet" in str(meta.typ)]
+    # The style pass reads the sheet XML again for what calamine does not answer; it runs
+    # in a thread while calamine loads a sheet (its Rust code lets go of the GIL), so most
+    # of it costs no wall-clock time. Its results are only looked at once every sheet read.
+    styles = _Styles(path, [meta.name for meta in worksheets]) if fmt in ("xlsx", "xlsm") else None
+    try:
+        sheets = _read_sheets(book, worksheets, limits, sink)
+    except BaseException:
+        if styles is not None:
+            styles.stop()  # an unreadable sheet: the style pass is not wanted any more
+        raise
+    finally:
+        handle.close()
+    epoch = 1900
+    if styles is not None:
+        epoch, found = styles.result()
+        for data in sheets:
+            data.update(found.get(data["name"], {}))
+    elif sheets:
+        notes.append(f"{fmt} files are read for values only (no cell colours or hidden rows)")
+    return {"sheets": sheets, "notes": notes, "epoch": epoch}
+
+
+def _read_sheets(
+    book: Any, worksheets: list[Any], limits: Limits, sink: Sink | None
+) -> list[SheetData]:
     sheets: list[SheetData] = []
     cells = text = 0
-    for meta in book.sheets_metadata:
+    for index, meta in enumerate(worksheets):
         name = meta.name
-        if "WorkSheet" not in str(meta.typ):
-            continue
         try:
             sheet = book.get_sheet_by_name(name)
         except Exception as exc:  # calamine raises many private types; all mean "unreadable"
@@ -131,6 +323,10 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
         # its cells exist as Python strings. iter_rows starts at the sheet's first row but
         # at its first used column: pad, so positions are the ones the sheet shows.
         rows: list[list[Any]] = []
+        handed = 0  # rows handed to the sink so far
+        buffered = 0  # cells in rows
+        filled = 0  # rows up to the last one holding a cell
+        texts_only = True  # every cell so far is text
         pad = [""] * (sheet.start[1] if sheet.start else 0)
         for number, cells_read in enumerate(sheet.iter_rows(), start=1):
             row = pad + cells_read if pad else cells_read
@@ -141,17 +337,39 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
             cells += end
             if cells > limits.max_cells:
                 raise ReadError(f"more than {limits.max_cells} cells in the workbook", sheet=name)
-            for value in row:
-                if type(value) is str:
-                    text += len(value)
+            if texts_only:  # a sheet of text and empty cells (calamine's "") is counted in C
+                try:
+                    text += sum(map(len, row))
+                except TypeError:  # a number, a date or a boolean: counted cell by cell
+                    texts_only = False
+            if not texts_only:
+                for value in row:
+                    if type(value) is str:
+                        text += len(value)
             if text > limits.max_text_chars:
                 raise _over_budget(limits, sheet=name, row=number)
+            if end:
+                buffered += end
+                filled = len(rows)
+            if sink is not None and filled and (len(rows) >= CHUNK_ROWS or buffered >= CHUNK_CELLS):
+                # Empty rows after the last filled one are held back: they are dropped if
+                # the sheet ends with them.
+                sink(index, rows[:filled])
+                handed += filled
+                rows = rows[filled:]
+                buffered = filled = 0
         while rows and not rows[-1]:
             rows.pop()
-        if len(rows) > limits.max_rows:
+        if handed + len(rows) > limits.max_rows:
             raise ReadError(
-                f"{len(rows)} rows, over Excel's limit of {limits.max_rows}", sheet=name
+                f"{handed + len(rows)} rows, over Excel's limit of {limits.max_rows}", sheet=name
             )
+        extra: SheetData = {}
+        if sink is not None:
+            if rows:
+                sink(index, rows)
+            extra["row_count"] = handed + len(rows)
+            rows = []
         merged = [[a[0], a[1], b[0], b[1]] for a, b in (sheet.merged_cell_ranges or [])]
         sheets.append(
             {
@@ -163,15 +381,50 @@ def _read_workbook(path: Path, fmt: str, limits: Limits) -> dict[str, Any]:
                 "fills": [],
                 "formulas": [],
                 "bold": [],
+                **extra,
             }
         )
-    epoch = 1900
-    if fmt in ("xlsx", "xlsm"):
-        epoch = _style_pass(path, sheets, limits, notes)
-    elif sheets:
-        notes.append(f"{fmt} files are read for values only (no cell colours or hidden rows)")
-    handle.close()
-    return {"sheets": sheets, "notes": notes, "epoch": epoch}
+    return sheets
+
+
+class _Styles:
+    """:func:`_style_pass` in a thread of its own (or in :meth:`result`, when no thread
+    can be started, e.g. under a tight memory limit)."""
+
+    def __init__(self, path: Path, names: list[str]) -> None:
+        self._path = path
+        self._names = names
+        self._stopped = threading.Event()
+        self._outcome: tuple[int, dict[str, SheetData]] | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._run, name="raidlog-style-pass", daemon=True
+        )
+        try:
+            self._thread.start()
+        except RuntimeError:  # "can't start new thread": run it when asked for
+            self._thread = None
+
+    def _run(self) -> None:
+        try:
+            self._outcome = _style_pass(self._path, self._names, self._stopped)
+        except BaseException as exc:  # handed to the reading thread by result()
+            self._error = exc
+
+    def stop(self) -> None:
+        """Ask the thread to stop at its next piece of XML (reading failed)."""
+        if self._outcome is None and self._error is None:
+            self._stopped.set()
+
+    def result(self) -> tuple[int, dict[str, SheetData]]:
+        """The epoch and, per sheet name, what the style pass found; raises what it raised."""
+        if self._thread is None:
+            return _style_pass(self._path, self._names, threading.Event())
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._outcome is not None  # set when the thread ends without raising
+        return self._outcome
 
 
 def _over_budget(limits: Limits, *, sheet: str, row: int) -> ReadError:
@@ -203,8 +456,12 @@ def _column_index(letters: bytes) -> int:
     return index - 1
 
 
-def _style_pass(path: Path, sheets: list[SheetData], limits: Limits, notes: list[str]) -> int:
-    """Fill colours, hidden rows and formula cells, straight from the sheet XML.
+def _style_pass(
+    path: Path, wanted: list[str], stopped: threading.Event
+) -> tuple[int, dict[str, SheetData]]:
+    """The date epoch, and fill colours, hidden rows and formula cells of each sheet named
+    in ``wanted``, straight from the sheet XML (ends early, finding nothing more, once
+    ``stopped`` is set).
 
     openpyxl would answer the same questions by building every cell as an object (about ten
     times slower than calamine); the few small parts needed are parsed with defusedxml (no
@@ -251,8 +508,9 @@ def _style_pass(path: Path, sheets: list[SheetData], limits: Limits, notes: list
             if rag_styles
             else None
         )
-        for data in sheets:
-            part = parts.get(data["name"])
+        per_sheet: dict[str, SheetData] = {}
+        for sheet_name in wanted:
+            part = parts.get(sheet_name)
             if part is None or part not in names:
                 continue
             hidden: list[int] = []
@@ -260,6 +518,8 @@ def _style_pass(path: Path, sheets: list[SheetData], limits: Limits, notes: list
             fills: list[list[object]] = []
             bold: list[list[int]] = []
             for xml, end in _xml_pieces(archive, part):
+                if stopped.is_set():
+                    break
                 # A byte search rules out what most sheets lack, several times faster
                 # than the expressions that would find nothing in every cell.
                 for match in _ROW_HIDDEN.finditer(xml, 0, end) if b'hidden="' in xml else ():
@@ -287,11 +547,13 @@ def _style_pass(path: Path, sheets: list[SheetData], limits: Limits, notes: list
                         bold.append([int(ref.group(2)) - 1, _column_index(ref.group(1))])
                     if len(bold) >= _MAX_BOLD:
                         break
-            data["hidden_rows"] = hidden
-            data["formulas"] = formulas
-            data["fills"] = fills
-            data["bold"] = bold
-    return epoch
+            per_sheet[sheet_name] = {
+                "hidden_rows": hidden,
+                "formulas": formulas,
+                "fills": fills,
+                "bold": bold,
+            }
+    return epoch, per_sheet
 
 
 #: How much of a sheet's XML the style pass holds at once.
