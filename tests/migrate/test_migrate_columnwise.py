@@ -9,10 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from migrate_fixtures import xlsx
 
 from raidlog.migrate import import_file
 from raidlog.migrate import rows as row_reader
+from raidlog.migrate.tables import cell_facts, is_plain, is_plain_text
 from raidlog.register import Register
 
 ROWS = [
@@ -88,3 +91,59 @@ def test_the_row_checks_of_a_value_are_worked_out_once_per_column(
     assert asked[("Status", "Open")] == 1
     assert asked[("Title", "Budget cut")] == 1
     assert len(reg) == 4
+
+
+# Texts near what the row checks look for: hints, totals, legends, examples, placeholders.
+_NEAR = st.sampled_from(
+    [
+        "Total",
+        "grand totals",
+        "Sub-total:",
+        "Legend",
+        "Key:",
+        "Notes:",
+        "* ",
+        "Version 2",
+        "Enter text here",
+        "e.g. Ana",
+        "eg:",
+        "Example 1:",
+        "(sample)",
+        "Example",
+        "sample",
+        "<describe>",
+        "[Owner]",
+        "...",
+        "H/M/L",
+        "1-5",
+        "Select",
+        "please",
+        "Click to add",
+        "Delete this row",
+        "Title",
+        "title",
+        "(H/M/L)",
+        "\u017fample",  # a long s: case-folded it is "sample"
+        "TOTAL",
+        "Risk 7",
+        "",
+    ]
+)
+
+
+@settings(max_examples=200)
+@given(
+    head=_NEAR,
+    tail=st.text(max_size=12),
+    pad=st.sampled_from(["", " ", "\t", "\n "]),
+    header=st.sampled_from(["", "Title", "Likelihood (H/M/L)", "Risk ID", "Owner [name]"]),
+    id_column=st.booleans(),
+)
+def test_a_text_is_plain_exactly_when_its_facts_say_so(
+    head: str, tail: str, pad: str, header: str, id_column: bool
+) -> None:
+    for text in (pad + head + tail, pad + tail + head, head, tail + pad):
+        if not text.strip():
+            continue  # only filled cells are asked
+        facts = cell_facts(text, header, id_column=id_column)
+        assert is_plain_text(text, header, id_column=id_column) == is_plain(facts), text

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from collections.abc import Mapping as MappingABC
 from itertools import islice
+from operator import itemgetter
 from typing import Any
 
 import attrs
@@ -180,8 +181,13 @@ class _Mapper:
         merged_down = fill_merged_down(table)
         # Each column's data values, to decide once what the column holds.
         data = rows[table.data_start : table.data_end]
+        shortest = min(map(len, data), default=0)
         self.values: dict[int, list[object]] = {
-            c.index: [(row[c.index] if c.index < len(row) else "") for row in data]
+            c.index: (
+                list(map(itemgetter(c.index), data))  # every row reaches the column
+                if c.index < shortest
+                else [(row[c.index] if c.index < len(row) else "") for row in data]
+            )
             for c in table.columns
         }
         if rule is not None and rule.kind is not None:

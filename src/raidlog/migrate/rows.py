@@ -48,6 +48,7 @@ from raidlog.migrate.tables import (
     cell_facts,
     heading_kind,
     is_plain,
+    is_plain_text,
     row_problem,
 )
 from raidlog.migrate.values import (
@@ -133,6 +134,9 @@ class _Reading:
     extra: Mapping[str, ExtraValue] = attrs.Factory(dict)
     #: (column, reason) of each flag the reading raised.
     notes: tuple[tuple[str, str], ...] = ()
+    #: The reading gives its target field this value and nothing else (no extra, no
+    #: flag): ``(value,)``, else ``None``.
+    only: tuple[Any] | None = None
 
 
 @cache
@@ -418,23 +422,33 @@ def _row_sums(
     facts: FactsOf,
     titled: frozenset[int],
     header_texts: Sequence[str],
+    plain: Callable[[int, str], bool] | None = None,
 ) -> list[int]:
     """Per data row, what :data:`_FILLED`, :data:`_ODD`, :data:`_TITLED` and
     :data:`_HEADED` count in it, worked out column by column: each column's cells are
     coded once per distinct value (ids and titles cell by cell), and the codes are added
-    up row by row in one pass a column; ``height`` is the number of rows."""
+    up row by row in one pass a column; ``height`` is the number of rows. ``plain(position,
+    text)`` says ``is_plain(facts(position, text))`` without building the facts, for the
+    texts of a column past :data:`_FACTS_KEPT` distinct values."""
     sums: list[int] = [0] * height
     for position, values in enumerate(columns):
         header = header_texts[position]
         in_title = position in titled
-        memo: dict[tuple[type, object], int] = {}
+        memo: dict[object, int] = {}  # keyed as RowReader._draft keys its readings
         codes: list[int] = []
         for value in values:
-            key = (type(value), value)
+            key = value if type(value) is str else (type(value), value)
             code = memo.get(key)
             if code is None:
                 if value == "" or value is None or (type(value) is str and not value.strip()):
                     code = 0
+                elif plain is not None and type(value) is str and len(memo) >= _FACTS_KEPT:
+                    # A column of ids or titles: most rows ask nothing more of its cells.
+                    code = _FILLED if plain(position, value) else _FILLED + _ODD
+                    if in_title:
+                        code += _TITLED
+                    if header and value.strip() == header:
+                        code += _HEADED
                 else:
                     found = facts(position, value)
                     code = _FILLED
@@ -482,7 +496,8 @@ class RowReader:
         self._statuses: dict[tuple[str, object], str | None] = {}
         #: Per kind and column position, each value's reading; None for a column read
         #: cell by cell (its field type reads more than the value, or its values vary).
-        self._readings: dict[str, dict[int, dict[tuple[type, object], _Reading] | None]] = {}
+        #: A text value is its own key, any other is keyed with its type.
+        self._readings: dict[str, dict[int, dict[object, _Reading] | None]] = {}
         name = table.sheet.name
         self._closed_sheet = closed_sheet(name)
         #: The column whose fill colour gives a row's RAG when no cell does.
@@ -552,6 +567,10 @@ class RowReader:
         repeats_header = max(2, 0.6 * len(headed))
         headers = [keyed[p].header if p in keyed else "" for p in range(width)]
         facts = _facts_by_column(headers, ref_col)
+
+        def plain(position: int, text: str) -> bool:
+            return is_plain_text(text, headers[position], id_column=position == ref_col)
+
         span = range(table.data_start, table.data_end)
         # Each row's counts, column by column: a row of plain cells with a title is an
         # item without asking row_problem, and a blank row is passed over at once.
@@ -561,6 +580,7 @@ class RowReader:
             facts,
             frozenset(p for p in title_cols if p != ref_col),
             header_texts,
+            plain,
         )
         formula_at: dict[int, set[int]] = {}
         for fr, fc in formulas:
@@ -719,14 +739,21 @@ class RowReader:
         fields, extra = row.fields, row.extra
         for position, column, target, way in steps:
             value = values[position]
-            if value == "" or value is None or (type(value) is str and not value.strip()):
+            # A text is its own key (no other value equals it); other values are told
+            # apart by type too: 1.0, 1 and True are equal but read differently.
+            if type(value) is str:
+                blank = not value.strip()
+                cell: object = value
+            else:
+                blank = value is None or value == ""
+                cell = (type(value), value)
+            if blank:
                 if position in formula_cols:
                     self.flag(r, column.header, "formula without a saved value: read as empty")
                 continue
             if way == _BY_VALUE:
                 kept = readings[position]
                 if kept is not None:
-                    cell = (type(value), value)
                     reading = kept.get(cell)
                     if reading is None:
                         assert target is not None  # a column read by value has a target
@@ -739,6 +766,10 @@ class RowReader:
                         continue
                     if target in fields:
                         extra[column.header] = extra_value(value)
+                        continue
+                    only = reading.only
+                    if only is not None:  # what the update below would do, the common case
+                        fields[target] = only[0]  # type: ignore[index]  # read by value: a target
                         continue
                     fields.update(reading.fields)
                     if reading.extra:
@@ -794,7 +825,7 @@ class RowReader:
         column: MappedColumn,
         target: str | None,
         value: object,
-        readings: dict[int, dict[tuple[type, object], _Reading] | None],
+        readings: dict[int, dict[object, _Reading] | None],
         position: int,
     ) -> None:
         """Read one non-blank cell into ``row``; ``readings[position]`` keeps what the
@@ -827,7 +858,7 @@ class RowReader:
                 return
             CELL_READERS[field_type(target)](self, row, column, target, value)
             return
-        cell = (type(value), value)
+        cell = value if type(value) is str else (type(value), value)  # keyed as _draft keys
         reading = kept.get(cell)
         if reading is None:
             reading = kept[cell] = self._reading(row, column, target, value)
@@ -855,7 +886,13 @@ class RowReader:
         CELL_READERS[field_type(target)](self, blank, column, target, value)
         notes = tuple((str(n.column), n.reason) for n in flagged[before:])
         del flagged[before:]
-        return _Reading(nothing=False, fields=blank.fields, extra=blank.extra, notes=notes)
+        found = blank.fields
+        only = (
+            (found[target],)
+            if not notes and not blank.extra and len(found) == 1 and target in found
+            else None
+        )
+        return _Reading(nothing=False, fields=found, extra=blank.extra, notes=notes, only=only)
 
     def _rag_from_colour(self, r: int, fields: dict[str, Any]) -> None:
         rag_column = self._rag_column

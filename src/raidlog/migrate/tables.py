@@ -34,6 +34,7 @@ __all__ = [
     "find_tables",
     "heading_kind",
     "is_plain",
+    "is_plain_text",
     "looks_like_register",
     "row_problem",
     "why_no_table",
@@ -756,6 +757,25 @@ def is_plain(found: CellFacts) -> bool:
         or _LEGEND.match(text)
         or text.casefold().startswith(_EXAMPLE_STARTS)
     )
+
+
+#: :data:`_HINT_START`, :data:`_TOTAL` and :data:`_LEGEND` as one pattern (all three match
+#: at the start, ignoring case): it matches a text exactly when one of them does.
+_HINT_TOTAL_LEGEND = re.compile(
+    "|".join(f"(?:{p.pattern})" for p in (_HINT_START, _TOTAL, _LEGEND)), re.IGNORECASE
+)
+
+
+def is_plain_text(text: str, header: str = "", *, id_column: bool = False) -> bool:
+    """``is_plain(cell_facts(text, header, id_column=id_column))`` for a filled text cell,
+    without building its facts (a reader of many rows asks it of each id and title)."""
+    stripped = text.strip()
+    if _HINT_TOTAL_LEGEND.match(stripped) or _EXAMPLE_MARK.search(stripped):
+        return False
+    folded = stripped.casefold()
+    if folded in _EXAMPLE or folded.startswith(_EXAMPLE_STARTS):
+        return False
+    return id_column or not is_template_text(text, header)
 
 
 def _facts_under(headers: Sequence[str]) -> FactsOf:

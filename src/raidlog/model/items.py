@@ -8,6 +8,7 @@ Change an item with :func:`attrs.evolve` or, in a register, ``Register.update``.
 
 from __future__ import annotations
 
+import linecache
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from typing import Any, ClassVar, TypeAlias
@@ -433,6 +434,9 @@ _UNSET: Any = object()
 #: Distinct text values of one field whose checked form an :class:`ItemMaker` remembers;
 #: past this a field is one of titles or free text, checked value by value.
 _REMEMBERED = 4096
+#: Sets of given fields an :class:`ItemMaker` generates a function for; past this they
+#: vary row by row, and items are made the general way.
+_BUILDERS = 64
 
 
 class ItemMaker:
@@ -459,6 +463,8 @@ class ItemMaker:
         self._names: frozenset[str] = frozenset()
         self._seen: dict[str, dict[str, Any]] = {}
         self._twin: type | None = None
+        #: Per tuple of given field names (in order), the function making such items.
+        self._builders: dict[tuple[str, ...], Callable[..., Item] | None] = {}
         if not self._fast:
             return
         for name, step in cls._steps:
@@ -493,17 +499,100 @@ class ItemMaker:
     def make(self, fields: Mapping[str, Any], extra: dict[str, ExtraValue]) -> Item:
         """An item of the class holding ``fields`` and ``extra``."""
         cls = self.cls
-        if (
-            not self._fast
-            or "extra" in fields
-            or not fields.keys() <= self._names
-            or not self._required <= fields.keys()
-        ):
+        keys = tuple(fields)
+        build = self._builders.get(keys, _UNSET)
+        if build is _UNSET:
+            build = self._builder(keys)
+        if build is None:
             return cls(**fields, extra=extra)
         try:
-            return self._made({**fields, "extra": extra})
+            made: Item = build(*fields.values(), extra)
         except Exception:  # a value a step refuses: the class raises the error it gives
             return cls(**fields, extra=extra)
+        return made
+
+    def _builder(self, keys: tuple[str, ...]) -> Callable[..., Item] | None:
+        """The function making an item from the values of ``keys`` (in that order) and
+        ``extra``; ``None`` when such fields are given to the class itself."""
+        build: Callable[..., Item] | None
+        if (
+            not self._fast
+            or "extra" in keys
+            or not self._names.issuperset(keys)
+            or not self._required.issubset(keys)
+        ):
+            build = None
+        elif self._twin is None or len(self._builders) >= _BUILDERS:
+            # No twin to fill, or fields given in too many different sets: one general way.
+            def build(*values: Any) -> Item:
+                given = dict(zip(keys, values[:-1], strict=True))
+                given["extra"] = values[-1]
+                return self._made(given)
+
+        else:
+            build = self._generated(keys)
+        self._builders[keys] = build
+        return build
+
+    def _generated(self, keys: tuple[str, ...]) -> Callable[..., Item]:
+        """What :meth:`_made` does for the fields ``keys``, as one generated function:
+        the same steps in the same order (those of the factories' fields not given, then
+        the given fields', then the whole-item checks), each text value's step once."""
+        namespace: dict[str, Any] = {
+            "_new": object.__new__,
+            "_twin": self._twin,
+            "_cls": self.cls,
+            "_UNSET": _UNSET,
+            "_REMEMBERED": _REMEMBERED,
+            "_str": str,
+            "_len": len,
+        }
+        given = (*keys, "extra")
+        args = ", ".join(f"v{n}" for n in range(len(given)))
+        lines = [f"def build({args}):", "    item = _new(_twin)"]
+        for n, (name, factory) in enumerate(self._factories):
+            if name in given:
+                continue
+            namespace[f"_factory{n}"] = factory
+            if name in self._steps:
+                namespace[f"_fstep{n}"] = self._steps[name]
+                lines.append(f"    item.{name} = _fstep{n}(_factory{n}())")
+            else:
+                lines.append(f"    item.{name} = _factory{n}()")
+        for n, name in enumerate(given):
+            step = self._steps.get(name)
+            if step is None:
+                lines.append(f"    item.{name} = v{n}")
+                continue
+            namespace[f"_step{n}"] = step
+            namespace[f"_seen{n}"] = self._seen[name]
+            lines += [
+                f"    if type(v{n}) is _str:",
+                f"        c = _seen{n}.get(v{n}, _UNSET)",
+                "        if c is _UNSET:",
+                f"            c = _step{n}(v{n})",
+                f"            if _len(_seen{n}) < _REMEMBERED:",
+                f"                _seen{n}[v{n}] = c",
+                "    else:",
+                f"        c = _step{n}(v{n})",
+                f"    item.{name} = c",
+            ]
+        for n, (name, default) in enumerate(self._defaults.items()):
+            if name not in given:
+                namespace[f"_default{n}"] = default
+                lines.append(f"    item.{name} = _default{n}")
+        lines.append("    item.__class__ = _cls")
+        for n, check in enumerate(self._whole):
+            namespace[f"_whole{n}"] = check
+            lines.append(f"    _whole{n}(item)")
+        lines.append("    return item")
+        source = "\n".join(lines) + "\n"
+        # The model imports nothing of raidlog's bulk tools (raidlog.bulk.generated).
+        filename = f"<generated: ItemMaker {self.cls.__name__} {len(self._builders)}>"
+        linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+        exec(compile(source, filename, "exec"), namespace)  # code built from the class's own steps
+        build: Callable[..., Item] = namespace["build"]
+        return build
 
     def _made(self, given: Mapping[str, Any]) -> Item:
         values = dict(self._defaults)
