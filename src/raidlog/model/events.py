@@ -325,10 +325,11 @@ def event_hash(event: Event) -> str:
 
 
 #: An add event as the register's bulk path drafts it, before it is sealed: ``(ref,
-#: kind, changes, rows, source)``, ``changes`` the canonical JSON text of ``rows``, its
-#: ``[field, None, new]`` lists (:func:`changes_text`). Its action is ``add``, its version
+#: kind, changes, source)``, ``changes`` the canonical JSON text of its ``[field, None,
+#: new]`` lists (what :func:`changes_text` writes; an :class:`Event` made of it reads
+#: them back from the text, as a store's reader does). Its action is ``add``, its version
 #: 1; who, when, through which channel and why come from the write (:class:`Sealing`).
-NewItem: TypeAlias = tuple[str, str, str, list[list[Any]], "str | None"]
+NewItem: TypeAlias = tuple[str, str, str, "str | None"]
 
 
 @attrs.frozen
@@ -342,7 +343,7 @@ class Sealing:
 
 
 def _new_event(draft: NewItem, sealing: Sealing, seq: int, prev: str, digest: str) -> Event:
-    ref, kind, changes, rows, source = draft
+    ref, kind, changes, source = draft
     event = Event(
         seq=seq,
         ref=ref,
@@ -352,7 +353,7 @@ def _new_event(draft: NewItem, sealing: Sealing, seq: int, prev: str, digest: st
         actor=sealing.actor,
         at=sealing.at,
         channel=sealing.channel,
-        changes=tuple([Change(field=f, old=o, new=n) for f, o, n in rows]),
+        changes=tuple([Change(field=f, old=o, new=n) for f, o, n in json.loads(changes)]),
         reason=sealing.reason,
         source=source,
         prev_hash=prev,
@@ -382,7 +383,7 @@ def _sealed(
         if type(draft) is tuple:
             if sealing is None:
                 raise TypeError("sealing new-item drafts needs the write's Sealing")
-            ref, kind, changes, _, source = draft
+            ref, kind, changes, source = draft
             text = (
                 f'{start}{changes}{channel}{_STRING(kind)},"prev_hash":{_STRING(prev)}'
                 f'{reason}{_STRING(ref)},"seq":{seq},"source":{_text(source)},"version":1}}'
@@ -447,7 +448,7 @@ def seal_rows(
     for draft, seq, prev, changes, digest in _sealed(drafts, head, sealing):
         if type(draft) is tuple:
             assert sealing is not None
-            ref, kind, _, _, source = draft
+            ref, kind, _, source = draft
             append(
                 (
                     seq,
@@ -500,7 +501,7 @@ def _new_item_rows(
     after = f',"reason":{_text(reason)},"ref":'
     rows: list[tuple[Any, ...]] = []
     append = rows.append
-    for ref, kind, changes, _, source in drafts:
+    for ref, kind, changes, source in drafts:
         seq += 1
         text = (
             f'{start}{changes}{middle}{_STRING(kind)},"prev_hash":{_STRING(prev)}'

@@ -144,13 +144,13 @@ class Write:
             values["next_review"] = rules.review_date(reg.profile, item, self.today, score=score)
         # The stored version, its dict (kept for the store) and its add event's changes.
         stored: ItemT  # a copy of the item: its class
-        stored, changes, rows = adder(item, values, ref, status, self.now, self.now_text, reg.actor)
+        stored, changes = adder(item, values, ref, status, self.now, self.now_text, reg.actor)
         if stored.links:
             self._check_links(stored)
         self.writes.append((stored, 0))
         self.staged[ref] = stored
         self.drafts.append(
-            (ref, stored.kind, changes, rows, source if source is not None else reg._source)
+            (ref, stored.kind, changes, source if source is not None else reg._source)
         )
         return stored
 
