@@ -501,11 +501,19 @@ def _new_item_rows(
     after = f',"reason":{_text(reason)},"ref":'
     rows: list[tuple[Any, ...]] = []
     append = rows.append
+    # The JSON of each kind, and of the previous hash: the head's as the encoder writes
+    # it, then each digest of this loop, hex digits written between quotes as they are.
+    kinds: dict[str, str] = {}
+    prev_text = _STRING(prev)
     for ref, kind, changes, source in drafts:
         seq += 1
+        kind_text = kinds.get(kind)
+        if kind_text is None:
+            kind_text = kinds[kind] = _STRING(kind)
         text = (
-            f'{start}{changes}{middle}{_STRING(kind)},"prev_hash":{_STRING(prev)}'
-            f'{after}{_STRING(ref)},"seq":{seq},"source":{_text(source)},"version":1}}'
+            f'{start}{changes}{middle}{kind_text},"prev_hash":{prev_text}'
+            f'{after}{_STRING(ref)},"seq":{seq},'
+            f'"source":{"null" if source is None else _STRING(source)},"version":1}}'
         )
         try:
             canonical = text.encode()
@@ -516,4 +524,5 @@ def _new_item_rows(
             (seq, ref, kind, "add", 1, actor, at, channel, changes, reason, source, prev, digest)
         )
         prev = digest
+        prev_text = f'"{digest}"'
     return rows

@@ -135,13 +135,10 @@ class Write:
             cls = type(item)
             derivable = rules.DERIVED_FIELDS | {"next_review"}
             plan = reg.codec.add_plan(cls, reg._defaults(cls), derivable)
-            checks = rules.new_item_rules(reg.profile, cls)
+            checks = rules.new_item_rules(reg.profile, cls, self.today)
             found = self.adders[cls] = (reg.profile, checks, plan)
         _, checked, adder = found
-        status, values = checked(item)
-        if item.next_review is None:
-            score = values.get("score", getattr(item, "score", None))
-            values["next_review"] = rules.review_date(reg.profile, item, self.today, score=score)
+        status, values = checked(item)  # the next review too, for an item without one
         # The stored version, its dict (kept for the store) and its add event's changes.
         stored: ItemT  # a copy of the item: its class
         stored, changes = adder(item, values, ref, status, self.now, self.now_text, reg.actor)
