@@ -210,7 +210,7 @@ def new_item_rules(
     levels = tuple((p + "score", probability, impact) for p, probability, impact in _LEVEL_FIELDS)
     kind_days = profile.review_days.get(cls.kind)
     unscored_review = None if today is None or kind_days is None else today + timedelta(kind_days)
-    reviews: dict[int, date] = {}
+    reviews: dict[int, date | None] = {}
 
     def rules(item: Item) -> tuple[str, dict[str, Any]]:
         status = item.status or initial
