@@ -162,9 +162,9 @@ def _plan(cls: type[Item]) -> Callable[[Any], JsonDict]:
 
 
 #: What :meth:`Codec.add_plan` makes: ``add(item, values, ref, status, at, at_text,
-#: actor)`` gives the stored new version, its add event's changes text and their lists.
+#: actor)`` gives the stored new version and its add event's changes text.
 AddPlan: TypeAlias = Callable[
-    [Any, Mapping[str, Any], str, str, datetime, str, str], tuple[Any, str, list[list[Any]]]
+    [Any, Mapping[str, Any], str, str, datetime, str, str], tuple[Any, str]
 ]
 #: Dict values of these hints are always what orjson writes as the standard library
 #: does, for the built-in kinds (their validators make text ``str``, whole numbers
@@ -198,12 +198,16 @@ def _add_plan(
     and ``ref``, ``status``, version 1, created and updated at ``at`` by ``actor``,
     as ``assign`` would make it (validators not run again; ``extra`` copied). Its dict
     is what :meth:`Codec.item_to_dict` gives for it (``at_text`` is ``at`` in ISO
-    form), kept in ``kept`` for the store's conversion of it (:meth:`Codec.remember`).
-    The changes are the title and each content field whose dict value is not its
-    default (``defaults``, in dict order), as ``[field, None, new]`` lists, with their
-    canonical JSON text (:func:`~raidlog.model.events.changes_text`). Free text (fields
-    typed ``str``) goes into the lists as :func:`~raidlog.bulk.unshared` copies when it
-    is not ASCII: orjson would otherwise attach its UTF-8 form to the caller's strings.
+    form), kept in ``kept`` for the store's conversion of it (:meth:`Codec.remember`):
+    a copy of a dict of the defaults and of what the write shares (made once per time
+    and actor), with each value set that is not its default. The changes are the title
+    and each content field whose dict value is not its default (``defaults``, in dict
+    order), as the canonical JSON text of their ``[field, None, new]`` lists
+    (:func:`~raidlog.model.events.changes_text`: one orjson call, the standard
+    library's bytes); an event made of them reads the lists back from the text. Free
+    text (fields typed ``str``) goes into the lists as :func:`~raidlog.bulk.unshared`
+    copies when it is not ASCII: orjson would otherwise attach its UTF-8 form to the
+    caller's strings.
     """
     hints = typing.get_type_hints(cls)
     expressions = dict(_dict_expressions(cls))
@@ -223,12 +227,14 @@ def _add_plan(
     if not {*metadata, "title"} <= known or {name for name, _ in defaults} - known:
         raise TypeError(f"{cls.__name__} has not the fields of an item")
     builtin = cls in BUILTIN_KINDS
+    default_of = dict(defaults)
     namespace: dict[str, Any] = {
         **_PLAN_NAMES,
         "cls": cls,
         "new": object.__new__,
         "derivable": derivable,
         "kept": kept,
+        "days": _DAYS,
         "text": changes_text,
         "simple": frozenset({str, int, bool, type(None)}),
         "is_plain": plain_value,
@@ -263,63 +269,98 @@ def _add_plan(
             lines.append(f"        stored.{name} = {local}")
     if shadow is not None:
         lines.append("        stored.__class__ = cls")
-    # The dict: each value as item_to_dict writes it, from the locals.
-    entries = []
+    # The dict: a copy of the base (defaults, and what the write shares), then each
+    # value that may differ from it, as item_to_dict writes it.
+    base_fields: list[tuple[str, str]] = []
     for name in fields:
-        expression = expressions[name]
-        if name in ("created_at", "updated_at") and expression == "iso({v})":
-            entries.append(f"{name!r}: at_text")
-            continue
-        local = metadata.get(name, f"v_{name}")
-        if expression == "{v}":
-            entries.append(f"{name!r}: {local}")
+        if name in ("created_at", "updated_at"):
+            base_fields.append((name, "at_text"))
+        elif name in ("version", "created_by", "updated_by"):
+            base_fields.append((name, metadata[name]))
+        elif name in default_of:
+            base_fields.append((name, f"dflt[{name!r}]"))
         else:
-            lines.append(f"        j_{name} = {expression.format(v=local)}")
-            entries.append(f"{name!r}: j_{name}")
-    entries.append(f"'kind': {cls.kind!r}")
-    lines.append("        data = {" + ", ".join(entries) + "}")
-    lines.append("        kept[id(stored)] = (stored, data)")
+            base_fields.append((name, "None"))
+    namespace["dflt"] = default_of
+    base = ", ".join(f"{name!r}: {value}" for name, value in base_fields)
+    lines += [
+        # One tuple read and replaced whole: threads writing at once each see a base
+        # of their own time and actor.
+        "        shared = base[0]",
+        "        if shared[0] is not at_text or shared[1] is not actor:",
+        f"            shared = base[0] = (at_text, actor, {{{base}, 'kind': {cls.kind!r}}})",
+        "        data = shared[2].copy()",
+        "        data['title'] = v_title",
+        "        data['ref'] = ref",
+    ]
+    if "status" in default_of:
+        lines.append("        data['status'] = status")
+    # Each content field: its dict value set when it may differ from the base's, and
+    # its change when it is not the default.
 
-    def dict_value(name: str) -> str:
-        if name in metadata:
-            return metadata[name]
-        return f"v_{name}" if expressions[name] == "{v}" else f"j_{name}"
-
-    def change(name: str) -> str:
-        value = dict_value(name)
+    def change(name: str, value: str) -> str:
         if hints.get(name) is str:
             value = f"({value} if {value}.isascii() else unshared({value}))"
         return f"[{name!r}, None, {value}]"
 
-    def plain_check(name: str, indent: str) -> list[str]:
+    def plain_check(name: str, value: str, indent: str) -> list[str]:
         if builtin and hints[name] in _PLAIN_HINTS:
             return []
         if builtin and hints[name] == float | None:  # a float: orjson writes others
             return [f"{indent}plain = False"]
-        value = dict_value(name)
         return [
             f"{indent}if plain and type({value}) not in simple and not is_plain({value}):",
             f"{indent}    plain = False",
         ]
 
     lines.append("        plain = True")
-    lines += plain_check("title", "        ")
-    lines.append(f"        out = [{change('title')}]")
+    lines += plain_check("title", "v_title", "        ")
+    lines.append(f"        out = [{change('title', 'v_title')}]")
     for n, (name, default) in enumerate(defaults):
-        value = dict_value(name)
         namespace[f"d{n}"] = default
-        if default is None:
-            test = f"{value} is not None"
-        elif (type(default) in (list, dict) or hints.get(name) is str) and not default:
-            test = value  # an empty default: any other value of the type is truthy
+        expression = expressions[name]
+        local = metadata.get(name, f"v_{name}")
+        # What item_to_dict writes for the value (v is known not None where converted).
+        if expression == "{v}":
+            value, convert = local, None
+        elif expression.startswith("None if {v} is None else "):
+            inner = expression.removeprefix("None if {v} is None else ").format(v=local)
+            if inner == f"day({local})":
+                inner = f"days.get({local}) or day({local})"
+            elif inner == f"{local}.value":
+                inner = f"{local}._value_"  # a StrEnum member's own str, without the property
+            value, convert = f"j_{name}", f"j_{name} = {inner}"
         else:
-            test = f"{value} is not d{n} and {value} != d{n}"
-        lines.append(f"        if {test}:")
-        lines.append(f"            out.append({change(name)})")
-        lines += plain_check(name, "            ")
-    lines.append("        return stored, text(out, plain), out")
+            value, convert = f"j_{name}", f"j_{name} = {expression.format(v=local)}"
+        fresh = type(default) in (list, dict) or expression in ("list({v})", "dict({v})")
+        if default is None:
+            test = f"{local} is not None"
+        elif (type(default) in (list, dict) or hints.get(name) is str) and not default:
+            test = value if expression == "{v}" or fresh else local
+        else:
+            test = None
+        if fresh or test is None:
+            # Set whatever it holds: a fresh list or dict for every item (the base's
+            # default is shared), or a value equal to the default yet maybe not it.
+            if convert:
+                lines.append(f"        {convert}")
+            lines.append(f"        data[{name!r}] = {value}")
+            if test is None or default:
+                test = f"{value} is not d{n} and {value} != d{n}"
+            lines.append(f"        if {test}:")
+        else:
+            lines.append(f"        if {test}:")
+            if convert:
+                lines.append(f"            {convert}")
+            if name != "status":  # set with the metadata
+                lines.append(f"            data[{name!r}] = {value}")
+        lines.append(f"            out.append({change(name, value)})")
+        lines += plain_check(name, value, "            ")
+    lines.append("        kept[id(stored)] = (stored, data)")
+    lines.append("        return stored, text(out, plain)")
     head = [
         f"def make({', '.join(namespace)}):",
+        "    base = [(None, None, None)]",
         "    def add(item, values, ref, status, at, at_text, actor):",
     ]
     source = "\n".join([*head, *lines, "    return add"])

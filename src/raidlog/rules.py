@@ -180,13 +180,15 @@ def derived(profile: Profile, item: Item) -> dict[str, Any]:
 
 
 def new_item_rules(
-    profile: Profile, cls: type[Item]
+    profile: Profile, cls: type[Item], today: date | None = None
 ) -> Callable[[Item], tuple[str, dict[str, Any]]]:
     """:func:`check_status` and :func:`derived` at once for new items of ``cls`` under
     ``profile``, with what they look up every time (the lifecycle's statuses, the
-    vocabularies' folded words, whether the class is scored) found once: a bulk add
-    calls this for every item. It gives what those two give, and raises what they
-    raise (by calling them when something is wrong)."""
+    vocabularies' folded words, whether the class is scored, the matrix's scores and
+    each score's band) found once: a bulk add calls this for every item. It gives what
+    those two give, and raises what they raise (by calling them when something is
+    wrong). Given ``today``, the values also hold the ``next_review`` that
+    :func:`review_date` gives from it for an item without one."""
     lifecycle = profile.lifecycle(cls.kind)
     initial, statuses = lifecycle.initial, frozenset(lifecycle.statuses)
     vocabularies = [
@@ -196,6 +198,19 @@ def new_item_rules(
     ]
     scored = issubclass(cls, Risk)
     by_priority = profile.rag_by_priority
+    # Every cell of the matrix and its score (a level outside it goes to scores(), which
+    # says what is wrong), and each of those scores' band.
+    matrix = profile.matrix
+    cells = {
+        (p, i): matrix.score(p, i)
+        for p in range(1, len(matrix.probability) + 1)
+        for i in range(1, len(matrix.impact) + 1)
+    }
+    bands = {score: profile.band(score) for score in cells.values()}
+    levels = tuple((p + "score", probability, impact) for p, probability, impact in _LEVEL_FIELDS)
+    kind_days = profile.review_days.get(cls.kind)
+    unscored_review = None if today is None or kind_days is None else today + timedelta(kind_days)
+    reviews: dict[int, date | None] = {}
 
     def rules(item: Item) -> tuple[str, dict[str, Any]]:
         status = item.status or initial
@@ -210,15 +225,35 @@ def new_item_rules(
                     found if found is not None else in_vocabulary(profile, field, value)
                 )
         if scored:
-            changes.update(scores(profile, item))
+            for name, probability, impact in levels:
+                p, i = getattr(item, probability), getattr(item, impact)
+                if p is None and i is None:
+                    continue
+                cell = cells.get((p, i)) if type(p) is int and type(i) is int else None
+                if cell is None:  # half a level, or outside the matrix: scores() decides
+                    for level in levels:
+                        changes.pop(level[0], None)
+                    changes.update(scores(profile, item))
+                    break
+                changes[name] = cell
+        score = changes.get("score", getattr(item, "score", None))
         if not item.rag_manual:
-            score = changes.get("score", getattr(item, "score", None))
             if scored and score is not None:
-                changes["rag"] = profile.band(score).rag
+                band = bands.get(score)
+                changes["rag"] = (band if band is not None else profile.band(score)).rag
             else:
                 priority = changes.get("priority", item.priority)
                 changes["rag"] = None if priority is None else by_priority.get(priority)
-        return status, {k: v for k, v in changes.items() if getattr(item, k) != v}
+        derived = {k: v for k, v in changes.items() if getattr(item, k) != v}
+        if today is not None and item.next_review is None:
+            if scored and score is not None:
+                review = reviews.get(score)
+                if review is None:
+                    review = reviews[score] = review_date(profile, item, today, score=score)
+                derived["next_review"] = review
+            else:
+                derived["next_review"] = unscored_review
+        return status, derived
 
     return rules
 

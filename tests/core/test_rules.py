@@ -218,3 +218,16 @@ def test_new_item_rules_give_what_check_status_and_derived_give(
         return rules.check_status(profile, item), rules.derived(profile, item)
 
     assert _outcome(lambda: fast(item)) == _outcome(reference)
+    # Given a day, the next review too (for an item without one), as review_date gives it
+    # from the score about to be stored.
+    dated = rules.new_item_rules(profile, type(item), TODAY)
+
+    def reviewed() -> object:
+        status, values = rules.check_status(profile, item), rules.derived(profile, item)
+        if item.next_review is None:
+            score = values.get("score", getattr(item, "score", None))
+            values["next_review"] = rules.review_date(profile, item, TODAY, score=score)
+        return status, values
+
+    assert _outcome(lambda: dated(item)) == _outcome(reviewed)
+    assert _outcome(lambda: dated(item)) == _outcome(reviewed)  # from what it remembered

@@ -325,10 +325,11 @@ def event_hash(event: Event) -> str:
 
 
 #: An add event as the register's bulk path drafts it, before it is sealed: ``(ref,
-#: kind, changes, rows, source)``, ``changes`` the canonical JSON text of ``rows``, its
-#: ``[field, None, new]`` lists (:func:`changes_text`). Its action is ``add``, its version
+#: kind, changes, source)``, ``changes`` the canonical JSON text of its ``[field, None,
+#: new]`` lists (what :func:`changes_text` writes; an :class:`Event` made of it reads
+#: them back from the text, as a store's reader does). Its action is ``add``, its version
 #: 1; who, when, through which channel and why come from the write (:class:`Sealing`).
-NewItem: TypeAlias = tuple[str, str, str, list[list[Any]], "str | None"]
+NewItem: TypeAlias = tuple[str, str, str, "str | None"]
 
 
 @attrs.frozen
@@ -342,7 +343,7 @@ class Sealing:
 
 
 def _new_event(draft: NewItem, sealing: Sealing, seq: int, prev: str, digest: str) -> Event:
-    ref, kind, changes, rows, source = draft
+    ref, kind, changes, source = draft
     event = Event(
         seq=seq,
         ref=ref,
@@ -352,7 +353,7 @@ def _new_event(draft: NewItem, sealing: Sealing, seq: int, prev: str, digest: st
         actor=sealing.actor,
         at=sealing.at,
         channel=sealing.channel,
-        changes=tuple([Change(field=f, old=o, new=n) for f, o, n in rows]),
+        changes=tuple([Change(field=f, old=o, new=n) for f, o, n in json.loads(changes)]),
         reason=sealing.reason,
         source=source,
         prev_hash=prev,
@@ -382,7 +383,7 @@ def _sealed(
         if type(draft) is tuple:
             if sealing is None:
                 raise TypeError("sealing new-item drafts needs the write's Sealing")
-            ref, kind, changes, _, source = draft
+            ref, kind, changes, source = draft
             text = (
                 f'{start}{changes}{channel}{_STRING(kind)},"prev_hash":{_STRING(prev)}'
                 f'{reason}{_STRING(ref)},"seq":{seq},"source":{_text(source)},"version":1}}'
@@ -447,7 +448,7 @@ def seal_rows(
     for draft, seq, prev, changes, digest in _sealed(drafts, head, sealing):
         if type(draft) is tuple:
             assert sealing is not None
-            ref, kind, _, _, source = draft
+            ref, kind, _, source = draft
             append(
                 (
                     seq,
@@ -500,11 +501,19 @@ def _new_item_rows(
     after = f',"reason":{_text(reason)},"ref":'
     rows: list[tuple[Any, ...]] = []
     append = rows.append
-    for ref, kind, changes, _, source in drafts:
+    # The JSON of each kind, and of the previous hash: the head's as the encoder writes
+    # it, then each digest of this loop, hex digits written between quotes as they are.
+    kinds: dict[str, str] = {}
+    prev_text = _STRING(prev)
+    for ref, kind, changes, source in drafts:
         seq += 1
+        kind_text = kinds.get(kind)
+        if kind_text is None:
+            kind_text = kinds[kind] = _STRING(kind)
         text = (
-            f'{start}{changes}{middle}{_STRING(kind)},"prev_hash":{_STRING(prev)}'
-            f'{after}{_STRING(ref)},"seq":{seq},"source":{_text(source)},"version":1}}'
+            f'{start}{changes}{middle}{kind_text},"prev_hash":{prev_text}'
+            f'{after}{_STRING(ref)},"seq":{seq},'
+            f'"source":{"null" if source is None else _STRING(source)},"version":1}}'
         )
         try:
             canonical = text.encode()
@@ -515,4 +524,5 @@ def _new_item_rows(
             (seq, ref, kind, "add", 1, actor, at, channel, changes, reason, source, prev, digest)
         )
         prev = digest
+        prev_text = f'"{digest}"'
     return rows

@@ -336,15 +336,7 @@ class Register:
         where = sources_for(batch, sources)
 
         def work(w: Write) -> AddedItems:
-            refs: list[str] = []
-            kept: list[Item] | None = [] if AddedItems.keeps_items(len(batch)) else None
-            for item, source in zip(batch, where, strict=True):
-                stored = w.insert(item, source)
-                assert stored.ref is not None
-                refs.append(stored.ref)
-                if kept is not None:
-                    kept.append(stored)
-                w.flush_if_full()
+            refs, kept = w.insert_many(batch, where, AddedItems.keeps_items(len(batch)))
             return AddedItems(self, refs, kept)
 
         return self._commit(work, reason, channel)
