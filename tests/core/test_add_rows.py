@@ -58,19 +58,26 @@ def _content(codec: Codec, item: Item) -> dict[str, Any]:
     return data
 
 
+def _reference_changes(codec: Codec, item: Item) -> list[Change]:
+    """An add event's changes as the object path makes them: the title, then each
+    content field not at its default."""
+    content = _content(codec, item)
+    defaults = _content(codec, type(item)(title="-"))
+    changes = [Change(field="title", old=None, new=content["title"])]
+    changes += [
+        Change(field=k, old=None, new=v)
+        for k, v in content.items()
+        if k != "title" and v != defaults[k]
+    ]
+    return changes
+
+
 def _reference_events(reg: Register, stored: Sequence[Item], head: ChainHead) -> list[Event]:
     """The add events of ``stored`` as the object path sealed them."""
     codec = reg.codec
     drafts = []
     for item in stored:
-        content = _content(codec, item)
-        defaults = _content(codec, type(item)(title="-"))
-        changes = [Change(field="title", old=None, new=content["title"])]
-        changes += [
-            Change(field=k, old=None, new=v)
-            for k, v in content.items()
-            if k != "title" and v != defaults[k]
-        ]
+        changes = _reference_changes(codec, item)
         assert item.ref is not None
         drafts.append(
             EventDraft(
@@ -256,13 +263,7 @@ def test_the_one_pass_add_plan_gives_what_assign_and_to_dict_give(item: Item, de
         assert list(data) == list(codec.item_to_dict_slow(stored))  # in the same order
         # The changes: the title and each content field not at its default, as the
         # object path's Change objects and changes_json give them.
-        content, defaults = _content(codec, stored), _content(codec, cls(title="-"))
-        changes = [Change(field="title", old=None, new=content["title"])]
-        changes += [
-            Change(field=k, old=None, new=v)
-            for k, v in content.items()
-            if k != "title" and v != defaults[k]
-        ]
+        changes = _reference_changes(codec, stored)
         assert text == changes_json(
             EventDraft(
                 ref=ref,
