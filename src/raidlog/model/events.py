@@ -441,8 +441,6 @@ def seal_rows(
     :meth:`Transaction.append_rows <raidlog.backends.base.Transaction.append_rows>`
     takes (``event_row(event, event.at)`` of each event), without making any
     :class:`Event`."""
-    if sealing is not None and all(type(draft) is tuple for draft in drafts):
-        return _new_item_rows(drafts, head, sealing)  # type: ignore[arg-type]  # all tuples
     rows: list[tuple[Any, ...]] = []
     append = rows.append
     for draft, seq, prev, changes, digest in _sealed(drafts, head, sealing):
@@ -485,44 +483,4 @@ def seal_rows(
                 digest,
             )
         )
-    return rows
-
-
-def _new_item_rows(
-    drafts: Sequence[NewItem], head: ChainHead, sealing: Sealing
-) -> list[tuple[Any, ...]]:
-    """:func:`seal_rows` of a bulk add's drafts, all :data:`NewItem`: the canonical text
-    of each assembled as :func:`_sealed` assembles it, in one loop."""
-    seq, prev = head.seq, head.hash
-    sha256 = hashlib.sha256
-    actor, at, channel, reason = sealing.actor, sealing.at, sealing.channel, sealing.reason
-    start = f'{{"action":"add","actor":{_text(actor)},"at":"{at.isoformat()}","changes":'
-    middle = f',"channel":{_text(channel)},"kind":'
-    after = f',"reason":{_text(reason)},"ref":'
-    rows: list[tuple[Any, ...]] = []
-    append = rows.append
-    # The JSON of each kind, and of the previous hash: the head's as the encoder writes
-    # it, then each digest of this loop, hex digits written between quotes as they are.
-    kinds: dict[str, str] = {}
-    prev_text = _STRING(prev)
-    for ref, kind, changes, source in drafts:
-        seq += 1
-        kind_text = kinds.get(kind)
-        if kind_text is None:
-            kind_text = kinds[kind] = _STRING(kind)
-        text = (
-            f'{start}{changes}{middle}{kind_text},"prev_hash":{prev_text}'
-            f'{after}{_STRING(ref)},"seq":{seq},'
-            f'"source":{"null" if source is None else _STRING(source)},"version":1}}'
-        )
-        try:
-            canonical = text.encode()
-        except UnicodeEncodeError:
-            raise _refused(text) from None
-        digest = sha256(canonical).hexdigest()
-        append(
-            (seq, ref, kind, "add", 1, actor, at, channel, changes, reason, source, prev, digest)
-        )
-        prev = digest
-        prev_text = f'"{digest}"'
     return rows
