@@ -125,7 +125,20 @@ class Write:
 
     def insert(self, item: ItemT, source: str | None = None) -> ItemT:
         ref = self._allocate(item.ref_prefix) if item.ref is None else self._preset(item)
-        return self._stage_new(item, ref, source)
+        reg = self.register
+        _, checked, adder = self._adder(type(item))
+        status, values = checked(item)  # the next review too, for an item without one
+        # The stored version, its dict (kept for the store) and its add event's changes.
+        stored: ItemT  # a copy of the item: its class
+        stored, changes = adder(item, values, ref, status, self.now, self.now_text, reg.actor)
+        if stored.links:
+            self._check_links(stored)
+        self.writes.append((stored, 0))
+        self.staged[ref] = stored
+        self.drafts.append(
+            (ref, stored.kind, changes, source if source is not None else reg._source)
+        )
+        return stored
 
     def _preset(self, item: Item) -> str:
         """The canonical spelling of a new item's own ref, reserved in its counter."""
@@ -146,82 +159,26 @@ class Write:
             found = self.adders[cls] = (reg.profile, checks, plan)
         return found
 
-    def _stage_new(self, item: ItemT, ref: str, source: str | None) -> ItemT:
-        reg = self.register
-        _, checked, adder = self._adder(type(item))
-        status, values = checked(item)  # the next review too, for an item without one
-        # The stored version, its dict (kept for the store) and its add event's changes.
-        stored: ItemT  # a copy of the item: its class
-        stored, changes = adder(item, values, ref, status, self.now, self.now_text, reg.actor)
-        if stored.links:
-            self._check_links(stored)
-        self.writes.append((stored, 0))
-        self.staged[ref] = stored
-        self.drafts.append(
-            (ref, stored.kind, changes, source if source is not None else reg._source)
-        )
-        return stored
-
     def insert_many(
         self, items: Iterable[Item], sources: Iterable[str | None], keep: bool
     ) -> tuple[list[str], list[Item] | None]:
         """:meth:`insert` of each item with its source, storing in slices
-        (:meth:`flush_if_full`): the refs taken, and the stored items when ``keep``.
-
-        The loop of :meth:`insert` with what it looks up for every item (the store's
-        counter, the write's time and actor, the class's rules and plan) found once."""
-        reg = self.register
-        allocate = self.txn.allocate
-        now, now_text, actor, default_source = self.now, self.now_text, reg.actor, reg._source
-        adders: dict[type[Item], tuple[Any, Any]] = {}
+        (:meth:`flush_if_full`): the refs taken, and the stored items when ``keep``."""
         refs: list[str] = []
         kept: list[Item] | None = [] if keep else None
-        limit = FLUSH_EVERY if self.flushed else min(FIRST_FLUSH, FLUSH_EVERY)
         for item, source in zip(items, sources, strict=True):
-            cls = type(item)
-            pair = adders.get(cls)
-            if pair is None:
-                _, checks, plan = self._adder(cls)
-                pair = adders[cls] = (checks, plan)
-            checked, adder = pair
-            if item.ref is None:
-                prefix = cls.ref_prefix
-                number = allocate(prefix)
-                runs = self.runs.get(prefix)
-                if runs is not None and runs[-1] == number - 1:
-                    runs[-1] = number
-                else:
-                    self._run(prefix, number)
-                ref = f"{prefix}-{number:04d}"
-            else:
-                ref = self._preset(item)
-            status, values = checked(item)
-            stored, changes = adder(item, values, ref, status, now, now_text, actor)
-            if stored.links:
-                self._check_links(stored)
-            # Through self: a flush replaces the lists, and frees the slice it stored.
-            self.writes.append((stored, 0))
-            self.staged[ref] = stored
-            drafts = self.drafts
-            drafts.append((ref, cls.kind, changes, default_source if source is None else source))
-            refs.append(ref)
+            stored = self.insert(item, source)
+            assert stored.ref is not None
+            refs.append(stored.ref)
             if kept is not None:
                 kept.append(stored)
-            if len(drafts) >= limit:
-                del drafts
-                self.flush_if_full()
-                limit = FLUSH_EVERY
+            self.flush_if_full()
         return refs, kept
 
     def _allocate(self, prefix: str) -> str:
         """The next ref of ``prefix`` by the store's counter (see :func:`commit` for a
         counter that is behind the stored refs)."""
         number = self.txn.allocate(prefix)
-        self._run(prefix, number)
-        return f"{prefix}-{number:04d}"
-
-    def _run(self, prefix: str, number: int) -> None:
-        """Note that this write took ``number`` from ``prefix``'s counter."""
         runs = self.runs.get(prefix)
         if runs is None:
             self.runs[prefix] = [number, number]
@@ -229,6 +186,7 @@ class Write:
             runs[-1] = number
         else:
             runs += (number, number)
+        return f"{prefix}-{number:04d}"
 
     def allocated(self, ref: str) -> bool:
         """Whether this write took ``ref`` from its prefix's counter."""
