@@ -783,10 +783,7 @@ class RowReader:
             elif way == _SKIP:
                 continue
             self._cell(row, column, target, value, readings, position)
-        if self._rag_column is not None:
-            self._rag_from_colour(r, fields)
-        elif "rag" in fields:
-            fields["rag_manual"] = True
+        self._rag_from_colour(r, fields)
         if row.raw_scores:  # without a score cell, _scores has nothing to check
             self._scores(row)
         self._dates_in_order(row)
