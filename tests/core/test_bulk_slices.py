@@ -3,7 +3,8 @@
 ``add_many`` and ``upsert_many`` hand every ``FLUSH_EVERY`` items (in
 ``raidlog.register.write``) and their sealed events to the backend before building the
 next slice. Here the slice is 3 items, so
-every behaviour of a bulk write crosses slice boundaries, on every built-in store.
+every behaviour of a bulk write crosses slice boundaries, on every built-in store (and
+SQLite stores every slice on its writer thread).
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ def reg(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Register]:
     monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 3)
+    # SQLite stores every slice on its writer thread, two rows to a statement.
+    monkeypatch.setattr("raidlog.backends.sqlite.writer.ON_THREAD_FROM", 1)
+    monkeypatch.setattr("raidlog.backends.sqlite.writer.ROWS_A_STATEMENT", 2)
     name = str(request.param)
     location = name if name == "memory:" else str(tmp_path / name)
     with raidlog.open(location, actor="ana") as register:
@@ -97,6 +101,9 @@ def test_notifiers_get_every_event_of_a_sliced_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 3)
+    # SQLite stores every slice on its writer thread, two rows to a statement.
+    monkeypatch.setattr("raidlog.backends.sqlite.writer.ON_THREAD_FROM", 1)
+    monkeypatch.setattr("raidlog.backends.sqlite.writer.ROWS_A_STATEMENT", 2)
     listener = _Listener()
     with raidlog.open(str(tmp_path / "raid.db"), actor="ana", plugins=[listener]) as reg:
         added = reg.add_many([Risk(title=f"r{n}") for n in range(8)])
@@ -130,6 +137,9 @@ def test_a_bulk_write_keeps_no_stored_version_alive(
     # Memory flat in the batch size: once a slice is stored, neither the write nor what
     # add_many returns holds its items (the SQLite store keeps no item objects either).
     monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 3)
+    # SQLite stores every slice on its writer thread, two rows to a statement.
+    monkeypatch.setattr("raidlog.backends.sqlite.writer.ON_THREAD_FROM", 1)
+    monkeypatch.setattr("raidlog.backends.sqlite.writer.ROWS_A_STATEMENT", 2)
     with raidlog.open(str(tmp_path / "raid.db"), actor="ana") as reg:
         added = reg.add_many([Risk(title=f"kept alive? {n}") for n in range(10)])
         gc.collect()
@@ -146,6 +156,9 @@ def test_while_a_bulk_write_runs_it_holds_one_slice_of_stored_versions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 3)
+    # SQLite stores every slice on its writer thread, two rows to a statement.
+    monkeypatch.setattr("raidlog.backends.sqlite.writer.ON_THREAD_FROM", 1)
+    monkeypatch.setattr("raidlog.backends.sqlite.writer.ROWS_A_STATEMENT", 2)
     alive_after_each_flush: list[int] = []
     flush = Write.flush
 

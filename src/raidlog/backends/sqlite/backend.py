@@ -40,6 +40,7 @@ from raidlog.backends.sqlite.schema import (
     table_specs,
 )
 from raidlog.backends.sqlite.words import fts_text
+from raidlog.backends.sqlite.writer import OnError, Writer
 from raidlog.bulk import bulk, generated, unshared
 from raidlog.convert import ENTITY_CLASSES, Codec, JsonDict, entity_kind
 from raidlog.errors import (
@@ -248,13 +249,15 @@ class SQLiteBackend(Backend):
                 # The collector is most of the cost of building many objects in bulk
                 # (see DESIGN.md); a write creates no cycles worth collecting mid-way.
                 with bulk():
+                    txn = _SQLiteTransaction(self, conn)
                     conn.execute("BEGIN IMMEDIATE")
                     try:
-                        txn = _SQLiteTransaction(self, conn)
                         result = work(txn)
-                        txn.flush_counters()
+                        txn.flush_counters()  # after the writer thread stored every row
+                        txn.writer.close()
                         conn.execute("COMMIT")
                     except BaseException:
+                        txn.writer.close(abandon=True)
                         if conn.in_transaction:
                             conn.execute("ROLLBACK")
                         raise
@@ -544,22 +547,38 @@ def _head(conn: sqlite3.Connection) -> ChainHead:
 
 
 class _SQLiteTransaction(Transaction):
-    """The register under ``BEGIN IMMEDIATE``: every read sees this transaction's writes."""
+    """The register under ``BEGIN IMMEDIATE``: every read sees this transaction's writes.
+
+    Large inserts are stored by :attr:`writer` on a thread of its own while the register
+    makes the next rows; :attr:`conn` waits for them first, so whatever uses the
+    connection sees them. What the transaction writes it also keeps (the chain's head,
+    the next row id), so a bulk write's slices never wait for the writer to read them."""
 
     def __init__(self, backend: SQLiteBackend, conn: sqlite3.Connection) -> None:
         self.backend = backend
-        self.conn = conn
+        self._conn = conn
+        self.writer = Writer(conn)
         self.tables = backend._tables
+        self._head: ChainHead | None = None  # the chain's head once read or written
+        self._next_ident: int | None = None  # the next id of the refs table, once read
         # Ref counters read once and kept here: BEGIN IMMEDIATE holds the write lock, so
         # no other writer can move them before flush_counters() writes them back.
         self.counters: dict[str, int] = {}
         self.fts_tuned = False  # whether this write checked the index's hashsize
 
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The connection, once the writer thread has stored every row handed to it."""
+        self.writer.wait()
+        return self._conn
+
     def get(self, ref: str) -> Item | None:
         return self.backend._get(self.conn, ref)
 
     def head(self) -> ChainHead:
-        return _head(self.conn)
+        if self._head is None:
+            self._head = _head(self.conn)
+        return self._head
 
     def _counter(self, prefix: str) -> int:
         if prefix not in self.counters:
@@ -609,14 +628,16 @@ class _SQLiteTransaction(Transaction):
                 self._update(item, expected)
 
     def _insert(self, items: Sequence[Item]) -> None:
-        conn = self.conn
-        start = conn.execute("SELECT coalesce(max(id), 0) FROM refs").fetchone()[0] + 1
+        if self._next_ident is None:
+            found = self.conn.execute("SELECT coalesce(max(id), 0) FROM refs").fetchone()
+            self._next_ident = int(found[0]) + 1
+        start = self._next_ident
+        self._next_ident += len(items)
         idents = range(start, start + len(items))
         refs = list(zip(idents, map(_REF, items), map(_KIND, items), strict=True))
-        try:
-            conn.executemany("INSERT INTO refs (id, ref, kind) VALUES (?, ?, ?)", refs)
-        except sqlite3.IntegrityError:
-            raise DuplicateRefError(self._duplicate([str(i.ref) for i in items])) from None
+        self.writer.insert(
+            "INSERT INTO refs (id, ref, kind) VALUES (?, ?, ?)", refs, self._taken(refs)
+        )
         del refs
         numbered = list(zip(idents, items, strict=True))
         to_dict = self.backend.codec.item_to_dict
@@ -640,8 +661,18 @@ class _SQLiteTransaction(Transaction):
                 else:
                     add(maker(ident, to_dict(item)))
             for name, batch in rows.items():
-                conn.executemany(self.tables.insert[name], batch)
+                self.writer.insert(self.tables.insert[name], batch)
         self._side_tables(numbered)
+
+    def _taken(self, refs: Sequence[tuple[int, str, str]]) -> OnError:
+        """What the insert of ``refs`` raises when one is taken: the ref, named."""
+
+        def on_error(exc: BaseException) -> BaseException | None:
+            if not isinstance(exc, sqlite3.IntegrityError):
+                return None
+            return DuplicateRefError(self._duplicate([ref for _, ref, _ in refs]))
+
+        return on_error
 
     def _duplicate(self, refs: list[str]) -> str:
         seen: set[str] = set()
@@ -667,19 +698,13 @@ class _SQLiteTransaction(Transaction):
                 )
             if item.escalated_to:
                 escalations.extend((body, item.ref) for body in item.escalated_to)
-        # Search documents are made as SQLite takes them (executemany reads an iterator).
-        documents = ((ident, fts_text(item.title, item.description)) for ident, item in items)
-        conn = self.conn
-        if links:
-            conn.executemany(
-                "INSERT INTO links (source, position, relation, target) VALUES (?, ?, ?, ?)",
-                links,
-            )
-        if escalations:
-            conn.executemany("INSERT INTO escalations (body, ref) VALUES (?, ?)", escalations)
+        documents = [(ident, fts_text(item.title, item.description)) for ident, item in items]
+        write = self.writer.insert
+        write("INSERT INTO links (source, position, relation, target) VALUES (?, ?, ?, ?)", links)
+        write("INSERT INTO escalations (body, ref) VALUES (?, ?)", escalations)
         if len(items) >= _FTS_TUNED_FROM and not self.fts_tuned:
             self._tune_fts()
-        conn.executemany("INSERT INTO item_fts (rowid, words) VALUES (?, ?)", documents)
+        write("INSERT INTO item_fts (rowid, words) VALUES (?, ?)", documents)
 
     def _tune_fts(self) -> None:
         """Give the search index :data:`FTS_HASHSIZE` (once per write, before its first
@@ -713,10 +738,15 @@ class _SQLiteTransaction(Transaction):
         self._side_tables([(int(ident), item)])
 
     def append(self, events: Sequence[Event]) -> None:
-        self.conn.executemany(_INSERT_EVENT, _event_rows(events))
+        if events:
+            self.writer.insert(_INSERT_EVENT, list(_event_rows(events)))
+            self._head = ChainHead(events[-1].seq, events[-1].hash)
 
     def append_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
-        self.conn.executemany(_INSERT_EVENT, _text_times(rows))
+        if rows:
+            self.writer.insert(_INSERT_EVENT, list(_text_times(rows)))
+            last = rows[-1]
+            self._head = ChainHead(int(last[0]), str(last[-1]))
 
     def get_entity(self, entity: type[Entity], name: str) -> Entity | None:
         table, columns = entity_spec(entity)
