@@ -822,14 +822,14 @@ def _row_maker(spec: TableSpec) -> Callable[[int, Mapping[str, Any]], tuple[Any,
             # (and refuses what it cannot write, which names() hands to the latter).
             values.append(f"(names({value}) if {value} else '[]')")
         elif column.codec == "json":
-            values.append(f"(encode({value}) if {value} else dumps({value}))")
+            values.append(f"(mapped({value}) if {value} else dumps({value}))")
         elif column.codec == "bool":
             values.append(f"(None if {value} is None else int({value}))")
         else:
             values.append(value)
     source = f"def row(ident, data):\n    return ({', '.join(values)})"
     namespace: dict[str, Any] = {
-        "encode": _ENCODE,
+        "mapped": _mapped_json,
         "dumps": _dumps,
         "names": _listed_json,
         "unshared": unshared,
@@ -853,6 +853,25 @@ def _listed_json(value: list[Any]) -> str:
         return _ORJSON(value).decode()
     except orjson.JSONEncodeError:
         return _ENCODE(value)
+
+
+#: Value types orjson writes byte for byte as the standard library encoder does.
+_PLAIN_VALUES = frozenset({str, int, bool, type(None)})
+
+
+def _mapped_json(value: Any) -> str:
+    """A JSON column's value (``extra``: a dict of what an import or a caller added) as
+    :func:`_dumps` writes it: through orjson when it is a dict of text keys and text,
+    integer, boolean or null values, which orjson writes as the standard library does
+    (about 0.8 against 5.5 µs for an imported item's ``extra``); anything else (floats,
+    which the two write differently, nested values, other keys, a lone surrogate or an
+    integer beyond 64 bits, which orjson refuses) through the encoder itself."""
+    if type(value) is dict and _PLAIN_VALUES.issuperset(map(type, value.values())):
+        try:
+            return _ORJSON(value).decode()
+        except orjson.JSONEncodeError:
+            pass
+    return _ENCODE(value)
 
 
 def _text_times(rows: Iterable[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
