@@ -63,7 +63,7 @@ def test_the_writer_thread_stores_what_the_inline_path_stores(
     monkeypatch.setattr(writer, "ON_THREAD_FROM", 10**9)  # every insert at once
     _add(tmp_path / "inline.db", 700)
     monkeypatch.setattr(writer, "ON_THREAD_FROM", 1)  # every insert on the thread
-    monkeypatch.setattr(writer, "ROWS_A_STATEMENT", 7)
+    monkeypatch.setattr(writer, "VALUES_A_STATEMENT", 70)
     _add(tmp_path / "thread.db", 700)
     inline, threaded = _rows(tmp_path / "inline.db"), _rows(tmp_path / "thread.db")
     assert len(inline["refs"]) == 700
@@ -77,7 +77,7 @@ def test_the_writer_thread_stores_what_the_inline_path_stores(
 @pytest.fixture
 def threaded(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(writer, "ON_THREAD_FROM", 1)
-    monkeypatch.setattr(writer, "ROWS_A_STATEMENT", 5)
+    monkeypatch.setattr(writer, "VALUES_A_STATEMENT", 50)
     monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 40)
 
 
@@ -166,7 +166,7 @@ INSERT = "INSERT INTO t (id, word) VALUES (?, ?)"
 def test_rows_are_stored_in_order_across_statements(
     conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(writer, "ROWS_A_STATEMENT", 4)
+    monkeypatch.setattr(writer, "VALUES_A_STATEMENT", 8)
     rows = [(n, f"w{n}") for n in range(1, 1001)]
     w = writer.Writer(conn)
     w.insert(INSERT, rows[:500])

@@ -37,14 +37,18 @@ class _Listener:
         self.events.extend(events)
 
 
+def _small_slices(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Slices of 3 items; SQLite stores each on its writer thread, a row a statement."""
+    monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 3)
+    monkeypatch.setattr("raidlog.backends.sqlite.writer.ON_THREAD_FROM", 1)
+    monkeypatch.setattr("raidlog.backends.sqlite.writer.VALUES_A_STATEMENT", 1)
+
+
 @pytest.fixture(params=STORES)
 def reg(
     request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[Register]:
-    monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 3)
-    # SQLite stores every slice on its writer thread, two rows to a statement.
-    monkeypatch.setattr("raidlog.backends.sqlite.writer.ON_THREAD_FROM", 1)
-    monkeypatch.setattr("raidlog.backends.sqlite.writer.ROWS_A_STATEMENT", 2)
+    _small_slices(monkeypatch)
     name = str(request.param)
     location = name if name == "memory:" else str(tmp_path / name)
     with raidlog.open(location, actor="ana") as register:
@@ -100,10 +104,7 @@ def test_upsert_many_across_slices_updates_what_an_earlier_slice_added(reg: Regi
 def test_notifiers_get_every_event_of_a_sliced_write(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 3)
-    # SQLite stores every slice on its writer thread, two rows to a statement.
-    monkeypatch.setattr("raidlog.backends.sqlite.writer.ON_THREAD_FROM", 1)
-    monkeypatch.setattr("raidlog.backends.sqlite.writer.ROWS_A_STATEMENT", 2)
+    _small_slices(monkeypatch)
     listener = _Listener()
     with raidlog.open(str(tmp_path / "raid.db"), actor="ana", plugins=[listener]) as reg:
         added = reg.add_many([Risk(title=f"r{n}") for n in range(8)])
@@ -136,10 +137,7 @@ def test_a_bulk_write_keeps_no_stored_version_alive(
 ) -> None:
     # Memory flat in the batch size: once a slice is stored, neither the write nor what
     # add_many returns holds its items (the SQLite store keeps no item objects either).
-    monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 3)
-    # SQLite stores every slice on its writer thread, two rows to a statement.
-    monkeypatch.setattr("raidlog.backends.sqlite.writer.ON_THREAD_FROM", 1)
-    monkeypatch.setattr("raidlog.backends.sqlite.writer.ROWS_A_STATEMENT", 2)
+    _small_slices(monkeypatch)
     with raidlog.open(str(tmp_path / "raid.db"), actor="ana") as reg:
         added = reg.add_many([Risk(title=f"kept alive? {n}") for n in range(10)])
         gc.collect()
@@ -155,10 +153,7 @@ def test_a_bulk_write_keeps_no_stored_version_alive(
 def test_while_a_bulk_write_runs_it_holds_one_slice_of_stored_versions(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("raidlog.register.write.FLUSH_EVERY", 3)
-    # SQLite stores every slice on its writer thread, two rows to a statement.
-    monkeypatch.setattr("raidlog.backends.sqlite.writer.ON_THREAD_FROM", 1)
-    monkeypatch.setattr("raidlog.backends.sqlite.writer.ROWS_A_STATEMENT", 2)
+    _small_slices(monkeypatch)
     alive_after_each_flush: list[int] = []
     flush = Write.flush
 
