@@ -10,7 +10,9 @@ row).
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from collections.abc import Callable
 from collections.abc import Mapping as MappingABC
 from pathlib import Path
@@ -39,6 +41,7 @@ from raidlog.migrate.tables import (
 )
 from raidlog.migrate.trackers import apply_profile
 from raidlog.migrate.values import is_blank
+from raidlog.migrate.vocab import vocabulary
 from raidlog.model.items import Item, ItemMaker, Link
 from raidlog.model.values import Relation
 from raidlog.plugins import kind_classes
@@ -91,7 +94,10 @@ def import_file(
     )
     with bulk():  # the collector costs most of the object layer in bulk work
         tick("reading", 0, 1)
+        warming = _warm_up()
         book = parse(checked, limits)
+        if warming is not None:
+            warming.join()
         report.notes.extend(book.notes)
         if rules is None:
             rules = apply_profile(book, report)  # a tracker's export needs no mapping file
@@ -112,6 +118,23 @@ def import_file(
             )
         _write(items, sources, rows, register, report, name, dry_run, tick, keep_valid)
     return report
+
+
+def _warm_up() -> threading.Thread | None:
+    """Read the word files every import reads (:func:`vocabulary`, 0.05 s and more) in a
+    thread while the reader child reads the file, since this process only waits for it
+    then; ``None`` when no thread can be started (they are read when first asked)."""
+
+    def load() -> None:
+        with contextlib.suppress(Exception):  # asked again when mapping: it raises there
+            vocabulary()
+
+    thread = threading.Thread(target=load, name="raidlog-import-warm-up", daemon=True)
+    try:
+        thread.start()
+    except RuntimeError:  # "can't start new thread"
+        return None
+    return thread
 
 
 # tables and columns ----------------------------------------------------------------------------
