@@ -10,7 +10,9 @@ row).
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from collections.abc import Callable
 from collections.abc import Mapping as MappingABC
 from pathlib import Path
@@ -39,6 +41,7 @@ from raidlog.migrate.tables import (
 )
 from raidlog.migrate.trackers import apply_profile
 from raidlog.migrate.values import is_blank
+from raidlog.migrate.vocab import vocabulary
 from raidlog.model.items import Item, ItemMaker, Link
 from raidlog.model.values import Relation
 from raidlog.plugins import kind_classes
@@ -91,14 +94,20 @@ def import_file(
     )
     with bulk():  # the collector costs most of the object layer in bulk work
         tick("reading", 0, 1)
-        book = parse(checked, limits)
+        ahead = _Ahead(register)
+        try:
+            book = parse(checked, limits)
+            existing = ahead.existing()
+        except BaseException:  # a refused file, or interrupted: the thread stops too
+            ahead.stop()
+            raise
         report.notes.extend(book.notes)
         if rules is None:
             rules = apply_profile(book, report)  # a tracker's export needs no mapping file
         drafts, entries = _drafts(book, register, rules, checked.path.stem, report, tick)
         del book  # the sheets' cells are not needed any more: free them before the items
         report.mapping_toml = to_toml(entries)
-        items, sources, rows = _items(drafts, register, report, name, checked.sha256)
+        items, sources, rows = _items(drafts, register, existing, report, name, checked.sha256)
         rejected = report.rejected
         if rejected and not keep_valid:
             first = rejected[0]
@@ -112,6 +121,73 @@ def import_file(
             )
         _write(items, sources, rows, register, report, name, dry_run, tick, keep_valid)
     return report
+
+
+#: Items an earlier import of the register created, by (kind, "ref" or "row", source).
+Existing = dict[tuple[str, str, str], Item]
+
+
+class _Ahead:
+    """What an import needs and no file decides, worked out in a thread while the reader
+    child reads the file (this process only waits for the child then: 1.5 s and more for
+    a large sheet, which calamine loads whole before the first row comes): the word files
+    (:func:`vocabulary`) and, when the backend may be used from several threads, the
+    items an earlier import created. Without a thread, they are read when asked for."""
+
+    def __init__(self, register: Register) -> None:
+        self._register = register
+        self._stopped = threading.Event()
+        self._found: Existing | None = None
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = threading.Thread(
+            target=self._run, name="raidlog-import-ahead", daemon=True
+        )
+        try:
+            self._thread.start()
+        except RuntimeError:  # "can't start new thread"
+            self._thread = None
+
+    def _run(self) -> None:
+        with contextlib.suppress(Exception):  # asked again when mapping: it raises there
+            vocabulary()
+        if not self._register.capabilities.concurrent_threads:
+            return
+        try:
+            self._found = _existing(self._register, self._stopped)
+        except BaseException as exc:  # raised in the importing thread by existing()
+            self._error = exc
+
+    def stop(self) -> None:
+        """The import stops (the file is refused): stop reading and wait for the thread."""
+        self._stopped.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def existing(self) -> Existing:
+        """The items an earlier import created (read now if the thread did not)."""
+        if self._thread is not None:
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
+        if self._found is None:
+            self._found = _existing(self._register, self._stopped)
+        return self._found
+
+
+def _existing(register: Register, stopped: threading.Event) -> Existing:
+    """The register's items an earlier import created, by source ref, else by sheet and
+    row (the first of each); empty if ``stopped`` is set while reading."""
+    existing: Existing = {}
+    for item in register.items():
+        if stopped.is_set():
+            return {}
+        ref = item.extra.get(SOURCE_REF)
+        row = item.extra.get(SOURCE_ROW)
+        if isinstance(ref, str):
+            existing.setdefault((item.kind, "ref", ref), item)
+        elif isinstance(row, str):
+            existing.setdefault((item.kind, "row", row), item)
+    return existing
 
 
 # tables and columns ----------------------------------------------------------------------------
@@ -288,7 +364,12 @@ def _over(current: Item, new: Item, mapped: frozenset[str]) -> Item:
 
 # items and writing -----------------------------------------------------------------------------
 def _items(
-    drafts: list[Draft], register: Register, report: ImportReport, name: str, sha: str
+    drafts: list[Draft],
+    register: Register,
+    existing: Existing,
+    report: ImportReport,
+    name: str,
+    sha: str,
 ) -> tuple[list[Item], list[str], list[Draft]]:
     classes = (
         {cls.kind: cls for cls in kind_classes(register.plugin_manager)}
@@ -299,14 +380,6 @@ def _items(
         from raidlog.model.items import BUILTIN_KINDS
 
         classes = {cls.kind: cls for cls in BUILTIN_KINDS}
-    existing: dict[tuple[str, str, str], Item] = {}
-    for item in register.items():
-        ref = item.extra.get(SOURCE_REF)
-        row = item.extra.get(SOURCE_ROW)
-        if isinstance(ref, str):
-            existing.setdefault((item.kind, "ref", ref), item)
-        elif isinstance(row, str):
-            existing.setdefault((item.kind, "row", row), item)
     items: list[Item] = []
     sources: list[str] = []
     kept: list[Draft] = []

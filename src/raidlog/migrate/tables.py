@@ -663,6 +663,41 @@ _EXAMPLE_MARK = re.compile(
     r"(?:rows?|examples?|entr(?:y|ies))\b",
     re.IGNORECASE,
 )
+
+
+# What an ASCII text must hold for the two patterns above to match it, asked first (most
+# texts are ASCII and hold none of it; a pattern search costs about ten of these tests).
+# For ASCII text, ignoring case is ASCII case folding: each test below is what some
+# branch of the pattern needs. Keep them in step with the patterns.
+def _may_be_placeholder(text: str) -> bool:
+    """Whether :data:`_PLACEHOLDER` may match ``text`` (stripped): ``False`` means it
+    cannot (an ASCII text starting with no bracket, dot, ``_`` or ``-``, without
+    ``here``, not starting ``click `` or ``tap to``)."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return low[:1] in _PLACEHOLDER_STARTS or "here" in low or low.startswith(("click ", "tap to"))
+
+
+_PLACEHOLDER_STARTS = frozenset("<[{._-")
+
+
+def _may_be_marked(text: str) -> bool:
+    """Whether :data:`_EXAMPLE_MARK` may find a mark in ``text``: ``False`` means it
+    cannot (an ASCII text without ``example``, ``sample`` or ``delete ``, ``remove ``,
+    ``overwrite ``, ``replace ``)."""
+    if not text.isascii():
+        return True
+    low = text.lower()
+    return (
+        "ample" in low
+        or "delete " in low
+        or "remove " in low
+        or "overwrite " in low
+        or "replace " in low
+    )
+
+
 #: A list of choices shown as a hint ("H/M/L", "Open / Closed / On hold", "1-5").
 _CHOICES = re.compile(
     r"^\s*[^\W\d_][\w%]{0,11}(?:\s*/\s*[^\W\d_][\w%]{0,11}){2,}\s*$|"
@@ -679,7 +714,7 @@ def is_template_text(value: object, header: str = "") -> bool:
     text = value.strip()
     if not text or len(text) > 200:
         return False
-    if _PLACEHOLDER.match(text) or _CHOICES.match(text):
+    if (_may_be_placeholder(text) and _PLACEHOLDER.match(text)) or _CHOICES.match(text):
         return True
     if not header:
         return False
@@ -729,7 +764,7 @@ def cell_facts(value: object, header: str = "", *, id_column: bool = False) -> C
         text=text,
         hint=_HINT_START.match(text) is not None,
         example=type(value) is str and value.strip().casefold() in _EXAMPLE,
-        marked=_EXAMPLE_MARK.search(text) is not None,
+        marked=_may_be_marked(text) and _EXAMPLE_MARK.search(text) is not None,
         template=not id_column and is_template_text(value, header),
     )
 
@@ -770,7 +805,9 @@ def is_plain_text(text: str, header: str = "", *, id_column: bool = False) -> bo
     """``is_plain(cell_facts(text, header, id_column=id_column))`` for a filled text cell,
     without building its facts (a reader of many rows asks it of each id and title)."""
     stripped = text.strip()
-    if _HINT_TOTAL_LEGEND.match(stripped) or _EXAMPLE_MARK.search(stripped):
+    if _HINT_TOTAL_LEGEND.match(stripped) or (
+        _may_be_marked(stripped) and _EXAMPLE_MARK.search(stripped)
+    ):
         return False
     folded = stripped.casefold()
     if folded in _EXAMPLE or folded.startswith(_EXAMPLE_STARTS):

@@ -88,6 +88,8 @@ def clean_text(value: object) -> tuple[str, bool]:
     """Text with control characters removed (CR kept; the model canonicalises it);
     the flag says whether anything was removed."""
     text = as_text(value)
+    if text.isprintable():  # no character _CONTROL removes is printable: most texts
+        return text, False
     cleaned = _CONTROL.sub("", text)
     return cleaned, cleaned != text
 
