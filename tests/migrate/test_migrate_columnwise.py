@@ -4,6 +4,7 @@ gave (fields, extra, flags) goes to every row holding it, each flag under its ow
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -13,9 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from migrate_fixtures import xlsx
 
-from raidlog.migrate import import_file
+from raidlog.migrate import import_file, tables
 from raidlog.migrate import rows as row_reader
 from raidlog.migrate.tables import cell_facts, is_plain, is_plain_text
+from raidlog.migrate.values import clean_text
+from raidlog.model.values import UNWRITABLE
 from raidlog.register import Register
 
 ROWS = [
@@ -147,3 +150,68 @@ def test_a_text_is_plain_exactly_when_its_facts_say_so(
             continue  # only filled cells are asked
         facts = cell_facts(text, header, id_column=id_column)
         assert is_plain_text(text, header, id_column=id_column) == is_plain(facts), text
+
+
+_WORDS = st.sampled_from(
+    [
+        "example",
+        "Sample",
+        "EXAMPLE 2:",
+        "(sample only)",
+        "[example]",
+        "delete ",
+        "Remove ",
+        "overwrite ",
+        "REPLACE ",
+        "this",
+        "these",
+        "the example",
+        " rows",
+        "entries",
+        "here",
+        "HERE",
+        "text here",
+        "click ",
+        "Click to",
+        "tap to",
+        "enter",
+        "type",
+        "<",
+        ">",
+        "[",
+        "]",
+        "{",
+        "}",
+        "...",
+        "___",
+        "---",
+        "risk",
+        " ",
+        "\t",
+        ":",
+        "-",
+        ")",
+        "\u2013",
+    ]
+)
+
+
+@settings(max_examples=500)
+@given(parts=st.lists(st.one_of(_WORDS, st.text(max_size=6)), max_size=8))
+def test_the_pattern_shortcuts_skip_only_texts_the_patterns_cannot_match(parts: list[str]) -> None:
+    # The shortcuts answer "cannot match" before the two patterns run: never for a text
+    # one of them matches (tables.py keeps them in step with the patterns).
+    text = "".join(parts).strip()
+    if tables._PLACEHOLDER.match(text):
+        assert tables._may_be_placeholder(text), text
+    if tables._EXAMPLE_MARK.search(text):
+        assert tables._may_be_marked(text), text
+
+
+def test_no_character_clean_text_removes_is_printable() -> None:
+    # clean_text returns a printable text as it is, without the pattern's substitution.
+    removed = [chr(c) for c in range(sys.maxunicode + 1) if UNWRITABLE.match(chr(c))]
+    assert len(removed) > 2000  # the controls, surrogates and two non-characters
+    assert not any(c.isprintable() for c in removed)
+    assert clean_text("Café\x07 au lait") == ("Café au lait", True)
+    assert clean_text("Café au lait") == ("Café au lait", False)
