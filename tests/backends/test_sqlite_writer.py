@@ -9,6 +9,7 @@ write, store nothing and leave no thread behind.
 from __future__ import annotations
 
 import sqlite3
+import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -68,7 +69,7 @@ def test_the_writer_thread_stores_what_the_inline_path_stores(
     inline, threaded = _rows(tmp_path / "inline.db"), _rows(tmp_path / "thread.db")
     assert len(inline["refs"]) == 700
     assert len(inline["links"]) == 233
-    assert threaded == inline
+    assert threaded == inline  # foreign keys hold although tables' rows came in another order
     found = _search(tmp_path / "thread.db", "risk")
     assert found == _search(tmp_path / "inline.db", "risk")
     assert len(found) == 467
@@ -87,8 +88,10 @@ def _writers() -> list[threading.Thread]:
 
 @pytest.fixture
 def path(tmp_path: Path) -> Iterator[Path]:
+    interval = sys.getswitchinterval()
     yield tmp_path / "raid.db"
     assert _writers() == []  # no write leaves its thread behind
+    assert sys.getswitchinterval() == interval  # nor its switch interval
 
 
 @pytest.mark.usefixtures("threaded")
@@ -166,34 +169,40 @@ INSERT = "INSERT INTO t (id, word) VALUES (?, ?)"
 def test_rows_are_stored_in_order_across_statements(
     conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(writer, "VALUES_A_STATEMENT", 8)
-    rows = [(n, f"w{n}") for n in range(1, 1001)]
+    monkeypatch.setattr(writer, "VALUES_A_STATEMENT", 8)  # 4 rows a statement
+    rows = [(n, f"w{n}") for n in range(1, 1003)]
     w = writer.Writer(conn)
-    w.insert(INSERT, rows[:500])
-    w.insert(INSERT, rows[500:])
-    w.wait()
+    w.insert(INSERT, rows[:501])
+    w.insert(INSERT, rows[501:])
+    w.wait()  # the last 2 rows: stored by executemany
     assert conn.execute("SELECT id, word FROM t ORDER BY rowid").fetchall() == rows
     w.close()
 
 
 def test_a_failed_insert_is_raised_once_mapped_then_fails_every_later_wait(
-    conn: sqlite3.Connection,
+    conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(writer, "VALUES_A_STATEMENT", 20)  # 10 rows a statement
     w = writer.Writer(conn)
     w.insert(INSERT, [(n, "a") for n in range(1, 300)])
-    w.insert(INSERT, [(n, None) for n in range(300, 600)], lambda exc: ValueError(f"bad: {exc}"))
+    w.insert(
+        INSERT,
+        [(n, None) for n in range(300, 600)],
+        lambda exc, rows: ValueError(f"bad: {exc}, {rows[-1]}"),
+    )
     w.insert(INSERT, [(n, "c") for n in range(600, 900)])  # dropped: after the failure
-    with pytest.raises(ValueError, match="bad: NOT NULL constraint failed"):
+    with pytest.raises(ValueError, match=r"bad: NOT NULL constraint failed: t.word, \(300, "):
         w.wait()
     with pytest.raises(BackendError, match="abandoned after an earlier error"):
         w.wait()
     w.close(abandon=True)
-    assert conn.execute("SELECT count(*) FROM t").fetchone() == (299,)
+    # Statements of ids 1-10, 11-20...: the one holding 291 to 300 failed as a whole.
+    assert conn.execute("SELECT count(*) FROM t").fetchone() == (290,)
 
 
 def test_an_error_the_map_leaves_alone_is_raised_as_it_was(conn: sqlite3.Connection) -> None:
     w = writer.Writer(conn)
-    w.insert(INSERT, [(1, "a")] * 300, lambda exc: None)
+    w.insert(INSERT, [(1, "a")] * 300, lambda exc, rows: None)
     with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
         w.wait()
     w.close(abandon=True)
@@ -205,18 +214,29 @@ def test_few_rows_are_stored_at_once_on_the_callers_thread(conn: sqlite3.Connect
     assert _writers() == []
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (2,)
     with pytest.raises(DuplicateRefError):
-        w.insert(INSERT, [(1, "again")], lambda exc: DuplicateRefError("T-1"))
+        w.insert(INSERT, [(1, "again")], lambda exc, rows: DuplicateRefError("T-1"))
     w.close()
 
 
-def test_abandoning_stops_after_the_running_statement(conn: sqlite3.Connection) -> None:
-    gate = threading.Event()
+def test_abandoning_stops_after_the_running_statement(
+    conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer, "VALUES_A_STATEMENT", 600)  # 300 rows a statement
+    entered, gate = threading.Event(), threading.Event()
+
+    def wait_at_first(n: int) -> bool:
+        if n == 1:
+            entered.set()
+            return gate.wait()
+        return True
+
     # The first row waits for the gate, so the first insert is running when abandoned.
-    conn.create_function("gate", 1, lambda n: gate.wait() if n == 1 else True)
+    conn.create_function("gate", 1, wait_at_first)
     conn.execute("CREATE TRIGGER g BEFORE INSERT ON t BEGIN SELECT gate(NEW.id); END")
     w = writer.Writer(conn)
     for first in range(0, 1500, 300):  # no more than the queue holds ahead
         w.insert(INSERT, [(n, "x") for n in range(first + 1, first + 301)])
+    entered.wait()
     closing = threading.Thread(target=w.close, kwargs={"abandon": True})
     closing.start()
     while not w._stopping:
@@ -225,3 +245,16 @@ def test_abandoning_stops_after_the_running_statement(conn: sqlite3.Connection) 
     closing.join()
     assert _writers() == []
     assert conn.execute("SELECT count(*) FROM t").fetchone() == (300,)
+
+
+def test_the_switch_interval_is_short_while_a_writer_runs_and_put_back_after(
+    conn: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(writer, "VALUES_A_STATEMENT", 2)
+    before = sys.getswitchinterval()
+    w = writer.Writer(conn)
+    w.insert(INSERT, [(n, "x") for n in range(1, 300)])
+    assert sys.getswitchinterval() == min(before, writer.SWITCH_INTERVAL)
+    w.wait()
+    w.close()
+    assert sys.getswitchinterval() == before

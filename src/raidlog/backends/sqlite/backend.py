@@ -40,7 +40,7 @@ from raidlog.backends.sqlite.schema import (
     table_specs,
 )
 from raidlog.backends.sqlite.words import fts_text
-from raidlog.backends.sqlite.writer import OnError, Writer
+from raidlog.backends.sqlite.writer import Writer
 from raidlog.bulk import bulk, generated, unshared
 from raidlog.convert import ENTITY_CLASSES, Codec, JsonDict, entity_kind
 from raidlog.errors import (
@@ -635,9 +635,9 @@ class _SQLiteTransaction(Transaction):
         self._next_ident += len(items)
         idents = range(start, start + len(items))
         refs = list(zip(idents, map(_REF, items), map(_KIND, items), strict=True))
-        self.writer.insert(
-            "INSERT INTO refs (id, ref, kind) VALUES (?, ?, ?)", refs, self._taken(refs)
-        )
+        # Whole: the rows of the item tables, links and escalations refer to these.
+        write = self.writer.insert
+        write("INSERT INTO refs (id, ref, kind) VALUES (?, ?, ?)", refs, self._taken, whole=True)
         del refs
         numbered = list(zip(idents, items, strict=True))
         to_dict = self.backend.codec.item_to_dict
@@ -664,15 +664,12 @@ class _SQLiteTransaction(Transaction):
                 self.writer.insert(self.tables.insert[name], batch)
         self._side_tables(numbered)
 
-    def _taken(self, refs: Sequence[tuple[int, str, str]]) -> OnError:
-        """What the insert of ``refs`` raises when one is taken: the ref, named."""
-
-        def on_error(exc: BaseException) -> BaseException | None:
-            if not isinstance(exc, sqlite3.IntegrityError):
-                return None
-            return DuplicateRefError(self._duplicate([ref for _, ref, _ in refs]))
-
-        return on_error
+    def _taken(self, exc: BaseException, rows: Sequence[Sequence[Any]]) -> BaseException | None:
+        """What an insert of ``refs`` rows raises when one is taken: the ref, named
+        (:data:`~.writer.OnError`: called by the writer while its thread is idle)."""
+        if not isinstance(exc, sqlite3.IntegrityError):
+            return None
+        return DuplicateRefError(self._duplicate([str(row[1]) for row in rows]))
 
     def _duplicate(self, refs: list[str]) -> str:
         seen: set[str] = set()
@@ -680,7 +677,8 @@ class _SQLiteTransaction(Transaction):
             if ref in seen:
                 return ref
             seen.add(ref)
-        taken = self.conn.execute(
+        # The raw connection: called while the writer handles the failed insert.
+        taken = self._conn.execute(
             "SELECT ref FROM refs WHERE ref IN (SELECT value FROM json_each(?)) ORDER BY ref",
             (json.dumps(refs),),
         ).fetchone()

@@ -12,10 +12,13 @@ longer half instead of both.
 The transaction hands its large inserts to :meth:`Writer.insert` and calls
 :meth:`Writer.wait` before it uses the connection for anything else (its
 ``conn`` property does), so one thread at a time uses the connection and every read sees
-every write queued before it. A failed insert fails the transaction: the first wait
-after it raises the error (as the insert's ``on_error`` maps it), and every later wait
-raises again, so nothing after it can commit. Small inserts run at once, on the caller's
-thread, as before.
+every write handed over before it. A failed insert fails the transaction: the first
+wait after it raises the error (as the insert's ``on_error`` maps it), and every later
+wait raises a :class:`~raidlog.errors.BackendError`, so nothing after it can commit.
+Small inserts run at once, on the caller's thread, as before.
+
+While a writer thread runs, the interpreter's GIL switch interval is
+:data:`SWITCH_INTERVAL` (see there); it is put back when the last writer stops.
 """
 
 from __future__ import annotations
@@ -24,83 +27,129 @@ import functools
 import itertools
 import queue
 import sqlite3
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from raidlog.errors import BackendError
 
-__all__ = ["ON_THREAD_FROM", "VALUES_A_STATEMENT", "OnError", "Writer"]
+__all__ = ["ON_THREAD_FROM", "SWITCH_INTERVAL", "VALUES_A_STATEMENT", "OnError", "Writer"]
 
-#: Inserts of at least this many rows go to the writer thread; fewer run at once.
+#: Inserts of at least this many rows start the writer thread; fewer, when nothing is
+#: waiting for it, run at once.
 ON_THREAD_FROM = 256
-#: The most values one multi-row ``INSERT`` binds (fewer when SQLite's own limit is
-#: lower): 1,000 rows of a risk, 15,000 of the search index. Measured at 100,000 items,
-#: SQLite's CPU against ``executemany`` of the same rows: +6% at this size, +15 to 20%
-#: with half or twice as many, +100% (the search index +400%) with statements of 20 rows.
-VALUES_A_STATEMENT = 30_000
-#: Inserts the main thread may queue ahead of the writer (so memory stays bounded).
+#: The values one multi-row ``INSERT`` binds (fewer when SQLite's own limit is lower):
+#: 666 rows of a risk, 10,000 search documents. Every statement of a size is prepared
+#: once and kept by the connection's statement cache (about 130 bytes a value), so the
+#: thread runs statements of this one size per table, and what is left over at the end
+#: of a write is stored with ``executemany`` once the thread is idle. Measured at
+#: 100,000 items, SQLite's CPU against ``executemany`` of the same rows: +6% at 30,000
+#: values, +15 to 20% at 15,000 or 60,000, +100% with statements of 20 rows.
+VALUES_A_STATEMENT = 20_000
+#: Statements the main thread may queue ahead of the writer (so memory stays bounded).
 _AHEAD = 8
+#: The GIL switch interval while a writer thread runs (seconds). A thread coming back
+#: from a statement waits for the GIL up to the interval (5 ms by default) while the
+#: main thread computes: a write of 100,000 items ran about 500 statements, so the
+#: writer waited 1.5 to 2.5 s. The interval is put back when the last writer stops.
+SWITCH_INTERVAL = 0.0005
 
-#: Makes the error an insert raised into the one the caller should see (``None``: as is).
-OnError = Callable[[BaseException], BaseException | None]
+#: Makes the error an insert raised into the one the caller should see (``None``: as
+#: is), given the rows of the statement that raised it.
+OnError = Callable[[BaseException, Sequence[Sequence[Any]]], BaseException | None]
 _Job = tuple[str, Sequence[Sequence[Any]], OnError | None]
 
 
 class Writer:
-    """Runs one transaction's large inserts in order on a thread of its own."""
+    """Runs one transaction's large inserts in order on a thread of its own.
+
+    Rows are gathered by statement; every :data:`VALUES_A_STATEMENT` values' worth goes
+    to the thread as one multi-row ``INSERT``. :meth:`wait` waits for the thread, then
+    stores what is left with ``executemany``. A table whose rows others refer to (the
+    refs) is sent whole, so its rows are always stored before the rows referring to
+    them: foreign keys and the refs' uniqueness are checked as before."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
         self._jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=_AHEAD)
         self._thread: threading.Thread | None = None
-        self._failure: tuple[BaseException, OnError | None] | None = None
+        self._pending: dict[str, tuple[list[Sequence[Any]], OnError | None]] = {}
+        self._failure: tuple[BaseException, _Job] | None = None
         self._failed: BaseException | None = None  # raised already: the write is lost
         self._stopping = False
-        self._values = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        self._values = min(VALUES_A_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
 
     def insert(
-        self, sql: str, rows: Sequence[Sequence[Any]], on_error: OnError | None = None
+        self,
+        sql: str,
+        rows: Sequence[Sequence[Any]],
+        on_error: OnError | None = None,
+        *,
+        whole: bool = False,
     ) -> None:
         """Store ``rows`` with ``sql`` (one row's ``INSERT ... VALUES (?, ...)``): at once
-        when they are few and nothing is queued, else on the writer thread (started by
-        the first large insert), after what is queued."""
+        when they are few and nothing waits, else on the writer thread: gathered into
+        statements of one size, or, when ``whole`` (a table other tables' rows refer
+        to), all of them now, so they are stored before any row given after them."""
         if not rows:
             return
-        if self._thread is None and len(rows) < ON_THREAD_FROM:
+        if self._thread is None and not self._pending and len(rows) < ON_THREAD_FROM:
             try:
                 self._conn.executemany(sql, rows)
             except BaseException as exc:
-                _raise(exc, on_error)
+                _raise(exc, on_error, rows)
             return
+        step = max(1, self._values // len(rows[0]))
+        if whole:
+            for first in range(0, len(rows), step):
+                self._send((sql, rows[first : first + step], on_error))
+            return
+        gathered = self._pending.setdefault(sql, ([], on_error))[0]
+        gathered.extend(rows)
+        if len(gathered) >= step:
+            end = len(gathered) // step * step
+            for first in range(0, end, step):
+                self._send((sql, gathered[first : first + step], on_error))
+            del gathered[:end]
+
+    def _send(self, job: _Job) -> None:
         if self._thread is None:
+            _switching(True)
             self._thread = threading.Thread(
                 target=self._run, name="raidlog-sqlite-writer", daemon=True
             )
             self._thread.start()
-        self._jobs.put((sql, rows, on_error))
+        self._jobs.put(job)
 
     def wait(self) -> None:
-        """Return once every queued insert is stored; raise what one of them raised."""
+        """Return once every row handed over is stored; raise what storing one raised."""
         if self._failed is not None:
             raise BackendError(
                 f"the write was abandoned after an earlier error: {self._failed}"
             ) from self._failed
-        if self._thread is None:
-            return
-        self._jobs.join()
-        if self._failure is not None:
-            exc, on_error = self._failure
-            self._failure = None
-            try:
-                _raise(exc, on_error)  # on_error may read the connection: the thread idles
-            finally:
+        if self._thread is not None:
+            self._jobs.join()
+            if self._failure is not None:
+                exc, (_, rows, on_error) = self._failure
+                self._failure = None
                 self._failed = exc
+                _raise(exc, on_error, rows)  # on_error may read: the thread is idle
+        pending, self._pending = self._pending, {}
+        for sql, (rows, on_error) in pending.items():
+            if rows:
+                try:
+                    self._conn.executemany(sql, rows)
+                except BaseException as exc:
+                    self._failed = exc
+                    _raise(exc, on_error, rows)
 
     def close(self, *, abandon: bool = False) -> None:
-        """Stop the thread once the queued inserts are stored; when ``abandon`` (the
+        """Stop the thread once the queued statements are stored; when ``abandon`` (the
         transaction is rolled back), after the statement it is running, dropping the
         rest. Never raises."""
+        if abandon:
+            self._pending = {}
         if self._thread is None:
             return
         if abandon:
@@ -108,6 +157,7 @@ class Writer:
         self._jobs.put(None)
         self._thread.join()
         self._thread = None
+        _switching(False)
 
     def _run(self) -> None:
         while True:
@@ -116,28 +166,22 @@ class Writer:
                 if job is None:
                     return
                 if self._failure is None and self._failed is None and not self._stopping:
-                    sql, rows, on_error = job
+                    sql, rows, _ = job
                     try:
-                        _store(self._conn, sql, rows, self._values)
+                        self._conn.execute(
+                            _statement(sql, len(rows)), list(itertools.chain.from_iterable(rows))
+                        )
                     except BaseException as exc:  # handed to the caller's thread by wait()
-                        self._failure = (exc, on_error)
+                        self._failure = (exc, job)
             finally:
                 self._jobs.task_done()
 
 
-def _raise(exc: BaseException, on_error: OnError | None) -> None:
-    mapped = on_error(exc) if on_error is not None else None
+def _raise(exc: BaseException, on_error: OnError | None, rows: Sequence[Sequence[Any]]) -> None:
+    mapped = on_error(exc, rows) if on_error is not None else None
     if mapped is None:
         raise exc
     raise mapped from None
-
-
-def _store(conn: sqlite3.Connection, sql: str, rows: Sequence[Sequence[Any]], values: int) -> None:
-    """``rows`` stored by ``INSERT``s of up to :data:`VALUES_A_STATEMENT` values each."""
-    step = max(1, min(VALUES_A_STATEMENT, values) // len(rows[0]))
-    for first in range(0, len(rows), step):
-        chunk = rows[first : first + step]
-        conn.execute(_statement(sql, len(chunk)), list(itertools.chain.from_iterable(chunk)))
 
 
 @functools.lru_cache(maxsize=64)
@@ -145,3 +189,24 @@ def _statement(sql: str, count: int) -> str:
     """``sql`` (ending ``VALUES (?, ...)``) as one ``INSERT`` of ``count`` rows."""
     head, marks = sql.rsplit(" VALUES ", 1)
     return f"{head} VALUES {', '.join([marks] * count)}"
+
+
+_switch_lock = threading.Lock()
+_writers = 0  # writer threads running, in any transaction
+_interval_before = 0.0
+
+
+def _switching(starting: bool) -> None:
+    """Set :data:`SWITCH_INTERVAL` when the first writer thread starts (unless the
+    interval is shorter already); put the interval back when the last one stops."""
+    global _writers, _interval_before
+    with _switch_lock:
+        if starting:
+            if _writers == 0:
+                _interval_before = sys.getswitchinterval()
+                sys.setswitchinterval(min(_interval_before, SWITCH_INTERVAL))
+            _writers += 1
+        else:
+            _writers -= 1
+            if _writers == 0:
+                sys.setswitchinterval(_interval_before)
