@@ -429,7 +429,7 @@ def test_a_large_insert_written_in_the_background_fails_as_a_whole(
 
         def failing_send(txn: _PostgresTransaction, copy: Any, payload: Any) -> None:
             sent.append(threading.current_thread().name)
-            if len(sent) == 3:  # the second slice's items, after the first's events
+            if len(sent) == 3:  # after two that were stored
                 raise psycopg.errors.DataException("refused by the server")
             send(txn, copy, payload)
 

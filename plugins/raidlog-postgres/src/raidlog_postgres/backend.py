@@ -78,8 +78,8 @@ _COPY_FROM = 32
 #: Inserts and event appends of at least this many rows are written on a helper thread.
 _IN_BACKGROUND = 256
 #: How many bulk writes may wait for the helper thread before the caller waits too (so
-#: a bulk add keeps about two slices alive, however large it is).
-_QUEUED = 8
+#: a bulk add keeps about two slices' COPY data alive, however large it is).
+_QUEUED = 4
 _PAGE = 2000
 #: Column types for binary ``COPY`` (``json`` columns travel as their text, which is
 #: json's binary form; psycopg's json dumper would encode the text once more).
@@ -110,7 +110,9 @@ _ARRAYS: dict[tuple[str, ...], bytes] = {}
 _ARRAYS_KEPT = 10_000
 _EVENT_COLUMNS = EVENT_FIELDS
 #: A bulk insert's rows become one binary ``COPY`` payload per this many items.
-_PAYLOAD = 1000
+_PAYLOAD = 5000
+#: ... the first of a transaction this many, each next one twice the last.
+_FIRST_PAYLOAD = 500
 #: Binary ``COPY``: the signature and an empty header extension, then the rows, then
 #: the trailer (a field count of -1).
 _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
@@ -373,6 +375,7 @@ class _PostgresTransaction(Transaction):
         self._writer = _Writer()
         # Row formatters of bulk writes' binary COPY (items, events), made at the first.
         self._formatters: tuple[Transformer, Transformer] | None = None
+        self._parts = 0  # COPY payloads of items sent so far
 
     def abandon(self) -> None:
         """Wait for the bulk writes in the background without raising (the transaction
@@ -480,8 +483,13 @@ class _PostgresTransaction(Transaction):
         items_tx, _ = self.formatters()
         codec = self.backend.codec
         copy_row = self.backend._copy_row
-        for start in range(0, len(items), _PAYLOAD):
-            part = items[start : start + _PAYLOAD]
+        start = 0
+        while start < len(items):
+            # The first parts small, so the server starts soon; then few statements.
+            size = min(_PAYLOAD, _FIRST_PAYLOAD << min(self._parts, 4))
+            self._parts += 1
+            part = items[start : start + size]
+            start += size
             with _collector_paused(len(part)):
                 docs = list(map(codec.item_to_dict, part))
                 payload = _payload(items_tx, map(copy_row, part, docs))
