@@ -448,6 +448,21 @@ def test_a_large_insert_written_in_the_background_fails_as_a_whole(
         assert reg.verify().ok
 
 
+def test_a_taken_ref_in_a_background_insert_is_named_by_its_copy(location: str) -> None:
+    # From 256 items a taken ref fails the COPY itself (no look-up first): the error
+    # still names it, so the register moves a counter behind it past it and adds again.
+    with _open(location) as reg:
+        stored = _stored(Action(title="stored"), "A-0300")
+        reg.backend.atomic(lambda txn: txn.put([(stored, 0)]))
+        added = reg.add_many([Action(title=f"bulk {n}") for n in range(600)])
+        assert added[0].ref == "A-0301"
+        assert len(reg) == 601
+        chosen = [Action(title=f"chosen {n}", ref=f"A-{2000 + n}") for n in range(299)]
+        with pytest.raises(DuplicateRefError, match="A-0300"):
+            reg.add_many([*chosen, Action(title="taken", ref="A-0300")])
+        assert len(reg) == 601
+
+
 def _rows_of(events: list[Event]) -> list[tuple[Any, ...]]:
     return [event_row(e, e.at) for e in events]
 
@@ -489,8 +504,7 @@ def test_a_failed_background_write_fails_every_later_step_of_the_transaction(
     location: str,
 ) -> None:
     # The helper thread's first error stays: work that catches it once cannot go on and
-    # commit without the rows the failed write left out. (A taken ref fails before any
-    # COPY, so the server's transaction itself is still usable.)
+    # commit without the rows the failed write left out.
     batch = [_stored(Action(title=f"bulk {n}"), f"A-{n:04d}") for n in range(2, 1202)]
     batch.append(_stored(Action(title="taken"), "A-0001"))
     seen: list[str] = []

@@ -19,6 +19,7 @@ import contextlib
 import json
 import queue
 import random
+import re
 import struct
 import threading
 import time
@@ -119,6 +120,8 @@ _COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
 _COPY_TRAILER = b"\xff\xff"
 _FIELD_COUNT = struct.Struct("!h")
 _NULL_FIELD = _LENGTH.pack(-1)
+#: The key in the detail of a unique violation of ``items``' primary key.
+_TAKEN = re.compile(r"\(ref\)=\((.*)\)", re.DOTALL)
 #: What decoding a row edited outside raidlog raises (a document that is not an item, a
 #: field of the wrong type).
 _DAMAGE = (ValueError, TypeError, KeyError)
@@ -243,6 +246,18 @@ def _payload(tx: Transformer, rows: Iterable[Sequence[Any]]) -> bytearray:
         _format_row_binary(row, tx, out)
     out += _COPY_TRAILER
     return out
+
+
+def _taken_ref(exc: psycopg.errors.UniqueViolation, items: Iterable[Item]) -> str | None:
+    """The ref of ``items`` whose insert ``exc`` refused as taken (``None``: another
+    key's violation). The server's detail reads ``Key (ref)=(A-0001) already exists.``,
+    in its own language around the untranslated ``(ref)=(...)``."""
+    if exc.diag.constraint_name != "items_pkey":
+        return None
+    found = _TAKEN.search(exc.diag.message_detail or "")
+    if found is None or found.group(1) not in {item.ref for item in items}:
+        return None
+    return found.group(1)
 
 
 def _link_rows(items: Iterable[Item]) -> list[tuple[Any, ...]]:
@@ -493,10 +508,9 @@ class _PostgresTransaction(Transaction):
             with _collector_paused(len(part)):
                 docs = list(map(codec.item_to_dict, part))
                 payload = _payload(items_tx, map(copy_row, part, docs))
-                refs = _binary_text_array([item.ref or "" for item in part])
                 links = _link_rows(part)
             del docs
-            self._writer.submit(self._store_payload, refs, payload, links)
+            self._writer.submit(self._store_payload, payload, part, links)
 
     def formatters(self) -> tuple[Transformer, Transformer]:
         """The row formatters of the items' and the events' binary ``COPY``."""
@@ -515,11 +529,19 @@ class _PostgresTransaction(Transaction):
             self._formatters = (made[0], made[1])
         return self._formatters
 
-    def _store_payload(self, refs: bytes, payload: Buffer, links: list[tuple[Any, ...]]) -> None:
-        """On the helper thread: the items of ``payload`` (binary ``COPY`` data) unless
-        one of ``refs`` (a binary ``text[]``) is taken, then their links."""
-        self._check_refs(refs)
-        self._send(self.q.copy_items, payload)
+    def _store_payload(
+        self, payload: Buffer, items: list[Item], links: list[tuple[Any, ...]]
+    ) -> None:
+        """On the helper thread: ``items`` from ``payload`` (their binary ``COPY`` data),
+        then their links. A taken ref fails the ``COPY`` itself: a statement of its own
+        to look for one first cost a round trip, and a wait for the GIL, per part."""
+        try:
+            self._send(self.q.copy_items, payload)
+        except psycopg.errors.UniqueViolation as exc:
+            taken = _taken_ref(exc, items)
+            if taken is None:
+                raise
+            raise DuplicateRefError(taken) from exc
         self._write_link_rows(links)
 
     def _check_refs(self, refs: bytes) -> None:
