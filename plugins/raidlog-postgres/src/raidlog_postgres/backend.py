@@ -80,7 +80,7 @@ _COPY_FROM = 32
 _IN_BACKGROUND = 256
 #: How many bulk writes may wait for the helper thread before the caller waits too (so
 #: a bulk add keeps about two slices' COPY data alive, however large it is).
-_QUEUED = 4
+_QUEUED = 2
 _PAGE = 2000
 #: Column types for binary ``COPY`` (``json`` columns travel as their text, which is
 #: json's binary form; psycopg's json dumper would encode the text once more).
@@ -495,7 +495,7 @@ class _PostgresTransaction(Transaction):
         time, mostly outside the GIL. (A helper that made rows itself took the GIL a
         row at a time from this thread, and each thread then waited on the other.)"""
         self.head()
-        items_tx, _ = self.formatters()
+        items_tx, _ = self._row_formatters()
         codec = self.backend.codec
         copy_row = self.backend._copy_row
         start = 0
@@ -512,7 +512,7 @@ class _PostgresTransaction(Transaction):
             del docs
             self._writer.submit(self._store_payload, payload, part, links)
 
-    def formatters(self) -> tuple[Transformer, Transformer]:
+    def _row_formatters(self) -> tuple[Transformer, Transformer]:
         """The row formatters of the items' and the events' binary ``COPY``."""
         if self._formatters is None:
             self.settle()  # reads the connection's encoding: not while a COPY runs
@@ -636,7 +636,7 @@ class _PostgresTransaction(Transaction):
             seq, prev = row[0], row[12]
         if len(rows) >= _IN_BACKGROUND:
             # Made into COPY data here, sent by the helper (see _insert_in_background).
-            _, events_tx = self.formatters()
+            _, events_tx = self._row_formatters()
             with _collector_paused(len(rows)):
                 payload = _payload(events_tx, rows)
             self._writer.submit(self._send, self.q.copy_events, payload)
