@@ -635,11 +635,14 @@ class _PostgresTransaction(Transaction):
                 )
             seq, prev = row[0], row[12]
         if len(rows) >= _IN_BACKGROUND:
-            # Made into COPY data here, sent by the helper (see _insert_in_background).
+            # Made into COPY data here, sent by the helper (see _insert_in_background),
+            # :data:`_PAYLOAD` rows a statement (a verbatim copy appends every event).
             _, events_tx = self._row_formatters()
-            with _collector_paused(len(rows)):
-                payload = _payload(events_tx, rows)
-            self._writer.submit(self._send, self.q.copy_events, payload)
+            for start in range(0, len(rows), _PAYLOAD):
+                part = rows[start : start + _PAYLOAD]
+                with _collector_paused(len(part)):
+                    payload = _payload(events_tx, part)
+                self._writer.submit(self._send, self.q.copy_events, payload)
         else:
             self.settle()
             self._write_events(rows)
