@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from psycopg import sql
 from raidlog_postgres import SCHEMA_VERSION
 from raidlog_postgres import schema as schema_module
-from raidlog_postgres.backend import PostgresBackend
+from raidlog_postgres.backend import PostgresBackend, _PostgresTransaction
 from raidlog_postgres.compile import order_clause, where_clause
 
 import raidlog
@@ -419,24 +419,25 @@ def test_items_and_events_written_by_binary_copy_read_back_exactly(
 def test_a_large_insert_written_in_the_background_fails_as_a_whole(
     location: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # From 1,000 items the rows go to COPY on a helper thread while the register seals
-    # the events; a failure there must surface in the caller and roll everything back.
+    # From 256 items the COPY data goes to a helper thread, which sends it while the
+    # register goes on; a failure there must surface in the caller and roll everything
+    # back.
     with _open(location) as reg:
         reg.add(Action(title="before"))
-        backend = _backend(reg)
-        made: list[str] = []
-        row = backend._copy_row
+        sent: list[str] = []
+        send = _PostgresTransaction._send
 
-        def failing_row(item: Item, doc: dict[str, Any]) -> tuple[Any, ...]:
-            made.append(threading.current_thread().name)
-            if len(made) == 1500:
+        def failing_send(txn: _PostgresTransaction, copy: Any, payload: Any) -> None:
+            sent.append(threading.current_thread().name)
+            if len(sent) == 3:  # after two that were stored
                 raise psycopg.errors.DataException("refused by the server")
-            return row(item, doc)
+            send(txn, copy, payload)
 
-        monkeypatch.setattr(backend, "_copy_row", failing_row)
+        monkeypatch.setattr(_PostgresTransaction, "_send", failing_send)
         with pytest.raises(BackendError, match="refused by the server"):
             reg.add_many([Action(title=f"bulk {n}") for n in range(2000)])
-        assert made[0] != threading.current_thread().name  # it ran in the background
+        assert len(sent) == 3
+        assert threading.current_thread().name not in sent  # it ran in the background
         monkeypatch.undo()
         assert len(reg) == 1
         assert len(list(reg.events())) == 1 + 1  # the profile, then the item
@@ -445,6 +446,21 @@ def test_a_large_insert_written_in_the_background_fails_as_a_whole(
         assert added[0].ref == "A-0002"  # the failed write's refs were never taken
         assert len(reg) == 1201
         assert reg.verify().ok
+
+
+def test_a_taken_ref_in_a_background_insert_is_named_by_its_copy(location: str) -> None:
+    # From 256 items a taken ref fails the COPY itself (no look-up first): the error
+    # still names it, so the register moves a counter behind it past it and adds again.
+    with _open(location) as reg:
+        stored = _stored(Action(title="stored"), "A-0300")
+        reg.backend.atomic(lambda txn: txn.put([(stored, 0)]))
+        added = reg.add_many([Action(title=f"bulk {n}") for n in range(600)])
+        assert added[0].ref == "A-0301"
+        assert len(reg) == 601
+        chosen = [Action(title=f"chosen {n}", ref=f"A-{2000 + n}") for n in range(299)]
+        with pytest.raises(DuplicateRefError, match="A-0300"):
+            reg.add_many([*chosen, Action(title="taken", ref="A-0300")])
+        assert len(reg) == 601
 
 
 def _rows_of(events: list[Event]) -> list[tuple[Any, ...]]:
@@ -488,8 +504,7 @@ def test_a_failed_background_write_fails_every_later_step_of_the_transaction(
     location: str,
 ) -> None:
     # The helper thread's first error stays: work that catches it once cannot go on and
-    # commit without the rows the failed write left out. (A taken ref fails before any
-    # COPY, so the server's transaction itself is still usable.)
+    # commit without the rows the failed write left out.
     batch = [_stored(Action(title=f"bulk {n}"), f"A-{n:04d}") for n in range(2, 1202)]
     batch.append(_stored(Action(title="taken"), "A-0001"))
     seen: list[str] = []

@@ -19,6 +19,7 @@ import contextlib
 import json
 import queue
 import random
+import re
 import struct
 import threading
 import time
@@ -28,8 +29,9 @@ from typing import Any, ClassVar, TypeVar
 import orjson
 import psycopg
 from psycopg import pq, sql
-from psycopg.abc import Buffer
-from psycopg.adapt import Dumper
+from psycopg.abc import Buffer, Transformer
+from psycopg.adapt import Dumper, PyFormat
+from psycopg.adapt import Transformer as RowTransformer
 from psycopg.rows import TupleRow
 from psycopg.types.string import BytesBinaryDumper
 from psycopg_pool import ConnectionPool
@@ -76,10 +78,8 @@ RETRYABLE = (psycopg.errors.SerializationFailure, psycopg.errors.DeadlockDetecte
 _COPY_FROM = 32
 #: Inserts and event appends of at least this many rows are written on a helper thread.
 _IN_BACKGROUND = 256
-#: Up to this many new items, ``put`` takes their documents before it returns.
-_DOCS_FIRST = 10_000
 #: How many bulk writes may wait for the helper thread before the caller waits too (so
-#: a bulk add keeps about two slices alive, however large it is).
+#: a bulk add keeps about two slices' COPY data alive, however large it is).
 _QUEUED = 2
 _PAGE = 2000
 #: Column types for binary ``COPY`` (``json`` columns travel as their text, which is
@@ -110,6 +110,18 @@ _EMPTY_ARRAY = struct.pack("!iii", 0, 0, _TEXT_OID)  # no dimensions
 _ARRAYS: dict[tuple[str, ...], bytes] = {}
 _ARRAYS_KEPT = 10_000
 _EVENT_COLUMNS = EVENT_FIELDS
+#: A bulk insert's rows become one binary ``COPY`` payload per this many items.
+_PAYLOAD = 5000
+#: ... the first of a transaction this many, each next one twice the last.
+_FIRST_PAYLOAD = 500
+#: Binary ``COPY``: the signature and an empty header extension, then the rows, then
+#: the trailer (a field count of -1).
+_COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + struct.pack("!ii", 0, 0)
+_COPY_TRAILER = b"\xff\xff"
+_FIELD_COUNT = struct.Struct("!h")
+_NULL_FIELD = _LENGTH.pack(-1)
+#: The key in the detail of a unique violation of ``items``' primary key.
+_TAKEN = re.compile(r"\(ref\)=\((.*)\)", re.DOTALL)
 #: What decoding a row edited outside raidlog raises (a document that is not an item, a
 #: field of the wrong type).
 _DAMAGE = (ValueError, TypeError, KeyError)
@@ -153,6 +165,24 @@ def _binary_text_array(names: Sequence[str]) -> bytes:
     return _ARRAY_HEAD.pack(1, 0, _TEXT_OID, len(encoded), 1) + b"".join(
         _LENGTH.pack(len(e)) + e for e in encoded
     )
+
+
+def _python_format_row_binary(row: Sequence[Any], tx: Transformer, out: bytearray) -> None:
+    """``row`` in binary ``COPY`` form, appended to ``out`` (psycopg's own, in Python:
+    for a psycopg whose C module is missing or moved)."""
+    out += _FIELD_COUNT.pack(len(row))
+    for field in tx.dump_sequence(row, [PyFormat.BINARY] * len(row)):
+        if field is None:
+            out += _NULL_FIELD
+        else:
+            out += _LENGTH.pack(len(field))
+            out += field
+
+
+try:  # psycopg's row formatter (C in psycopg's binary build): not public API
+    from psycopg._copy_base import format_row_binary as _format_row_binary
+except ImportError:  # pragma: no cover - another psycopg layout
+    _format_row_binary = _python_format_row_binary
 
 
 class _TextArray(bytes):
@@ -207,6 +237,36 @@ def _scalars(item: Item) -> tuple[Any, ...]:
 def _collector_paused(size: int) -> contextlib.AbstractContextManager[None]:
     """Pause the garbage collector around bulk row building (it dominates that cost)."""
     return bulk() if size >= 1000 else contextlib.nullcontext()
+
+
+def _payload(tx: Transformer, rows: Iterable[Sequence[Any]]) -> bytearray:
+    """The whole data of a binary ``COPY`` of ``rows``, formatted by ``tx``."""
+    out = bytearray(_COPY_SIGNATURE)
+    for row in rows:
+        _format_row_binary(row, tx, out)
+    out += _COPY_TRAILER
+    return out
+
+
+def _taken_ref(exc: psycopg.errors.UniqueViolation, items: Iterable[Item]) -> str | None:
+    """The ref of ``items`` whose insert ``exc`` refused as taken (``None``: another
+    key's violation). The server's detail reads ``Key (ref)=(A-0001) already exists.``,
+    in its own language around the untranslated ``(ref)=(...)``."""
+    if exc.diag.constraint_name != "items_pkey":
+        return None
+    found = _TAKEN.search(exc.diag.message_detail or "")
+    if found is None or found.group(1) not in {item.ref for item in items}:
+        return None
+    return found.group(1)
+
+
+def _link_rows(items: Iterable[Item]) -> list[tuple[Any, ...]]:
+    """The rows of ``links`` for ``items``."""
+    return [
+        (item.ref, position, link.relation.value, link.target)
+        for item in items
+        for position, link in enumerate(item.links)
+    ]
 
 
 class _Sql:
@@ -328,6 +388,9 @@ class _PostgresTransaction(Transaction):
         self._counters: dict[str, int] = {}
         self._changed: set[str] = set()
         self._writer = _Writer()
+        # Row formatters of bulk writes' binary COPY (items, events), made at the first.
+        self._formatters: tuple[Transformer, Transformer] | None = None
+        self._parts = 0  # COPY payloads of items sent so far
 
     def abandon(self) -> None:
         """Wait for the bulk writes in the background without raising (the transaction
@@ -402,25 +465,14 @@ class _PostgresTransaction(Transaction):
                 self.put([write])
             return
         inserts = [item for item, expected in writes if expected == 0]
-        if inserts:
-            # The documents now, on this thread: the register keeps the one it made of
-            # each new version (Codec.remember) only until this call returns. A larger
-            # batch than the register's slices (a verbatim copy) is converted as it is
-            # sent instead, so its documents are never all alive at once.
-            docs: Sequence[dict[str, Any] | None] = (
-                list(map(self.backend.codec.item_to_dict, inserts))
-                if len(inserts) <= _DOCS_FIRST
-                else [None] * len(inserts)
-            )
-            if len(inserts) >= _IN_BACKGROUND:
-                # The server stores the rows while this thread goes on with the write
-                # (the register seals the events meanwhile: the head they need is read
-                # first, and the writer lock keeps it current).
-                self.head()
-                self._writer.submit(self._insert, inserts, docs)
-            else:
-                self.settle()
-                self._insert(inserts, docs)
+        if len(inserts) >= _IN_BACKGROUND:
+            self._insert_in_background(inserts)
+        elif inserts:
+            # The documents now: the register keeps the one it made of each new version
+            # (Codec.remember) only until this call returns.
+            docs = list(map(self.backend.codec.item_to_dict, inserts))
+            self.settle()
+            self._insert(inserts, docs)
         updates = [(item, expected) for item, expected in writes if expected != 0]
         if updates:
             self.settle()
@@ -433,17 +485,85 @@ class _PostgresTransaction(Transaction):
             )
             self._write_links([item for item, _ in updates])
 
-    def _insert(self, items: list[Item], docs: Sequence[dict[str, Any] | None]) -> None:
+    def _insert_in_background(self, items: list[Item]) -> None:
+        """Insert ``items`` by binary ``COPY`` on the helper thread, while this thread goes
+        on with the write (the register seals the events meanwhile: the head they need
+        is read first, and the writer lock keeps it current).
+
+        This thread makes each :data:`_PAYLOAD` items' whole ``COPY`` data (documents,
+        rows, their binary form); the helper thread only sends it, a statement at a
+        time, mostly outside the GIL. (A helper that made rows itself took the GIL a
+        row at a time from this thread, and each thread then waited on the other.)"""
+        self.head()
+        items_tx, _ = self._row_formatters()
+        codec = self.backend.codec
+        copy_row = self.backend._copy_row
+        start = 0
+        while start < len(items):
+            # The first parts small, so the server starts soon; then few statements.
+            size = min(_PAYLOAD, _FIRST_PAYLOAD << min(self._parts, 4))
+            self._parts += 1
+            part = items[start : start + size]
+            start += size
+            with _collector_paused(len(part)):
+                docs = list(map(codec.item_to_dict, part))
+                payload = _payload(items_tx, map(copy_row, part, docs))
+                links = _link_rows(part)
+            del docs
+            self._writer.submit(self._store_payload, payload, part, links)
+
+    def _row_formatters(self) -> tuple[Transformer, Transformer]:
+        """The row formatters of the items' and the events' binary ``COPY``."""
+        if self._formatters is None:
+            self.settle()  # reads the connection's encoding: not while a COPY runs
+            with self.conn.cursor() as cur:
+                # psycopg's by-type dumper of bytea is its DB-API one, in Python: the
+                # plain (C) one passes the preformed bytes through at no cost.
+                cur.adapters.register_dumper(None, BytesBinaryDumper)
+                made = []
+                for types in (self.q.item_copy_types, self.q.event_types):
+                    tx = RowTransformer(cur)
+                    oids = [cur.adapters.types.get_oid(name) for name in types]
+                    tx.set_dumper_types(oids, pq.Format.BINARY)
+                    made.append(tx)
+            self._formatters = (made[0], made[1])
+        return self._formatters
+
+    def _store_payload(
+        self, payload: Buffer, items: list[Item], links: list[tuple[Any, ...]]
+    ) -> None:
+        """On the helper thread: ``items`` from ``payload`` (their binary ``COPY`` data),
+        then their links. A taken ref fails the ``COPY`` itself: a statement of its own
+        to look for one first cost a round trip, and a wait for the GIL, per part."""
+        try:
+            self._send(self.q.copy_items, payload)
+        except psycopg.errors.UniqueViolation as exc:
+            taken = _taken_ref(exc, items)
+            if taken is None:
+                raise
+            raise DuplicateRefError(taken) from exc
+        self._write_link_rows(links)
+
+    def _check_refs(self, refs: bytes) -> None:
         with self.conn.cursor() as cur:
             cur.adapters.register_dumper(_TextArray, _TextArrayDumper)
             taken = cur.execute(
                 sql.SQL("SELECT ref FROM {} WHERE ref = ANY(%b) ORDER BY ref LIMIT 1").format(
                     self.q.items
                 ),
-                [_TextArray(_binary_text_array([item.ref or "" for item in items]))],
+                [_TextArray(refs)],
             ).fetchone()
         if taken is not None:
             raise DuplicateRefError(str(taken[0]))
+
+    def _send(self, copy: sql.Composed, payload: Buffer) -> None:
+        """Run ``copy`` (a binary ``COPY ... FROM STDIN``) with ``payload``, its whole
+        data (signature, rows and trailer)."""
+        with self.conn.cursor() as cur, cur.copy(copy) as out:
+            out.write(payload)
+
+    def _insert(self, items: list[Item], docs: Sequence[dict[str, Any]]) -> None:
+        self._check_refs(_binary_text_array([item.ref or "" for item in items]))
         with _collector_paused(len(items)):
             if len(items) >= _COPY_FROM:
                 rows = map(self.backend._copy_row, items, docs)
@@ -461,11 +581,9 @@ class _PostgresTransaction(Transaction):
             raise ConflictError(item.ref or "", expected, current)
 
     def _write_links(self, items: Iterable[Item]) -> None:
-        rows = [
-            (item.ref, position, link.relation.value, link.target)
-            for item in items
-            for position, link in enumerate(item.links)
-        ]
+        self._write_link_rows(_link_rows(items))
+
+    def _write_link_rows(self, rows: Sequence[tuple[Any, ...]]) -> None:
         if len(rows) >= _COPY_FROM:
             self._copy(self.q.copy_links, None, rows)
         elif rows:
@@ -517,7 +635,14 @@ class _PostgresTransaction(Transaction):
                 )
             seq, prev = row[0], row[12]
         if len(rows) >= _IN_BACKGROUND:
-            self._writer.submit(self._write_events, rows)
+            # Made into COPY data here, sent by the helper (see _insert_in_background),
+            # :data:`_PAYLOAD` rows a statement (a verbatim copy appends every event).
+            _, events_tx = self._row_formatters()
+            for start in range(0, len(rows), _PAYLOAD):
+                part = rows[start : start + _PAYLOAD]
+                with _collector_paused(len(part)):
+                    payload = _payload(events_tx, part)
+                self._writer.submit(self._send, self.q.copy_events, payload)
         else:
             self.settle()
             self._write_events(rows)
