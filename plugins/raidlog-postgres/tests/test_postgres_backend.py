@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -599,3 +599,44 @@ def test_a_connection_killed_while_idle_in_the_pool_is_replaced(location: str, r
             pid = conn.info.backend_pid
         raw.execute("SELECT pg_terminate_backend(%s)", [pid])
         assert reg.add(Risk(title="after the restart")).ref == "R-0002"  # nothing had run
+
+
+def test_the_python_row_formatter_writes_what_psycopgs_own_writes(server_url: str) -> None:
+    # The bulk path formats COPY rows with psycopg's non-public formatter and keeps a
+    # Python one for a psycopg whose formatter moved: both must give the same bytes.
+    from psycopg import pq
+    from psycopg.adapt import Transformer as RowTransformer
+    from raidlog_postgres import backend as pg
+
+    types = ["int8", "text", "text[]", "timestamptz", "jsonb", "bool", "date", "float8"]
+    rows = [
+        (
+            1,
+            "plain",
+            ["a", "b"],
+            datetime(2026, 6, 1, 9, tzinfo=UTC),
+            '{"k": 1}',
+            True,
+            date(2026, 6, 1),
+            1.5,
+        ),
+        (
+            2**40,
+            "Café ∑ \u2028",
+            [],
+            datetime(1999, 12, 31, tzinfo=UTC),
+            "[]",
+            False,
+            date(1, 1, 1),
+            -0.0,
+        ),
+        (3, None, None, None, None, None, None, None),
+    ]
+    with psycopg.connect(server_url.split("?")[0]) as conn, conn.cursor() as cur:
+        tx = RowTransformer(cur)
+        tx.set_dumper_types([cur.adapters.types.get_oid(t) for t in types], pq.Format.BINARY)
+        for row in rows:
+            ours, theirs = bytearray(), bytearray()
+            pg._python_format_row_binary(row, tx, ours)
+            pg._format_row_binary(row, tx, theirs)
+            assert ours == theirs, row
