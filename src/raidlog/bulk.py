@@ -7,7 +7,8 @@ duration. Per-class functions written out field by field (the converters' ``to_d
 the register's ``assign``) are compiled by :func:`generated`, which registers their
 source with :mod:`linecache` so tracebacks and debuggers show the generated lines.
 :func:`unshared` keeps encoders that cache a string's UTF-8 form from growing the
-caller's own strings.
+caller's own strings. A :class:`Worker` runs a store's writes on a thread of its own,
+in order, beside the Python making the next ones.
 
 This module imports nothing of raidlog: every layer, and plugins, may use it.
 """
@@ -18,11 +19,12 @@ import contextlib
 import gc
 import itertools
 import linecache
+import queue
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-__all__ = ["bulk", "generated", "unshared"]
+__all__ = ["Worker", "bulk", "generated", "unshared"]
 
 _lock = threading.Lock()
 _depth = 0  # how many bulk() blocks are open, in any thread
@@ -79,3 +81,68 @@ def unshared(text: str) -> str:
     if text.isascii():
         return text
     return (" " + text)[1:]
+
+
+class Worker:
+    """Calls run in the order given on a thread of its own (started by the first).
+
+    A store's bulk write hands its writes over (:meth:`submit` returns at once, or
+    waits while ``ahead`` calls are already waiting, so memory stays bounded) and goes
+    on making the next ones; :meth:`settle` waits until every call is done. The first
+    error stays (:attr:`failure`): every later :meth:`submit` and :meth:`settle` raises
+    it again and nothing queued after it runs, so a transaction with a failed write can
+    never commit. The SQLite store and the PostgreSQL plugin write this way."""
+
+    def __init__(self, name: str, ahead: int) -> None:
+        self._name = name
+        self._jobs: queue.Queue[tuple[Callable[..., None], tuple[Any, ...]] | None]
+        self._jobs = queue.Queue(maxsize=ahead)
+        self._thread: threading.Thread | None = None
+        #: The first error a call raised (``None`` while all went well).
+        self.failure: BaseException | None = None
+        #: Set by ``close(drop=True)``: the calls still queued are skipped.
+        self.dropping = False
+
+    @property
+    def running(self) -> bool:
+        """Whether the thread was started and not closed."""
+        return self._thread is not None
+
+    def submit(self, call: Callable[..., None], *args: Any) -> None:
+        if self.failure is not None:
+            raise self.failure
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+            self._thread.start()
+        self._jobs.put((call, args))
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self.failure is None and not self.dropping:
+                    call, args = job
+                    call(*args)
+            except BaseException as exc:  # handed to the thread that settles
+                self.failure = exc
+            finally:
+                self._jobs.task_done()
+
+    def settle(self) -> None:
+        """Wait for every submitted call; raise the error of one that failed."""
+        if self._thread is not None:
+            self._jobs.join()
+        if self.failure is not None:
+            raise self.failure
+
+    def close(self, *, drop: bool = False) -> None:
+        """End the thread once the queued calls are done; with ``drop``, once the call
+        running is (the rest are skipped). Never raises."""
+        if self._thread is None:
+            return
+        self.dropping = self.dropping or drop
+        self._jobs.put(None)
+        self._thread.join()
+        self._thread = None

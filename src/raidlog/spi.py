@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from raidlog.backends.base import Backend, Capabilities, Entity, Finding, Transaction
 from raidlog.backends.staging import StagingTransaction, State
-from raidlog.bulk import bulk, unshared
+from raidlog.bulk import Worker, bulk, unshared
 from raidlog.convert import Codec, entity_kind
 from raidlog.errors import (
     BackendError,
@@ -64,6 +64,7 @@ __all__ = [
     "State",
     "Transaction",
     "ValidationError",
+    "Worker",
     "bulk",
     "entity_kind",
     "evaluate",

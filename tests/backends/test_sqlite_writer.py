@@ -185,14 +185,19 @@ def test_a_failed_insert_is_raised_once_mapped_then_fails_every_later_wait(
     monkeypatch.setattr(writer, "VALUES_A_STATEMENT", 20)  # 10 rows a statement
     w = writer.Writer(conn)
     w.insert(INSERT, [(n, "a") for n in range(1, 300)])
-    w.insert(
-        INSERT,
-        [(n, None) for n in range(300, 600)],
-        lambda exc, rows: ValueError(f"bad: {exc}, {rows[-1]}"),
-    )
-    w.insert(INSERT, [(n, "c") for n in range(600, 900)])  # dropped: after the failure
-    with pytest.raises(ValueError, match=r"bad: NOT NULL constraint failed: t.word, \(300, "):
+
+    def write_the_rest() -> None:
+        # Raised by the next insert once the thread has failed, else by wait().
+        w.insert(
+            INSERT,
+            [(n, None) for n in range(300, 600)],
+            lambda exc, rows: ValueError(f"bad: {exc}, {rows[-1]}"),
+        )
+        w.insert(INSERT, [(n, "c") for n in range(600, 900)])  # never stored
         w.wait()
+
+    with pytest.raises(ValueError, match=r"bad: NOT NULL constraint failed: t.word, \(300, "):
+        write_the_rest()
     with pytest.raises(BackendError, match="abandoned after an earlier error"):
         w.wait()
     w.close(abandon=True)
@@ -239,7 +244,7 @@ def test_abandoning_stops_after_the_running_statement(
     entered.wait()
     closing = threading.Thread(target=w.close, kwargs={"abandon": True})
     closing.start()
-    while not w._stopping:
+    while not w._worker.dropping:
         closing.join(0.001)
     gate.set()
     closing.join()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import queue
 import random
 import re
 import struct
@@ -54,6 +53,7 @@ from raidlog.spi import (
     RaidLogError,
     Relation,
     Transaction,
+    Worker,
     bulk,
     entity_kind,
     event_row,
@@ -323,60 +323,6 @@ class _Sql:
         self.select_events = sql.SQL("SELECT {} FROM {}").format(self.event_columns, self.events)
 
 
-class _Writer:
-    """The bulk writes of one transaction, run in the order given on a helper thread.
-
-    The server stores one slice of a bulk add while the register builds and seals the
-    next: :meth:`submit` returns at once (or waits while :data:`_QUEUED` writes are
-    already waiting), :meth:`settle` waits until every write is done. The first error
-    stays: every later :meth:`settle` raises it again and nothing queued after it runs,
-    so a transaction with a failed write can never commit (the failed ``COPY`` has
-    also ended the server's transaction)."""
-
-    def __init__(self) -> None:
-        self._jobs: queue.Queue[tuple[Callable[..., None], tuple[Any, ...]] | None] = queue.Queue(
-            maxsize=_QUEUED
-        )
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = None
-
-    def submit(self, call: Callable[..., None], *args: Any) -> None:
-        if self._error is not None:
-            raise self._error
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="raidlog-copy", daemon=True)
-            self._thread.start()
-        self._jobs.put((call, args))
-
-    def _run(self) -> None:
-        while True:
-            job = self._jobs.get()
-            try:
-                if job is None:
-                    return
-                if self._error is None:
-                    call, args = job
-                    call(*args)
-            except BaseException as exc:  # handed to the thread that settles
-                self._error = exc
-            finally:
-                self._jobs.task_done()
-
-    def settle(self) -> None:
-        """Wait for every submitted write; raise the error of one that failed."""
-        if self._thread is not None:
-            self._jobs.join()
-        if self._error is not None:
-            raise self._error
-
-    def close(self) -> None:
-        """Wait for the helper thread to finish and end it (nothing raised)."""
-        if self._thread is not None:
-            self._jobs.put(None)
-            self._thread.join()
-            self._thread = None
-
-
 class _PostgresTransaction(Transaction):
     """One write transaction, holding the register's writer lock."""
 
@@ -387,7 +333,10 @@ class _PostgresTransaction(Transaction):
         self._head: ChainHead | None = None
         self._counters: dict[str, int] = {}
         self._changed: set[str] = set()
-        self._writer = _Writer()
+        # The bulk writes of this transaction, on a helper thread: the server stores one
+        # slice of a bulk add while the register builds and seals the next (a failed
+        # COPY has also ended the server's transaction).
+        self._writer = Worker("raidlog-copy", _QUEUED)
         # Row formatters of bulk writes' binary COPY (items, events), made at the first.
         self._formatters: tuple[Transformer, Transformer] | None = None
         self._parts = 0  # COPY payloads of items sent so far

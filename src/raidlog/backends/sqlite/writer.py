@@ -25,13 +25,13 @@ from __future__ import annotations
 
 import functools
 import itertools
-import queue
 import sqlite3
 import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from raidlog.bulk import Worker
 from raidlog.errors import BackendError
 
 __all__ = ["ON_THREAD_FROM", "SWITCH_INTERVAL", "VALUES_A_STATEMENT", "OnError", "Writer"]
@@ -58,27 +58,26 @@ SWITCH_INTERVAL = 0.0005
 #: Makes the error an insert raised into the one the caller should see (``None``: as
 #: is), given the rows of the statement that raised it.
 OnError = Callable[[BaseException, Sequence[Sequence[Any]]], BaseException | None]
-_Job = tuple[str, Sequence[Sequence[Any]], OnError | None]
 
 
 class Writer:
     """Runs one transaction's large inserts in order on a thread of its own.
 
     Rows are gathered by statement; every :data:`VALUES_A_STATEMENT` values' worth goes
-    to the thread as one multi-row ``INSERT``. :meth:`wait` waits for the thread, then
-    stores what is left with ``executemany``. A table whose rows others refer to (the
-    refs) is sent whole, so its rows are always stored before the rows referring to
-    them: foreign keys and the refs' uniqueness are checked as before."""
+    to the thread (a :class:`~raidlog.bulk.Worker`) as one multi-row ``INSERT``.
+    :meth:`wait` waits for the thread, then stores what is left with ``executemany``. A
+    table whose rows others refer to (the refs) is sent whole, so its rows are always
+    stored before the rows referring to them: foreign keys and the refs' uniqueness are
+    checked as before."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
-        self._jobs: queue.Queue[_Job | None] = queue.Queue(maxsize=_AHEAD)
-        self._thread: threading.Thread | None = None
+        self._worker = Worker("raidlog-sqlite-writer", _AHEAD)
         self._pending: dict[str, tuple[list[Sequence[Any]], OnError | None]] = {}
-        self._failure: tuple[BaseException, _Job] | None = None
+        self._failing: tuple[Sequence[Sequence[Any]], OnError | None] = ((), None)
         self._failed: BaseException | None = None  # raised already: the write is lost
-        self._stopping = False
-        self._values = min(VALUES_A_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))
+        limit = conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        self._values = min(VALUES_A_STATEMENT, limit)
 
     def insert(
         self,
@@ -94,7 +93,7 @@ class Writer:
         to), all of them now, so they are stored before any row given after them."""
         if not rows:
             return
-        if self._thread is None and not self._pending and len(rows) < ON_THREAD_FROM:
+        if not self._worker.running and not self._pending and len(rows) < ON_THREAD_FROM:
             try:
                 self._conn.executemany(sql, rows)
             except BaseException as exc:
@@ -103,24 +102,32 @@ class Writer:
         step = max(1, self._values // len(rows[0]))
         if whole:
             for first in range(0, len(rows), step):
-                self._send((sql, rows[first : first + step], on_error))
+                self._send(sql, rows[first : first + step], on_error)
             return
         gathered = self._pending.setdefault(sql, ([], on_error))[0]
         gathered.extend(rows)
         if len(gathered) >= step:
             end = len(gathered) // step * step
             for first in range(0, end, step):
-                self._send((sql, gathered[first : first + step], on_error))
+                self._send(sql, gathered[first : first + step], on_error)
             del gathered[:end]
 
-    def _send(self, job: _Job) -> None:
-        if self._thread is None:
+    def _send(self, sql: str, rows: Sequence[Sequence[Any]], on_error: OnError | None) -> None:
+        if self._worker.failure is not None:
+            self.wait()  # raises the failure, as its insert's on_error makes it
+        if not self._worker.running:
             _switching(True)
-            self._thread = threading.Thread(
-                target=self._run, name="raidlog-sqlite-writer", daemon=True
+        self._worker.submit(self._store, sql, rows, on_error)
+
+    def _store(self, sql: str, rows: Sequence[Sequence[Any]], on_error: OnError | None) -> None:
+        """On the writer thread: ``rows`` by one multi-row ``INSERT``."""
+        try:
+            self._conn.execute(
+                _statement(sql, len(rows)), list(itertools.chain.from_iterable(rows))
             )
-            self._thread.start()
-        self._jobs.put(job)
+        except BaseException:
+            self._failing = (rows, on_error)
+            raise
 
     def wait(self) -> None:
         """Return once every row handed over is stored; raise what storing one raised."""
@@ -128,13 +135,11 @@ class Writer:
             raise BackendError(
                 f"the write was abandoned after an earlier error: {self._failed}"
             ) from self._failed
-        if self._thread is not None:
-            self._jobs.join()
-            if self._failure is not None:
-                exc, (_, rows, on_error) = self._failure
-                self._failure = None
-                self._failed = exc
-                _raise(exc, on_error, rows)  # on_error may read: the thread is idle
+        try:
+            self._worker.settle()
+        except BaseException as exc:
+            self._failed = exc
+            _raise(exc, self._failing[1], self._failing[0])  # on_error may read: idle
         pending, self._pending = self._pending, {}
         for sql, (rows, on_error) in pending.items():
             if rows:
@@ -150,31 +155,9 @@ class Writer:
         rest. Never raises."""
         if abandon:
             self._pending = {}
-        if self._thread is None:
-            return
-        if abandon:
-            self._stopping = True
-        self._jobs.put(None)
-        self._thread.join()
-        self._thread = None
-        _switching(False)
-
-    def _run(self) -> None:
-        while True:
-            job = self._jobs.get()
-            try:
-                if job is None:
-                    return
-                if self._failure is None and self._failed is None and not self._stopping:
-                    sql, rows, _ = job
-                    try:
-                        self._conn.execute(
-                            _statement(sql, len(rows)), list(itertools.chain.from_iterable(rows))
-                        )
-                    except BaseException as exc:  # handed to the caller's thread by wait()
-                        self._failure = (exc, job)
-            finally:
-                self._jobs.task_done()
+        if self._worker.running:
+            self._worker.close(drop=abandon)
+            _switching(False)
 
 
 def _raise(exc: BaseException, on_error: OnError | None, rows: Sequence[Sequence[Any]]) -> None:
