@@ -112,8 +112,9 @@ class Worker:
         if self.failure is not None:
             raise self.failure
         if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name=self._name, daemon=True)
-            self._thread.start()
+            thread = threading.Thread(target=self._run, name=self._name, daemon=True)
+            thread.start()  # RuntimeError when no thread can start: nothing was queued
+            self._thread = thread
         self._jobs.put((call, args))
 
     def _run(self) -> None:

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import attrs
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import raidlog
 from raidlog import Action, Link, Relation, Risk
@@ -263,3 +265,13 @@ def test_the_switch_interval_is_short_while_a_writer_runs_and_put_back_after(
     w.wait()
     w.close()
     assert sys.getswitchinterval() == before
+
+
+@given(count=st.integers(0, 50_000), step=st.integers(1, 10_000))
+def test_rows_stored_whole_take_a_few_statement_sizes(count: int, step: int) -> None:
+    # Each size is a statement the connection keeps prepared: a whole table's rows of
+    # any count come in full steps and powers of two below the step, never a new size.
+    sizes = writer._sizes(count, step)
+    assert sum(sizes) == count
+    assert all(s == step or (s < step and s & (s - 1) == 0) for s in sizes)
+    assert len(set(sizes)) <= step.bit_length() + 1
