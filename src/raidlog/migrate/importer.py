@@ -20,7 +20,7 @@ from typing import Any
 
 import attrs
 
-from raidlog.bulk import bulk
+from raidlog.bulk import Worker, bulk
 from raidlog.errors import ImmutableItemError, ImportRejected, ValidationError
 from raidlog.migrate.columns import SOURCE_REF, MappedTable, map_table
 from raidlog.migrate.mapping import Mapping, load_mapping, to_toml
@@ -138,37 +138,28 @@ class _Ahead:
         self._register = register
         self._stopped = threading.Event()
         self._found: Existing | None = None
-        self._error: BaseException | None = None
-        self._thread: threading.Thread | None = threading.Thread(
-            target=self._run, name="raidlog-import-ahead", daemon=True
-        )
-        try:
-            self._thread.start()
-        except RuntimeError:  # "can't start new thread"
-            self._thread = None
+        self._worker = Worker("raidlog-import-ahead", 1)
+        with contextlib.suppress(RuntimeError):  # "can't start new thread": read when asked
+            self._worker.submit(self._run)
 
     def _run(self) -> None:
         with contextlib.suppress(Exception):  # asked again when mapping: it raises there
             vocabulary()
-        if not self._register.capabilities.concurrent_threads:
-            return
-        try:
+        if self._register.capabilities.concurrent_threads:
             self._found = _existing(self._register, self._stopped)
-        except BaseException as exc:  # raised in the importing thread by existing()
-            self._error = exc
 
     def stop(self) -> None:
         """The import stops (the file is refused): stop reading and wait for the thread."""
         self._stopped.set()
-        if self._thread is not None:
-            self._thread.join()
+        self._worker.close()
 
     def existing(self) -> Existing:
-        """The items an earlier import created (read now if the thread did not)."""
-        if self._thread is not None:
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
+        """The items an earlier import created (read now if the thread did not); what
+        reading them raised in the thread is raised here."""
+        try:
+            self._worker.settle()
+        finally:
+            self._worker.close()
         if self._found is None:
             self._found = _existing(self._register, self._stopped)
         return self._found
