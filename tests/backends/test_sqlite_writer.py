@@ -275,3 +275,76 @@ def test_rows_stored_whole_take_a_few_statement_sizes(count: int, step: int) -> 
     assert sum(sizes) == count
     assert all(s == step or (s < step and s & (s - 1) == 0) for s in sizes)
     assert len(set(sizes)) <= step.bit_length() + 1
+
+
+MIXED = (
+    "CREATE TABLE m (id INTEGER PRIMARY KEY, a TEXT, b INTEGER DEFAULT 5, "
+    "c TEXT NOT NULL DEFAULT 'x', d TEXT, e INTEGER)"
+)
+INSERT_MIXED = "INSERT INTO m (id, a, b, c, d, e) VALUES (?, ?, ?, ?, ?, ?)"
+_cell = st.one_of(st.none(), st.integers(-3, 3), st.text(max_size=3))
+
+
+@given(
+    rows=st.lists(
+        st.tuples(_cell, _cell, st.text(max_size=2), _cell, _cell).map(list),
+        min_size=1,
+        max_size=120,
+    ),
+    per_statement=st.integers(1, 40),
+)
+def test_batches_leaving_out_empty_columns_store_what_executemany_stores(
+    rows: list[list[object]], per_statement: int
+) -> None:
+    # Columns with a default (b) are never left out, whatever the batch holds: left
+    # out, they would take their default instead of NULL.
+    numbered = [(n, *row) for n, row in enumerate(rows, start=1)]
+    stored = []
+    for threaded in (False, True):
+        conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+        conn.execute(MIXED)
+        if threaded:
+            shapes = writer.Shapes()
+            for first in range(0, len(numbered), per_statement):
+                conn.execute(
+                    *shapes.statement(conn, INSERT_MIXED, numbered[first : first + per_statement])
+                )
+        else:
+            conn.executemany(INSERT_MIXED, numbered)
+        stored.append(conn.execute("SELECT *, typeof(b) FROM m ORDER BY id").fetchall())
+        conn.close()
+    assert stored[1] == stored[0]
+
+
+def test_a_connection_keeps_a_few_shapes_a_table() -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute(MIXED)
+    shapes = writer.Shapes()
+    # Which columns the batch leaves empty: a, d, e, then d, e, then a, e, then e.
+    batches = [
+        [(1, None, 1, "c", None, None)],
+        [(2, "a", 1, "c", None, None)],
+        [(3, None, 1, "c", "d", None)],
+        [(4, "a", 1, "c", "d", None)],
+        [(5, None, None, "c", None, None)],
+    ]
+    statements = [shapes.statement(conn, INSERT_MIXED, rows)[0] for rows in batches]
+    assert statements[0] == "INSERT INTO m (id, b, c) VALUES (?, ?, ?)"
+    assert statements[1] == "INSERT INTO m (id, a, b, c) VALUES (?, ?, ?, ?)"
+    assert statements[2] == INSERT_MIXED  # a third shape: the full statement
+    assert statements[3] == INSERT_MIXED
+    assert statements[4] == statements[0]  # b has a default: never left out
+    for rows in batches:
+        conn.execute(*shapes.statement(conn, INSERT_MIXED, rows))
+    assert conn.execute("SELECT b FROM m WHERE id = 5").fetchone() == (None,)
+    assert conn.execute("SELECT count(*) FROM m").fetchone() == (5,)
+    conn.close()
+
+
+def test_other_statements_are_stored_as_they_are() -> None:
+    conn = sqlite3.connect(":memory:")
+    conn.execute(MIXED)
+    sql = "INSERT INTO m (id, a) SELECT ?, ?"
+    assert writer._may_leave_out(conn, sql) == ()
+    assert writer._may_leave_out(conn, INSERT_MIXED) == (1, 4, 5)
+    conn.close()

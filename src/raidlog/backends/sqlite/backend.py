@@ -40,7 +40,7 @@ from raidlog.backends.sqlite.schema import (
     table_specs,
 )
 from raidlog.backends.sqlite.words import fts_text
-from raidlog.backends.sqlite.writer import Writer
+from raidlog.backends.sqlite.writer import Shapes, Writer
 from raidlog.bulk import bulk, generated, unshared
 from raidlog.convert import ENTITY_CLASSES, Codec, JsonDict, entity_kind
 from raidlog.errors import (
@@ -223,7 +223,13 @@ class SQLiteBackend(Backend):
         for old in finished:
             old.close()
         self._local.conn = conn
+        self._local.shapes = Shapes()
         return conn
+
+    def _shapes(self) -> Shapes:
+        """The bulk insert statements' shapes of this thread's connection."""
+        shapes: Shapes = self._local.shapes
+        return shapes
 
     def open_connections(self) -> int:
         """How many connections this backend holds open (one per live thread using it)."""
@@ -557,7 +563,7 @@ class _SQLiteTransaction(Transaction):
     def __init__(self, backend: SQLiteBackend, conn: sqlite3.Connection) -> None:
         self.backend = backend
         self._conn = conn
-        self.writer = Writer(conn)
+        self.writer = Writer(conn, backend._shapes())
         self.tables = backend._tables
         self._head: ChainHead | None = None  # the chain's head once read or written
         self._next_ident: int | None = None  # the next id of the refs table, once read
