@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
-from raidlog_postgres import DEFAULT_SCHEMA, Options, PostgresBackend, parse_location
+from raidlog_postgres import (
+    DEFAULT_SCHEMA,
+    LazyPostgresBackend,
+    Options,
+    PostgresBackend,
+    parse_location,
+)
 from raidlog_postgres.location import redact
 
 from raidlog.errors import ValidationError
@@ -15,7 +24,22 @@ from raidlog.plugins import find_backend, get_plugin_manager
     ["postgresql://u@h/db?schema=s", "postgres://u@h/db?schema=s", "POSTGRESQL://u@h/db"],
 )
 def test_both_schemes_open_with_the_postgres_backend(location: str) -> None:
-    assert find_backend(get_plugin_manager(), location) is PostgresBackend
+    assert find_backend(get_plugin_manager(), location) is LazyPostgresBackend
+    assert issubclass(PostgresBackend, LazyPostgresBackend)
+
+
+def test_opening_a_sqlite_register_imports_no_driver() -> None:
+    # Every open asks each plugin for its backends: the postgres plugin's registered
+    # class answers without psycopg, which a SQLite register would import for nothing.
+    code = (
+        "import sys, raidlog, tempfile, os\n"
+        "with tempfile.TemporaryDirectory() as d:\n"
+        "    raidlog.open(os.path.join(d, 'r.db'), actor='a').close()\n"
+        "assert 'raidlog_postgres' in sys.modules, 'the plugin is not installed'\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('psycopg', 'psycopg_pool')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_schema_is_taken_out_of_the_url_and_other_parameters_are_kept() -> None:

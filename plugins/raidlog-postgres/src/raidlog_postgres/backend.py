@@ -23,7 +23,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 import orjson
 import psycopg
@@ -37,9 +37,7 @@ from psycopg_pool import ConnectionPool
 
 from raidlog.spi import (
     EVENT_FIELDS,
-    Backend,
     BackendError,
-    Capabilities,
     ChainHead,
     Change,
     Codec,
@@ -60,6 +58,7 @@ from raidlog.spi import (
 )
 from raidlog_postgres.audit import audit_tables
 from raidlog_postgres.compile import ITEM_COLUMNS, order_clause, search_words, where_clause
+from raidlog_postgres.lazy import LazyPostgresBackend
 from raidlog_postgres.location import Options, PostgresLocation, parse_location, redact
 from raidlog_postgres.schema import ensure_schema
 
@@ -657,19 +656,10 @@ class _BrokenConnection(BackendError):
     """The pooled connection was found dead."""
 
 
-class PostgresBackend(Backend):
-    """A register in a PostgreSQL schema: ``postgresql://user@host/db?schema=name``."""
-
-    name: ClassVar[str] = "postgres"
-    schemes: ClassVar[tuple[str, ...]] = ("postgresql", "postgres")
-    capabilities: ClassVar[Capabilities] = Capabilities(
-        persistent=True,
-        concurrent_threads=True,
-        concurrent_processes=True,
-        full_text_search=True,
-        query_pushdown=True,
-        derived_tables=True,
-    )
+class PostgresBackend(LazyPostgresBackend):
+    """A register in a PostgreSQL schema: ``postgresql://user@host/db?schema=name``
+    (name, schemes and capabilities: :class:`~raidlog_postgres.lazy.LazyPostgresBackend`,
+    the class the plugin registers)."""
 
     def __init__(
         self,
