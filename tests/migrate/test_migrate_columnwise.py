@@ -16,8 +16,9 @@ from migrate_fixtures import xlsx
 
 from raidlog.migrate import import_file, tables
 from raidlog.migrate import rows as row_reader
+from raidlog.migrate import values as values_module
 from raidlog.migrate.tables import cell_facts, is_plain, is_plain_text
-from raidlog.migrate.values import clean_text
+from raidlog.migrate.values import clean_text, is_blank
 from raidlog.model.values import UNWRITABLE
 from raidlog.register import Register
 
@@ -215,3 +216,69 @@ def test_no_character_clean_text_removes_is_printable() -> None:
     assert not any(c.isprintable() for c in removed)
     assert clean_text("Café\x07 au lait") == ("Café au lait", True)
     assert clean_text("Café au lait") == ("Café au lait", False)
+
+
+@settings(max_examples=500)
+@given(parts=st.lists(st.one_of(_NEAR, _WORDS, st.text(max_size=6)), max_size=6))
+def test_the_ascii_shortcuts_agree_with_the_patterns(parts: list[str]) -> None:
+    # For an ASCII text, the lower-case pattern on the lowered text is the pattern
+    # ignoring case; a choice list needs a "/" or a leading digit.
+    text = "".join(parts).strip()
+    if text.isascii():
+        expected = tables._HINT_TOTAL_LEGEND.match(text) is not None
+        assert (tables._HINT_TOTAL_LEGEND_LOWER.match(text.lower()) is not None) == expected
+    if tables._CHOICES.match(text):
+        assert tables._may_be_choices(text), text
+
+
+_CELLS = st.one_of(
+    _NEAR,
+    st.sampled_from(["Title", "Owner", " ", "Ana", "Open", "R1", "\u017fample"]),
+    st.text(max_size=4),
+    st.none(),
+    st.integers(0, 3),
+    st.floats(0, 3),
+    st.booleans(),
+)
+
+
+@settings(max_examples=200)
+@given(
+    columns=st.lists(st.lists(_CELLS, min_size=5, max_size=5), min_size=1, max_size=4),
+    titled=st.frozensets(st.integers(0, 3)),
+    kept=st.sampled_from([2, 3, 4096]),
+)
+def test_row_sums_count_each_cell_as_its_facts_say(
+    columns: list[list[object]], titled: frozenset[int], kept: int
+) -> None:
+    # Whichever way a column is coded (texts in C, a memo, past the memo cell by cell),
+    # each row's sums are its cells' codes added up.
+    headers = ["Title", "Owner", "", "Risk ID"][: len(columns)]
+    facts = row_reader._facts_by_column(headers, 3)
+
+    def plain(position: int, text: str) -> bool:
+        return is_plain_text(text, headers[position], id_column=position == 3)
+
+    expected = [
+        sum(
+            row_reader._code(column[r], p, facts, p in titled, headers[p])
+            for p, column in enumerate(columns)
+        )
+        for r in range(5)
+    ]
+    real = row_reader._FACTS_KEPT
+    try:
+        row_reader._FACTS_KEPT = kept  # a small memo: the paths past it run too
+        found = row_reader._row_sums(5, columns, facts, titled, headers, plain)
+    finally:
+        row_reader._FACTS_KEPT = real
+    assert found == expected
+
+
+@given(values=st.lists(_CELLS, max_size=6))
+def test_the_texts_of_a_column_and_its_blank_rows_are_found_either_way(
+    values: list[object],
+) -> None:
+    assert values_module._texts(values) == {v for v in values if isinstance(v, str)}
+    assert values_module._texts(iter(values)) == {v for v in values if isinstance(v, str)}
+    assert tables._blank_row(values) == (not any(not is_blank(v) for v in values))

@@ -434,15 +434,25 @@ def _row_sums(
     for position, values in enumerate(columns):
         header = header_texts[position]
         in_title = position in titled
+        # A column of texts only (most columns), with few distinct ones: coded once each,
+        # then looked up in C; the loop below does the same for any other column.
+        distinct = dict.fromkeys(values) if set(map(type, values)) == {str} else None
+        if distinct is not None and len(distinct) <= _FACTS_KEPT:
+            coding = {text: _code(text, position, facts, in_title, header) for text in distinct}
+            sums = list(map(operator.add, sums, map(coding.__getitem__, values)))
+            continue
         memo: dict[object, int] = {}  # keyed as RowReader._draft keys its readings
         codes: list[int] = []
         for value in values:
             key = value if type(value) is str else (type(value), value)
             code = memo.get(key)
             if code is None:
-                if value == "" or value is None or (type(value) is str and not value.strip()):
-                    code = 0
-                elif plain is not None and type(value) is str and len(memo) >= _FACTS_KEPT:
+                if (
+                    plain is not None
+                    and type(value) is str
+                    and len(memo) >= _FACTS_KEPT
+                    and value.strip()
+                ):
                     # A column of ids or titles: most rows ask nothing more of its cells.
                     code = _FILLED if plain(position, value) else _FILLED + _ODD
                     if in_title:
@@ -450,19 +460,28 @@ def _row_sums(
                     if header and value.strip() == header:
                         code += _HEADED
                 else:
-                    found = facts(position, value)
-                    code = _FILLED
-                    if not is_plain(found):
-                        code += _ODD
-                    if in_title:
-                        code += _TITLED
-                    if header and found.text == header:
-                        code += _HEADED
+                    code = _code(value, position, facts, in_title, header)
                 if len(memo) < _FACTS_KEPT:
                     memo[key] = code
             codes.append(code)
         sums = list(map(operator.add, sums, codes))
     return sums
+
+
+def _code(value: object, position: int, facts: FactsOf, in_title: bool, header: str) -> int:
+    """What :func:`_row_sums` counts of one cell at ``position`` (0 for a blank one), from
+    its :class:`~raidlog.migrate.tables.CellFacts`."""
+    if value == "" or value is None or (type(value) is str and not value.strip()):
+        return 0
+    found = facts(position, value)
+    code = _FILLED
+    if not is_plain(found):
+        code += _ODD
+    if in_title:
+        code += _TITLED
+    if header and found.text == header:
+        code += _HEADED
+    return code
 
 
 #: How a row reader reads the cells of a column (see ``RowReader._plan``).

@@ -192,7 +192,7 @@ class DateReader:
 
     def saw_ambiguous(self, values: Iterable[object]) -> bool:
         """Whether some text dates could be read either way (reported with the order)."""
-        for value in {v for v in values if isinstance(v, str)}:
+        for value in _texts(values):
             match = _NUMERIC.match(value.strip())
             if match and len(match.group(1)) <= 2:
                 a, b = int(match.group(1)), int(match.group(2))
@@ -273,6 +273,15 @@ _OUT_OF_TEN = re.compile(r"\b[01]\s*(?:-|to|\u2013)\s*10\b|/\s*10\b")
 _LEADING_NUMBER = re.compile(r"^\s*(\d+)\s*(?:[-:.)=]|\s)\s*\D")
 
 
+def _texts(values: Iterable[object]) -> set[str]:
+    """The distinct texts among ``values``; a column of texts only is taken as it is (in
+    C, not cell by cell: a column of a large sheet is 100,000 cells)."""
+    values = values if isinstance(values, Sequence) else list(values)
+    if set(map(type, values)) == {str}:
+        return set(values)
+    return {v for v in values if isinstance(v, str)}
+
+
 class LevelReader:
     """Reads probability or impact into the profile's levels (1 to ``levels``).
 
@@ -285,7 +294,7 @@ class LevelReader:
         self.levels = levels
         self._memo: dict[tuple[type, object], tuple[int | None, str | None]] = {}
         # A word depends on the text only: each distinct text of the column once.
-        words = {w for w in map(self._word, {v for v in values if isinstance(v, str)}) if w}
+        words = {w for w in map(self._word, _texts(values)) if w}
         self.scale: tuple[str, ...] | None = None
         best = 0
         for scale in _SCALES:
@@ -299,7 +308,11 @@ class LevelReader:
             # "Very High" beside High / Medium / Low: the five-word scale it belongs to.
             wider = [c for c in _SCALES if extremes <= set(c) and set(self.scale) <= set(c)]
             self.scale = wider[0] if wider else self.scale
-        numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+        numbers = (
+            [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+            if any(issubclass(t, int | float) for t in set(map(type, values)))
+            else []  # a column of words: no need to look at each cell
+        )
         self.percent = (
             bool(numbers) and all(0 <= v <= 1 for v in numbers) and any(0 < v < 1 for v in numbers)
         )
