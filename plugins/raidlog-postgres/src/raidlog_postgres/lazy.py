@@ -10,7 +10,6 @@ that module's :class:`~raidlog_postgres.backend.PostgresBackend` (a subclass).
 
 from __future__ import annotations
 
-import abc
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
@@ -19,7 +18,7 @@ from raidlog.spi import Backend, Capabilities, Codec
 __all__ = ["LazyPostgresBackend"]
 
 
-class LazyPostgresBackend(Backend, abc.ABC):
+class LazyPostgresBackend(Backend):
     """A register in a PostgreSQL schema: ``postgresql://user@host/db?schema=name``."""
 
     name: ClassVar[str] = "postgres"

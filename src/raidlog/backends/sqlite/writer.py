@@ -238,12 +238,9 @@ class Shapes:
         if maybe:
             # Each candidate column's values down the batch (counting None in a tuple
             # is an identity test per value).
-            if len(maybe) == 1:
-                columns = [tuple(map(operator.itemgetter(maybe[0]), rows))]
-            else:
-                columns = list(zip(*map(operator.itemgetter(*maybe), rows), strict=True))
-            pairs = zip(maybe, columns, strict=True)
-            empty = frozenset(i for i, column in pairs if column.count(None) == count)
+            empty = frozenset(
+                i for i in maybe if tuple(map(operator.itemgetter(i), rows)).count(None) == count
+            )
             shape = self._shape(sql, empty, len(first))
             if shape:
                 kept = [i for i in range(len(first)) if i not in shape]
